@@ -1,0 +1,45 @@
+/**
+ * Production entry: serves the built SPA and the signaling from one plain Node http server,
+ * with no Vite at run time. `npm run build && npm start`.
+ */
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import sirv from 'sirv';
+import { readConfig } from './config.ts';
+import { attachSignaling } from './signaling.ts';
+
+const config = readConfig(process.env);
+const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
+
+// `single`: any path that is not a file gets index.html, so `/any-room` loads the app.
+const serveStatic = sirv(clientDir, { single: true, etag: true });
+const server = createServer((req, res) => {
+  serveStatic(req, res, () => {
+    res.statusCode = 404;
+    res.end('Not found');
+  });
+});
+
+const signaling = attachSignaling(server, {
+  roomCapacity: config.roomCapacity,
+  clientLog: config.clientLog,
+  exposeAddresses: config.exposeAddresses,
+});
+
+server.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(
+    `[signaling] serving ${clientDir} and signaling on http://${config.host ?? 'localhost'}:${port}/`,
+  );
+});
+
+const shutdown = async (signal: string) => {
+  console.log(`[signaling] ${signal}: closing`);
+  await signaling.close();
+  server.close(() => process.exit(0));
+  // Keep-alive connections can hold close() open; do not let them hold the process.
+  setTimeout(() => process.exit(0), 3000).unref();
+};
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,86 @@
+/**
+ * The signaling protocol: the one definition of every event, shared by the server and the
+ * browser client (`import type` only). The codelab's events keep their names, arguments and
+ * order (see PROTOCOL.md); events of our own are named `noun:verb`.
+ */
+
+/** A relayed payload: any JSON value (offer, answer, candidate, or a string like `'bye'`). */
+export type SignalingPayload =
+  | string
+  | number
+  | boolean
+  | null
+  | SignalingPayload[]
+  | { [key: string]: SignalingPayload };
+
+/** The events a client may send that the server answers with `signaling:error` on refusal. */
+export type ClientEventName = 'create or join' | 'message' | 'bye' | 'ipaddr';
+
+/** Why the server refused a request. */
+export type ErrorCode =
+  | 'invalid-room'
+  | 'already-in-room'
+  | 'not-in-room'
+  | 'room-full'
+  | 'invalid-payload'
+  | 'disabled'
+  | 'internal';
+
+/** The body of a `signaling:error` event: which request was refused, why, and what to do. */
+export interface SignalingError {
+  event: ClientEventName;
+  code: ErrorCode;
+  message: string;
+}
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  /** To the first member of an empty room. */
+  created: (room: string, socketId: string) => void;
+  /** To the member already there, just before the second one joins. */
+  join: (room: string) => void;
+  /** To the second member. */
+  joined: (room: string, socketId: string) => void;
+  /** To both members, once, after the second has joined. */
+  ready: () => void;
+  /** To a tab asking for a seat in a room that has none left. */
+  full: (room: string) => void;
+  /** A payload relayed unchanged from the other member of the room. */
+  message: (payload: SignalingPayload) => void;
+  /** One of the server's non-loopback IPv4 addresses, once per address. */
+  ipaddr: (address: string) => void;
+  /** A server-side log line mirrored to the client: `['Message from server:', ...parts]`. */
+  log: (parts: unknown[]) => void;
+  /** The other member left the room (bye, disconnect or reload). */
+  bye: (room: string) => void;
+  /** A request of this client was refused; nothing else changed. */
+  'signaling:error': (error: SignalingError) => void;
+}
+
+/** Events a client sends. */
+export interface ClientToServerEvents {
+  /** Ask for a seat in a room. */
+  'create or join': (room: string) => void;
+  /** Relay a payload to the other member of the sender's room. */
+  message: (payload: SignalingPayload) => void;
+  /** Ask for the server's addresses. */
+  ipaddr: () => void;
+  /** Leave the room; the room argument is optional and only checked against the seat held. */
+  bye: (room?: string) => void;
+}
+
+/** Events between server processes (none yet: the adapter carries room broadcasts). */
+// biome-ignore lint/complexity/noBannedTypes: Socket.IO's own generic slot, empty on purpose.
+export type InterServerEvents = {};
+
+/** What the server keeps on each socket. */
+export interface SocketData {
+  /** The room this socket has a seat in, if any (the client's name, not the namespaced key). */
+  room?: string;
+}
+
+/** Socket.IO's room names are namespaced so a client can never name a socket's private room. */
+export const ROOM_PREFIX = 'room:';
+
+/** The most characters a room name may have, after NFC normalisation. */
+export const ROOM_NAME_MAX = 64;

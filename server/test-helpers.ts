@@ -1,0 +1,69 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from './protocol.ts';
+import { attachSignaling, type SignalingHandle, type SignalingOptions } from './signaling.ts';
+
+/** A typed test client of the protocol. */
+export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A signaling server on an ephemeral loopback port, with what the tests need to talk to it. */
+export interface TestServer {
+  url: string;
+  handle: SignalingHandle;
+  /** Connects a new client and resolves once it is connected. */
+  connect(): Promise<TestClient>;
+  /** Disconnects every client it made, then closes the signaling and the http server. */
+  close(): Promise<void>;
+}
+
+/** Starts a real http server with the signaling attached, on port 0. */
+export async function startServer(options: SignalingOptions = {}): Promise<TestServer> {
+  const http = createServer((_request, response) => {
+    response.statusCode = 404;
+    response.end();
+  });
+  const handle = attachSignaling(http, options);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const clients: TestClient[] = [];
+  return {
+    url,
+    handle,
+    async connect() {
+      const client: TestClient = connectClient(url, {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnection: false,
+      });
+      clients.push(client);
+      await once(client, 'connect');
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.disconnect();
+      await handle.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+/** Resolves with the arguments of the next `event` on `socket`. */
+export function once<Args extends unknown[] = unknown[]>(
+  socket: { once(event: string, listener: (...args: never[]) => void): unknown },
+  event: string,
+): Promise<Args> {
+  return new Promise((resolve) => {
+    socket.once(event, ((...args: Args) => resolve(args)) as unknown as (...args: never[]) => void);
+  });
+}
+
+/** Records every event a client receives, in order, as `[name, ...args]`. */
+export function record(client: TestClient): unknown[][] {
+  const events: unknown[][] = [];
+  client.onAny((event: string, ...args: unknown[]) => {
+    if (event !== 'log') events.push([event, ...args]);
+  });
+  return events;
+}

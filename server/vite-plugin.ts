@@ -1,0 +1,39 @@
+import type { Plugin, PreviewServer, ViteDevServer } from 'vite';
+import { attachSignaling, type SignalingOptions } from './signaling.ts';
+
+/** Options of the {@link signaling} Vite plugin: those of `attachSignaling`. */
+export type SignalingPluginOptions = SignalingOptions;
+
+/**
+ * Attaches the signaling server to Vite's own http server, in `vite` (dev) and in
+ * `vite preview`. Editing anything vite.config.ts imports restarts Vite with a new http
+ * server: the old attach closes with the old server and this hook attaches anew, and clients
+ * reconnect and re-join by themselves.
+ */
+export function signaling(options: SignalingPluginOptions = {}): Plugin {
+  const attach = (server: ViteDevServer | PreviewServer) => {
+    const { httpServer } = server;
+    if (!httpServer) {
+      server.config.logger.warn(
+        '[signaling] Vite runs in middleware mode, so it has no http server to attach to. ' +
+          'Call attachSignaling(httpServer) from server/signaling.ts on the server that hosts ' +
+          "Vite's middlewares.",
+      );
+      return;
+    }
+    attachSignaling(httpServer, {
+      ...options,
+      socketOptions: {
+        ...options.socketOptions,
+        // engine.io ends every other upgrade on this port after 1 s by default, and Vite's
+        // HMR websocket shares the port: leave other upgrades to their own listeners.
+        destroyUpgrade: false,
+      },
+    });
+  };
+  return {
+    name: 'webrtc-rooms:signaling',
+    configureServer: attach,
+    configurePreviewServer: attach,
+  };
+}
