@@ -33,6 +33,13 @@ export interface SignalingError {
   message: string;
 }
 
+/** How full the client's own room is; never more than that room's own figures. */
+export interface RoomState {
+  room: string;
+  members: number;
+  capacity: number;
+}
+
 /** Events the server sends. */
 export interface ServerToClientEvents {
   /** To the first member of an empty room. */
@@ -53,6 +60,8 @@ export interface ServerToClientEvents {
   log: (parts: unknown[]) => void;
   /** The other member left the room (bye, disconnect or reload). */
   bye: (room: string) => void;
+  /** Our own: the seats of the client's room changed (after created, ready and bye). */
+  'room:update': (state: RoomState) => void;
   /** A request of this client was refused; nothing else changed. */
   'signaling:error': (error: SignalingError) => void;
 }

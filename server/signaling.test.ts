@@ -88,6 +88,24 @@ describe('the codelab event sequence', () => {
     expect(server.handle.rooms.members('foo')).toEqual([alice.id, bob.id]);
   });
 
+  it('tells the members how many seats are taken after each change', async () => {
+    const alice = await server.connect();
+    const events = record(alice, { all: true });
+    await joinAs(alice, 'foo');
+    const bob = await server.connect();
+    const full = once(alice, 'room:update');
+    await joinAs(bob, 'foo', 'joined');
+    await full;
+    const left = once(alice, 'room:update');
+    bob.emit('bye');
+    await left;
+    expect(events.filter(([name]) => name === 'room:update')).toEqual([
+      ['room:update', { room: 'foo', members: 1, capacity: 2 }],
+      ['room:update', { room: 'foo', members: 2, capacity: 2 }],
+      ['room:update', { room: 'foo', members: 1, capacity: 2 }],
+    ]);
+  });
+
   it('mirrors its log lines to the client that caused them', async () => {
     const alice = await server.connect();
     const lines: unknown[][] = [];

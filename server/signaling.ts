@@ -154,6 +154,7 @@ export function attachSignaling(
             socket.data.room = room;
             log?.(`Client ID ${socket.id} created room ${room}`);
             socket.emit('created', room, socket.id);
+            update(room);
             break;
           case 'joined':
             log?.(`Room ${room} now has ${outcome.others.length + 1} client(s)`);
@@ -163,6 +164,7 @@ export function attachSignaling(
             socket.data.room = room;
             socket.emit('joined', room, socket.id);
             io.to(key).emit('ready');
+            update(room);
             break;
           case 'full':
             log?.(`Room ${room} is full`);
@@ -232,6 +234,14 @@ export function attachSignaling(
     rooms.leave(room, socket.id);
     socket.leave(key);
     io.to(key).emit('bye', room);
+    update(room);
+  }
+
+  /** Tells the members of `room` how many seats are taken, after the codelab's own events. */
+  function update(room: string): void {
+    const members = rooms.members(room).length;
+    if (members > 0)
+      io.to(ROOM_PREFIX + room).emit('room:update', { room, members, capacity: roomCapacity });
   }
 
   const close = async () => {

@@ -59,11 +59,28 @@ export function once<Args extends unknown[] = unknown[]>(
   });
 }
 
-/** Records every event a client receives, in order, as `[name, ...args]`. */
-export function record(client: TestClient): unknown[][] {
+/** The events PROTOCOL.md fixes for codelab clients. */
+const CODELAB_EVENTS = new Set([
+  'created',
+  'join',
+  'joined',
+  'ready',
+  'full',
+  'message',
+  'ipaddr',
+  'bye',
+]);
+
+/**
+ * Records, in order as `[name, ...args]`, every codelab event a client receives (`log` aside)
+ * and every refusal; `room:update`, which codelab clients ignore, only with `all`.
+ */
+export function record(client: TestClient, { all = false } = {}): unknown[][] {
   const events: unknown[][] = [];
   client.onAny((event: string, ...args: unknown[]) => {
-    if (event !== 'log') events.push([event, ...args]);
+    if (CODELAB_EVENTS.has(event) || event === 'signaling:error' || (all && event !== 'log')) {
+      events.push([event, ...args]);
+    }
   });
   return events;
 }
