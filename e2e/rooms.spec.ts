@@ -1,0 +1,131 @@
+import { expect, test } from './fixtures.ts';
+
+test('two tabs on the same room URL meet: both show 2/2 and each other in the log', async ({
+  openTab,
+  room,
+}) => {
+  const alice = await openTab(`/${room}`);
+  await alice.expectMembers(1);
+  await expect(alice.role).toHaveText('created (first member)');
+  const bob = await openTab(`/${room}`);
+  await bob.expectMembers(2);
+  await alice.expectMembers(2);
+  await expect(bob.role).toHaveText('joined (second member)');
+  await expect(alice.log).toContainText(`Another member is joining room ${room}`);
+  await expect(bob.log).toContainText(`Joined room ${room}`);
+  await expect(alice.log).toContainText('Room is ready');
+  await expect(bob.log).toContainText('Room is ready');
+  await expect(alice.connection).toHaveText('Connected');
+});
+
+test('a third tab is told the room is full and can pick another room', async ({
+  openTab,
+  room,
+}) => {
+  const alice = await openTab(`/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`/${room}`);
+  await bob.expectMembers(2);
+  const carol = await openTab(`/${room}`);
+  await expect(carol.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();
+  await expect(carol.log).toContainText(`Room ${room} is full`);
+  await carol.join(`${room}-b`);
+  await carol.expectMembers(1);
+  await expect(carol.page).toHaveURL(new RegExp(`/${room}-b$`));
+  await alice.expectMembers(2);
+  await bob.expectMembers(2);
+});
+
+test('closing a tab shows the other it left, and a new tab takes the seat', async ({
+  openTab,
+  room,
+}) => {
+  const alice = await openTab(`/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`/${room}`);
+  await alice.expectMembers(2);
+  await bob.page.close();
+  await alice.expectMembers(1);
+  await expect(alice.page.getByText('The other member left the room')).toBeVisible();
+  await expect(alice.log).toContainText(`The other member left room ${room}`);
+  await expect(alice.role).toHaveText('created (first member)');
+  const carol = await openTab(`/${room}`);
+  await carol.expectMembers(2);
+  await alice.expectMembers(2);
+  await expect(alice.page.getByText('The other member left the room')).toBeHidden();
+});
+
+test('a reloaded tab gets its seat back', async ({ openTab, room }) => {
+  const alice = await openTab(`/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`/${room}`);
+  await bob.expectMembers(2);
+  await bob.page.reload();
+  await bob.expectMembers(2);
+  await alice.expectMembers(2);
+  await alice.page.reload();
+  await alice.expectMembers(2);
+  await bob.expectMembers(2);
+});
+
+test('a tab in another room is untouched by this room', async ({ openTab, room }) => {
+  const other = await openTab(`/${room}-other`);
+  await other.expectMembers(1);
+  const alice = await openTab(`/${room}`);
+  const bob = await openTab(`/${room}`);
+  await alice.expectMembers(2);
+  await bob.page.close();
+  await alice.expectMembers(1);
+  await other.expectMembers(1);
+  await expect(other.role).toHaveText('created (first member)');
+  await expect(other.log).not.toContainText('Another member');
+  await expect(other.log).not.toContainText('left');
+});
+
+test('joining from the form moves the URL to the room, so the link can be shared', async ({
+  openTab,
+  room,
+}) => {
+  const alice = await openTab('/');
+  await expect(alice.connection).toHaveText('Connected');
+  await alice.join(room);
+  await expect(alice.page).toHaveURL(new RegExp(`/${room}$`));
+  await alice.expectMembers(1);
+  const bob = await openTab(new URL(alice.page.url()).pathname);
+  await bob.expectMembers(2);
+  await alice.leaveButton.click();
+  await expect(alice.page).toHaveURL(/\/$/);
+  await bob.expectMembers(1);
+  await alice.page.goBack();
+  await alice.expectMembers(2);
+});
+
+test('a name the server would refuse is explained in the form', async ({ openTab }) => {
+  const tab = await openTab('/');
+  await tab.join('not a room!');
+  await expect(tab.page.getByRole('alert')).toContainText(
+    'room name may hold only letters, digits',
+  );
+  await expect(tab.page).toHaveURL(/\/$/);
+});
+
+test('the log can be cleared', async ({ openTab, room }) => {
+  const tab = await openTab(`/${room}`);
+  await expect(tab.log).toContainText(`Created room ${room}`);
+  await tab.page.getByRole('button', { name: 'Clear log' }).click();
+  await expect(tab.log.getByRole('listitem')).toHaveCount(0);
+});
+
+test('on a phone-sized screen everything fits the width', async ({ openTab, room }) => {
+  const tab = await openTab(`/${room}`);
+  await tab.page.setViewportSize({ width: 375, height: 740 });
+  await tab.expectMembers(1);
+  await expect
+    .poll(() =>
+      tab.page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      ),
+    )
+    .toBeLessThanOrEqual(0);
+  await expect(tab.leaveButton).toBeInViewport();
+});

@@ -1,0 +1,131 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { SeatState } from '../signaling-controller.ts';
+
+const ROLE_TEXT: Record<SeatState, string> = {
+  idle: 'no seat',
+  joining: 'asking for a seat…',
+  created: 'created (first member)',
+  joined: 'joined (second member)',
+  full: 'no seat: the room is full',
+};
+
+/** The state of this tab's room: name, role, members, the other member leaving, and its link. */
+@customElement('room-status')
+export class RoomStatus extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    h2 {
+      margin: 0 0 0.5rem;
+      font-size: 1.25rem;
+      overflow-wrap: anywhere;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 0.25rem 1rem;
+      margin: 0 0 0.75rem;
+    }
+    dt {
+      color: var(--muted, #5f6673);
+    }
+    dd {
+      margin: 0;
+      font-weight: 600;
+    }
+    .notice {
+      padding: 0.5rem 0.75rem;
+      border-radius: 6px;
+      background: var(--notice-bg, #fff4e5);
+      margin: 0 0 0.75rem;
+    }
+    .full {
+      background: var(--danger-bg, #fdecea);
+      color: var(--danger, #b3261e);
+    }
+    .actions {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.5rem;
+    }
+    button {
+      font: inherit;
+      padding: 0.4rem 0.9rem;
+      border: 1px solid var(--border, #c5cad3);
+      border-radius: 6px;
+      background: white;
+      cursor: pointer;
+    }
+  `;
+
+  @property() room = '';
+  @property() seat: SeatState = 'idle';
+  @property({ type: Number }) members = 0;
+  @property({ type: Number }) capacity = 2;
+  @property({ type: Boolean }) peerLeft = false;
+  @state() private copied = '';
+
+  override render() {
+    const seated = this.seat === 'created' || this.seat === 'joined';
+    return html`
+      <section aria-labelledby="room-title">
+        <h2 id="room-title">Room ${this.room}</h2>
+        ${
+          this.seat === 'full'
+            ? html`<p class="notice full" role="alert">
+                Room ${this.room} is full: it already has ${this.capacity} members. Pick another
+                room below.
+              </p>`
+            : nothing
+        }
+        <dl role="status" aria-live="polite">
+          <dt>My role</dt>
+          <dd data-testid="role">${ROLE_TEXT[this.seat]}</dd>
+          <dt>Members</dt>
+          <dd data-testid="members" aria-label="members present">
+            ${seated ? `${this.members}/${this.capacity}` : '–'}
+          </dd>
+        </dl>
+        ${
+          this.peerLeft && seated && this.members < this.capacity
+            ? html`<p class="notice" role="status">
+                The other member left the room. It is open for someone new.
+              </p>`
+            : nothing
+        }
+        <div class="actions">
+          ${
+            this.seat === 'full'
+              ? nothing
+              : html`<button type="button" @click=${this.#copyLink}>Copy link</button>`
+          }
+          <button type="button" @click=${this.#leave}>Leave room</button>
+          <span role="status" aria-live="polite">${this.copied}</span>
+        </div>
+      </section>
+    `;
+  }
+
+  async #copyLink() {
+    const link = location.href;
+    try {
+      await navigator.clipboard.writeText(link);
+      this.copied = 'Link copied';
+    } catch {
+      // The clipboard API needs a secure context; on a LAN address over http, show the link.
+      this.copied = `Copy this link: ${link}`;
+    }
+  }
+
+  #leave() {
+    this.dispatchEvent(new CustomEvent('room-leave', { bubbles: true, composed: true }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'room-status': RoomStatus;
+  }
+}

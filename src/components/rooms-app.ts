@@ -1,0 +1,175 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { pathForRoom, roomFromPath } from '../room-path.ts';
+import { type ConnectionState, SignalingController } from '../signaling-controller.ts';
+import type { RoomJoinDetail } from './join-form.ts';
+import './join-form.ts';
+import './lan-links.ts';
+import './log-panel.ts';
+import './room-status.ts';
+
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  disconnected: 'Disconnected',
+};
+
+/**
+ * The app: the room from the URL path (`/foo` joins `foo`), a form to pick one, the room's
+ * state, links for other devices, and the log. The URL follows the room, so it can be shared.
+ */
+@customElement('rooms-app')
+export class RoomsApp extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      max-width: 60rem;
+      margin: 0 auto;
+      padding: 1rem;
+    }
+    header {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      justify-content: space-between;
+      gap: 0.5rem;
+      margin-bottom: 1rem;
+    }
+    h1 {
+      margin: 0;
+      font-size: 1.5rem;
+    }
+    .connection {
+      padding: 0.2rem 0.7rem;
+      border-radius: 999px;
+      background: #e8eaed;
+      font-size: 0.9rem;
+    }
+    .connection[data-state='connected'] {
+      background: #e6f4ea;
+      color: #137333;
+    }
+    .connection[data-state='reconnecting'],
+    .connection[data-state='disconnected'] {
+      background: #fdecea;
+      color: #b3261e;
+    }
+    main {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
+      gap: 1rem;
+    }
+    .card {
+      padding: 1rem;
+      border: 1px solid var(--border, #c5cad3);
+      border-radius: 8px;
+      background: white;
+      display: grid;
+      gap: 1rem;
+      align-content: start;
+    }
+    log-panel {
+      grid-column: 1 / -1;
+    }
+    @media (max-width: 40rem) {
+      :host {
+        padding: 0.5rem;
+      }
+      main {
+        grid-template-columns: minmax(0, 1fr);
+      }
+    }
+  `;
+
+  readonly #signaling = new SignalingController(this);
+  /** Why the room in the address bar could not be joined. */
+  @state() private pathError = '';
+
+  override connectedCallback() {
+    super.connectedCallback();
+    window.addEventListener('popstate', this.#followPath);
+    this.#followPath();
+  }
+
+  override disconnectedCallback() {
+    window.removeEventListener('popstate', this.#followPath);
+    super.disconnectedCallback();
+  }
+
+  override render() {
+    const s = this.#signaling;
+    const choosing = s.room === null || s.seat === 'full';
+    const refusal = s.error?.event === 'create or join' ? s.error.message : '';
+    return html`
+      <header>
+        <h1>WebRTC rooms</h1>
+        <span class="connection" data-state=${s.connection} role="status" aria-label="connection">
+          ${CONNECTION_TEXT[s.connection]}
+        </span>
+      </header>
+      <main>
+        <div class="card">
+          ${
+            s.room === null
+              ? nothing
+              : html`<room-status
+                  .room=${s.room}
+                  .seat=${s.seat}
+                  .members=${s.members}
+                  .capacity=${s.capacity}
+                  .peerLeft=${s.peerLeft}
+                  @room-leave=${this.#leave}
+                ></room-status>`
+          }
+          ${
+            choosing
+              ? html`<join-form
+                  .value=${s.seat === 'full' ? '' : (s.room ?? '')}
+                  .error=${this.pathError || refusal}
+                  @room-join=${this.#join}
+                ></join-form>`
+              : nothing
+          }
+        </div>
+        <div class="card">
+          <p>
+            Open this room's link in a second tab or on another device: the two tabs meet in
+            the room. A third is told the room is full.
+          </p>
+          <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
+        </div>
+        <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
+      </main>
+    `;
+  }
+
+  #join = (event: CustomEvent<RoomJoinDetail>) => {
+    const { room } = event.detail;
+    this.pathError = '';
+    if (location.pathname !== pathForRoom(room)) history.pushState(null, '', pathForRoom(room));
+    this.#signaling.join(room);
+  };
+
+  #leave = () => {
+    this.#signaling.leave();
+    history.pushState(null, '', '/');
+  };
+
+  #followPath = () => {
+    const target = roomFromPath(location.pathname);
+    this.pathError = '';
+    if (target.kind === 'room') {
+      if (target.room !== this.#signaling.room) this.#signaling.join(target.room);
+      return;
+    }
+    this.#signaling.leave();
+    if (target.kind === 'invalid') this.pathError = `This address is no room: ${target.reason}.`;
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rooms-app': RoomsApp;
+  }
+}

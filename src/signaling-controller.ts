@@ -1,0 +1,229 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SignalingError,
+  SignalingPayload,
+} from '../server/protocol.ts';
+
+/** The socket's link to the server, as a person should see it. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/**
+ * Where this tab stands with its room: none asked for, asked and waiting, first member,
+ * second member, or refused because the room is full.
+ */
+export type SeatState = 'idle' | 'joining' | 'created' | 'joined' | 'full';
+
+/** One line of the on-screen log. */
+export interface LogEntry {
+  id: number;
+  time: Date;
+  source: 'client' | 'server';
+  level: 'info' | 'error';
+  text: string;
+}
+
+/** How many log lines are kept; older ones scroll out. */
+const LOG_LIMIT = 500;
+
+/** A typed client socket of the protocol. */
+export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * Owns the Socket.IO connection of a tab and the room state it implies. Components read its
+ * fields and call its methods; they never touch socket.io. Connects when the host connects,
+ * closes when it disconnects, and re-joins the wanted room on every (re)connect: a server
+ * restart or a Vite reload gives the seat back by itself.
+ */
+export class SignalingController implements ReactiveController {
+  connection: ConnectionState = 'connecting';
+  /** The room this tab wants a seat in, or null. */
+  room: string | null = null;
+  seat: SeatState = 'idle';
+  /** Members present in the room, this tab included; 0 when it has no seat. */
+  members = 0;
+  capacity = 2;
+  /** The other member left (bye, disconnect or reload) and nobody took the seat since. */
+  peerLeft = false;
+  /** The server's LAN addresses, from `ipaddr`. */
+  addresses: string[] = [];
+  /** The last refusal from the server, cleared by the next successful join. */
+  error: SignalingError | null = null;
+  logs: LogEntry[] = [];
+  /** This tab's socket id while connected. */
+  socketId: string | null = null;
+
+  readonly #host: ReactiveControllerHost;
+  #socket: SignalingClientSocket | undefined;
+  #nextLogId = 0;
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    // Websocket first: no polling round trips, and a reload closes it at once, so the server
+    // frees the seat before the reloaded page asks for it again (with long polling it would
+    // wait for the ping timeout). closeOnBeforeunload says goodbye explicitly as well.
+    const socket: SignalingClientSocket = io({
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      closeOnBeforeunload: true,
+    });
+    this.#socket = socket;
+    this.#setConnection('connecting');
+
+    socket.on('connect', () => {
+      this.socketId = socket.id ?? null;
+      this.#setConnection('connected');
+      this.#log('client', `Connected to the signaling server as ${socket.id}`);
+      socket.emit('ipaddr');
+      if (this.room !== null) this.#askForSeat(this.room);
+    });
+    socket.on('disconnect', (reason) => {
+      this.socketId = null;
+      // The server frees the seat of a socket that is gone; we ask again on reconnect.
+      if (this.seat !== 'idle') this.seat = this.room === null ? 'idle' : 'joining';
+      this.members = 0;
+      this.#setConnection(socket.active ? 'reconnecting' : 'disconnected');
+      this.#log('client', `Disconnected (${reason})${socket.active ? '; reconnecting' : ''}`);
+    });
+    socket.on('connect_error', (error) => {
+      this.#setConnection(socket.active ? 'reconnecting' : 'disconnected');
+      this.#log('client', `Cannot reach the signaling server: ${error.message}`, 'error');
+    });
+
+    socket.on('created', (room, id) => {
+      if (room !== this.room) return;
+      this.seat = 'created';
+      this.members = Math.max(this.members, 1);
+      this.error = null;
+      this.#log('client', `Created room ${room} as ${id}; waiting for another member`);
+    });
+    socket.on('join', (room) => {
+      this.peerLeft = false;
+      this.#log('client', `Another member is joining room ${room}`);
+    });
+    socket.on('joined', (room, id) => {
+      if (room !== this.room) return;
+      this.seat = 'joined';
+      this.peerLeft = false;
+      this.error = null;
+      this.#log('client', `Joined room ${room} as ${id}; the other member was already there`);
+    });
+    socket.on('ready', () => {
+      this.#log('client', 'Room is ready: both members are here');
+    });
+    socket.on('full', (room) => {
+      if (room !== this.room) return;
+      this.seat = 'full';
+      this.members = 0;
+      this.#log('client', `Room ${room} is full`, 'error');
+    });
+    socket.on('bye', (room) => {
+      this.peerLeft = true;
+      // The one who stays is the room's first member again.
+      this.seat = 'created';
+      this.#log('client', `The other member left room ${room}`);
+    });
+    socket.on('room:update', ({ room, members, capacity }) => {
+      if (room !== this.room) return;
+      this.members = members;
+      this.capacity = capacity;
+      this.#host.requestUpdate();
+    });
+    socket.on('message', (payload) => {
+      this.#log('client', `Message from the other member: ${summarize(payload)}`);
+    });
+    socket.on('ipaddr', (address) => {
+      if (!this.addresses.includes(address)) this.addresses = [...this.addresses, address];
+      this.#host.requestUpdate();
+    });
+    socket.on('log', (parts) => {
+      this.#log('server', parts.map(formatPart).join(' '));
+    });
+    socket.on('signaling:error', (error) => {
+      this.error = error;
+      if (error.event === 'create or join' && this.seat === 'joining') this.seat = 'idle';
+      this.#log('client', `Refused "${error.event}" (${error.code}): ${error.message}`, 'error');
+    });
+  }
+
+  hostDisconnected(): void {
+    this.#socket?.disconnect();
+    this.#socket = undefined;
+  }
+
+  /** Asks for a seat in `room`, leaving the current room first. */
+  join(room: string): void {
+    if (this.room !== null && this.seat !== 'full' && this.seat !== 'idle') this.leave();
+    this.room = room;
+    this.error = null;
+    this.peerLeft = false;
+    if (this.#socket?.connected) this.#askForSeat(room);
+    else this.seat = 'joining';
+    this.#host.requestUpdate();
+  }
+
+  /** Gives up the seat (the other member is told `bye`) and forgets the room. */
+  leave(): void {
+    const room = this.room;
+    if (room === null) return;
+    if (this.#socket?.connected && (this.seat === 'created' || this.seat === 'joined')) {
+      this.#socket.emit('bye', room);
+      this.#log('client', `Left room ${room}`);
+    }
+    this.room = null;
+    this.seat = 'idle';
+    this.members = 0;
+    this.peerLeft = false;
+    this.#host.requestUpdate();
+  }
+
+  /** Relays a payload to the other member of the room. */
+  send(payload: SignalingPayload): void {
+    this.#socket?.emit('message', payload);
+  }
+
+  /** Empties the on-screen log. */
+  clearLog(): void {
+    this.logs = [];
+    this.#host.requestUpdate();
+  }
+
+  #askForSeat(room: string): void {
+    this.seat = 'joining';
+    this.#log('client', `Asking to join room ${room}`);
+    this.#socket?.emit('create or join', room);
+  }
+
+  #setConnection(state: ConnectionState): void {
+    this.connection = state;
+    this.#host.requestUpdate();
+  }
+
+  #log(source: LogEntry['source'], text: string, level: LogEntry['level'] = 'info'): void {
+    const entry: LogEntry = { id: this.#nextLogId++, time: new Date(), source, level, text };
+    const kept = this.logs.length >= LOG_LIMIT ? this.logs.slice(1 - LOG_LIMIT) : this.logs;
+    this.logs = [...kept, entry];
+    this.#host.requestUpdate();
+  }
+}
+
+/** A short, single-line description of a relayed payload for the log. */
+export function summarize(payload: SignalingPayload): string {
+  if (typeof payload === 'string') return JSON.stringify(payload);
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const type = payload.type;
+    if (typeof type === 'string') return `${type} (${JSON.stringify(payload).length} bytes)`;
+  }
+  const text = JSON.stringify(payload) ?? String(payload);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function formatPart(part: unknown): string {
+  return typeof part === 'string' ? part : (JSON.stringify(part) ?? String(part));
+}
