@@ -34,8 +34,23 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'dev', use: { baseURL: `http://localhost:${DEV_PORT}` } },
-    { name: 'production', use: { baseURL: `http://127.0.0.1:${PROD_PORT}` } },
+    {
+      name: 'dev',
+      testIgnore: /dev-server\.spec\.ts/,
+      use: { baseURL: `http://localhost:${DEV_PORT}` },
+    },
+    {
+      // Restarts Vite, so it runs once the other dev tests are done.
+      name: 'dev-restart',
+      testMatch: /dev-server\.spec\.ts/,
+      dependencies: ['dev'],
+      use: { baseURL: `http://localhost:${DEV_PORT}` },
+    },
+    {
+      name: 'production',
+      testIgnore: /dev-server\.spec\.ts/,
+      use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
+    },
   ],
   webServer: [
     {

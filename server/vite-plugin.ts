@@ -1,8 +1,14 @@
 import type { Plugin, PreviewServer, ViteDevServer } from 'vite';
-import { attachSignaling, type SignalingOptions } from './signaling.ts';
+import { attachSignaling, type SignalingHandle, type SignalingOptions } from './signaling.ts';
 
 /** Options of the {@link signaling} Vite plugin: those of `attachSignaling`. */
 export type SignalingPluginOptions = SignalingOptions;
+
+/** The plugin's `api`, for tests and other plugins. */
+export interface SignalingPluginApi {
+  /** The signaling attached to the current Vite server, if any. */
+  readonly handle: SignalingHandle | undefined;
+}
 
 /**
  * Attaches the signaling server to Vite's own http server, in `vite` (dev) and in
@@ -10,7 +16,8 @@ export type SignalingPluginOptions = SignalingOptions;
  * server: the old attach closes with the old server and this hook attaches anew, and clients
  * reconnect and re-join by themselves.
  */
-export function signaling(options: SignalingPluginOptions = {}): Plugin {
+export function signaling(options: SignalingPluginOptions = {}): Plugin<SignalingPluginApi> {
+  let handle: SignalingHandle | undefined;
   const attach = (server: ViteDevServer | PreviewServer) => {
     const { httpServer } = server;
     if (!httpServer) {
@@ -21,7 +28,7 @@ export function signaling(options: SignalingPluginOptions = {}): Plugin {
       );
       return;
     }
-    attachSignaling(httpServer, {
+    handle = attachSignaling(httpServer, {
       ...options,
       socketOptions: {
         ...options.socketOptions,
@@ -35,5 +42,10 @@ export function signaling(options: SignalingPluginOptions = {}): Plugin {
     name: 'webrtc-rooms:signaling',
     configureServer: attach,
     configurePreviewServer: attach,
+    api: {
+      get handle() {
+        return handle;
+      },
+    },
   };
 }

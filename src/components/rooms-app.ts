@@ -69,6 +69,9 @@ export class RoomsApp extends LitElement {
       gap: 1rem;
       align-content: start;
     }
+    .card p {
+      margin: 0;
+    }
     log-panel {
       grid-column: 1 / -1;
     }

@@ -1,0 +1,30 @@
+import { utimes } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from './fixtures.ts';
+
+// Runs only against `npm run dev`, alone (see playwright.config.ts): it restarts Vite.
+test('editing server/ restarts Vite, and open tabs reconnect and get their seats back', async ({
+  openTab,
+  room,
+}) => {
+  const alice = await openTab(`/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`/${room}`);
+  await bob.expectMembers(2);
+
+  const lastConnect = (tab: typeof alice) =>
+    tab.log.getByText(/Connected to the signaling server as/).last();
+  const before = [await lastConnect(alice).textContent(), await lastConnect(bob).textContent()];
+
+  // What saving the file in an editor does, as far as Vite's watcher can tell.
+  const now = new Date();
+  await utimes(fileURLToPath(new URL('../server/signaling.ts', import.meta.url)), now, now);
+
+  // The old server's sockets are gone (Vite's client may also reload the page): each tab
+  // is on a new socket of the new server, with its seat back.
+  for (const [index, tab] of [alice, bob].entries()) {
+    await expect(lastConnect(tab)).not.toHaveText(before[index] ?? '');
+    await tab.expectMembers(2);
+    await expect(tab.connection).toHaveText('Connected');
+  }
+});
