@@ -41,7 +41,6 @@ interface Fixtures {
 
 /** Tests with fresh tabs on the app and a room of their own. */
 export const test = base.extend<Fixtures>({
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixtures a function destructures.
   room: async ({}, use, testInfo) => {
     await use(`room-${testInfo.testId}-${testInfo.repeatEachIndex}-${testInfo.retry}`);
   },

@@ -79,8 +79,7 @@ export interface ClientToServerEvents {
 }
 
 /** Events between server processes (none yet: the adapter carries room broadcasts). */
-// biome-ignore lint/complexity/noBannedTypes: Socket.IO's own generic slot, empty on purpose.
-export type InterServerEvents = {};
+export type InterServerEvents = Record<string, never>;
 
 /** What the server keeps on each socket. */
 export interface SocketData {

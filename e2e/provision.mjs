@@ -1,0 +1,82 @@
+// @ts-check
+// Gives the tests what they need on a fresh machine before they start: a Chromium for
+// Playwright (its own, CHROMIUM_PATH or a system one) and the servers some tests start
+// (see TOOLS). Whatever is missing it provisions and says so, or it stops and says how.
+import { spawnSync } from 'node:child_process';
+import { findChromium } from './browser.mjs';
+
+/** Programs the tests start, and the Debian package of each. */
+/** @type {{ program: string, debian: string, brew: string }[]} */
+const TOOLS = [];
+
+/** @param {string} command @param {string[]} args */
+function run(command, args) {
+  console.log(`[provision] $ ${command} ${args.join(' ')}`);
+  return spawnSync(command, args, { stdio: 'inherit' }).status === 0;
+}
+
+/** @param {string} program */
+function onPath(program) {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+}
+
+let aptUpdated = false;
+/** Installs Debian packages where apt-get can (as root, or with sudo). @param {string[]} packages */
+function aptInstall(packages) {
+  if (!onPath('apt-get')) return false;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot && !onPath('sudo')) return false;
+  const [command, ...prefix] = isRoot ? ['apt-get'] : ['sudo', 'apt-get'];
+  if (!aptUpdated) aptUpdated = run(command, [...prefix, 'update', '-qq']);
+  return run(command, [...prefix, 'install', '-y', '-qq', '--no-install-recommends', ...packages]);
+}
+
+const problems = [];
+
+/** @type {ReturnType<typeof findChromium>} */
+let browser = null;
+try {
+  browser = findChromium();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+if (browser) {
+  console.log(
+    `[provision] Chromium: ${browser.source === 'playwright' ? "Playwright's own" : browser.executablePath}`,
+  );
+} else {
+  console.log("[provision] no Chromium found; trying Playwright's download first");
+  const installed =
+    (run('npx', ['playwright', 'install', 'chromium']) && findChromium()) ||
+    (console.log("[provision] no download; installing Debian's chromium"),
+    aptInstall(['chromium']) && findChromium());
+  if (!installed) {
+    problems.push(
+      'a Chromium: run `npx playwright install chromium`, or install Chromium with your package ' +
+        'manager (e.g. `sudo apt-get install chromium`), or set CHROMIUM_PATH to a Chromium or Chrome binary',
+    );
+  }
+}
+
+const missing = TOOLS.filter((tool) => !onPath(tool.program));
+if (missing.length > 0) {
+  const packages = missing.map((tool) => tool.debian);
+  console.log(
+    `[provision] missing ${missing.map((t) => t.program).join(', ')}; installing ${packages.join(' ')}`,
+  );
+  aptInstall(packages);
+  for (const tool of missing) {
+    if (!onPath(tool.program))
+      problems.push(
+        `${tool.program}: install it (Debian/Ubuntu: \`sudo apt-get install ${tool.debian}\`; macOS: \`brew install ${tool.brew}\`)`,
+      );
+  }
+}
+
+if (problems.length > 0) {
+  console.error(
+    `[provision] the tests need, and could not install:\n- ${problems.join('\n- ')}\nthen run \`npm test\` again.`,
+  );
+  process.exit(1);
+}
