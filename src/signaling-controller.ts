@@ -97,7 +97,7 @@ export class SignalingController implements ReactiveController {
     });
 
     socket.on('created', (room, id) => {
-      if (room !== this.room) return;
+      if (room !== this.room) return this.#giveBack(room);
       this.seat = 'created';
       this.members = Math.max(this.members, 1);
       this.error = null;
@@ -108,7 +108,7 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `Another member is joining room ${room}`);
     });
     socket.on('joined', (room, id) => {
-      if (room !== this.room) return;
+      if (room !== this.room) return this.#giveBack(room);
       this.seat = 'joined';
       this.peerLeft = false;
       this.error = null;
@@ -172,7 +172,11 @@ export class SignalingController implements ReactiveController {
   leave(): void {
     const room = this.room;
     if (room === null) return;
-    if (this.#socket?.connected && (this.seat === 'created' || this.seat === 'joined')) {
+    // A seat asked for but not yet answered may still be granted: the server handles one
+    // socket's events in order, so this bye frees it before the next request is seen.
+    const seatedOrAsking =
+      this.seat === 'created' || this.seat === 'joined' || this.seat === 'joining';
+    if (this.#socket?.connected && seatedOrAsking) {
       this.#socket.emit('bye', room);
       this.#log('client', `Left room ${room}`);
     }
@@ -192,6 +196,11 @@ export class SignalingController implements ReactiveController {
   clearLog(): void {
     this.logs = [];
     this.#host.requestUpdate();
+  }
+
+  /** Hands back a seat granted for a room this tab no longer wants (it switched meanwhile). */
+  #giveBack(room: string): void {
+    this.#socket?.emit('bye', room);
   }
 
   #askForSeat(room: string): void {
