@@ -100,6 +100,18 @@ test('joining from the form moves the URL to the room, so the link can be shared
   await alice.expectMembers(2);
 });
 
+test('a room name with dots and letters of any script works as a link', async ({
+  openTab,
+  room,
+}) => {
+  const name = `${room}.кв`;
+  const alice = await openTab(`/${encodeURIComponent(name)}`);
+  await expect(alice.page.getByRole('heading', { name: `Room ${name}` })).toBeVisible();
+  await alice.expectMembers(1);
+  const bob = await openTab(`/${encodeURIComponent(name)}`);
+  await bob.expectMembers(2);
+});
+
 test('a name the server would refuse is explained in the form', async ({ openTab }) => {
   const tab = await openTab('/');
   await tab.join('not a room!');

@@ -2,7 +2,7 @@
  * Production entry: serves the built SPA and the signaling from one plain Node http server,
  * with no Vite at run time. `npm run build && npm start`.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import { readConfig } from './config.ts';
@@ -13,10 +13,18 @@ const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
 
 // `single`: any path that is not a file gets index.html, so `/any-room` loads the app.
 const serveStatic = sirv(clientDir, { single: true, etag: true });
+const notFound = (res: ServerResponse) => {
+  res.statusCode = 404;
+  res.end('Not found');
+};
 const server = createServer((req, res) => {
   serveStatic(req, res, () => {
-    res.statusCode = 404;
-    res.end('Not found');
+    // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
+    // dots: a one-segment path that is no file is a room, so it gets the app too.
+    if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
+      req.url = '/';
+      serveStatic(req, res, () => notFound(res));
+    } else notFound(res);
   });
 });
 
