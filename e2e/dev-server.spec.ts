@@ -4,13 +4,10 @@ import { expect, test } from './fixtures.ts';
 
 // Runs only against `npm run dev`, alone (see playwright.config.ts): it restarts Vite.
 test('editing server/ restarts Vite, and open tabs reconnect and get their seats back', async ({
-  openTab,
+  openPair,
   room,
 }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await bob.expectMembers(2);
+  const [alice, bob] = await openPair(`/${room}`);
 
   const lastConnect = (tab: typeof alice) =>
     tab.log.getByText(/Connected to the signaling server as/).last();

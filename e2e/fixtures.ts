@@ -37,6 +37,8 @@ interface Fixtures {
   room: string;
   /** Opens a new tab (a page of its own browser context) at `path` and waits for it to load. */
   openTab: (path: string) => Promise<RoomTab>;
+  /** Opens two tabs on `path` one after the other and waits until both show 2/2. */
+  openPair: (path: string) => Promise<[RoomTab, RoomTab]>;
 }
 
 /** Tests with fresh tabs on the app and a room of their own. */
@@ -54,6 +56,16 @@ export const test = base.extend<Fixtures>({
       return new RoomTab(page);
     });
     for (const context of contexts) await context.close();
+  },
+  openPair: async ({ openTab }, use) => {
+    await use(async (path) => {
+      const first = await openTab(path);
+      await first.expectMembers(1);
+      const second = await openTab(path);
+      await second.expectMembers(2);
+      await first.expectMembers(2);
+      return [first, second];
+    });
   },
 });
 

@@ -20,12 +20,10 @@ test('two tabs on the same room URL meet: both show 2/2 and each other in the lo
 
 test('a third tab is told the room is full and can pick another room', async ({
   openTab,
+  openPair,
   room,
 }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await bob.expectMembers(2);
+  const [alice, bob] = await openPair(`/${room}`);
   const carol = await openTab(`/${room}`);
   await expect(carol.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();
   await expect(carol.log).toContainText(`Room ${room} is full`);
@@ -38,12 +36,10 @@ test('a third tab is told the room is full and can pick another room', async ({
 
 test('closing a tab shows the other it left, and a new tab takes the seat', async ({
   openTab,
+  openPair,
   room,
 }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await alice.expectMembers(2);
+  const [alice, bob] = await openPair(`/${room}`);
   await bob.page.close();
   await alice.expectMembers(1);
   await expect(alice.page.getByText('The other member left the room')).toBeVisible();
@@ -55,11 +51,8 @@ test('closing a tab shows the other it left, and a new tab takes the seat', asyn
   await expect(alice.page.getByText('The other member left the room')).toBeHidden();
 });
 
-test('a reloaded tab gets its seat back', async ({ openTab, room }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await bob.expectMembers(2);
+test('a reloaded tab gets its seat back', async ({ openPair, room }) => {
+  const [alice, bob] = await openPair(`/${room}`);
   await bob.page.reload();
   await bob.expectMembers(2);
   await alice.expectMembers(2);
@@ -68,12 +61,10 @@ test('a reloaded tab gets its seat back', async ({ openTab, room }) => {
   await bob.expectMembers(2);
 });
 
-test('a tab in another room is untouched by this room', async ({ openTab, room }) => {
+test('a tab in another room is untouched by this room', async ({ openTab, openPair, room }) => {
   const other = await openTab(`/${room}-other`);
   await other.expectMembers(1);
-  const alice = await openTab(`/${room}`);
-  const bob = await openTab(`/${room}`);
-  await alice.expectMembers(2);
+  const [alice, bob] = await openPair(`/${room}`);
   await bob.page.close();
   await alice.expectMembers(1);
   await other.expectMembers(1);
@@ -101,15 +92,12 @@ test('joining from the form moves the URL to the room, so the link can be shared
 });
 
 test('a room name with dots and letters of any script works as a link', async ({
-  openTab,
+  openPair,
   room,
 }) => {
   const name = `${room}.кв`;
-  const alice = await openTab(`/${encodeURIComponent(name)}`);
+  const [alice] = await openPair(`/${encodeURIComponent(name)}`);
   await expect(alice.page.getByRole('heading', { name: `Room ${name}` })).toBeVisible();
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${encodeURIComponent(name)}`);
-  await bob.expectMembers(2);
 });
 
 test('a name the server would refuse is explained in the form', async ({ openTab }) => {
