@@ -1,0 +1,176 @@
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+
+/** Who may open a signaling connection. */
+export interface AccessOptions {
+  /**
+   * Origins (scheme, host and port, e.g. `https://app.example.com`) allowed besides the server's
+   * own. A browser handshake whose `Origin` is neither is refused. Requests without `Origin`
+   * (Node clients, curl) are not browsers' and pass.
+   * @default []
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Host names the server answers to (Vite's `allowedHosts` rule: `.example.com` also allows its
+   * subdomains). `localhost`, `*.localhost` and IP addresses always pass; `true` allows any.
+   * The check stops DNS-rebinding pages from reaching a server on localhost or a LAN.
+   * @default []
+   */
+  allowedHosts?: readonly string[] | true;
+  /**
+   * Open connections allowed per client address (all transports, all tabs).
+   * @default 20
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Take the client address from the last `X-Forwarded-For` entry (the one a reverse proxy
+   * appended). Only behind a proxy that sets it: otherwise clients can choose their address.
+   * @default false
+   */
+  trustProxy?: boolean;
+}
+
+/** Why a handshake was refused, as counted in the metrics. */
+export type HandshakeRefusal = 'origin' | 'host' | 'too-many-connections' | 'draining';
+
+/** The default of {@link AccessOptions.maxConnectionsPerAddress}. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 20;
+
+/** The verdict on one handshake: allowed, or refused with a reason and a message for the client. */
+export type AccessVerdict = { ok: true } | { ok: false; reason: HandshakeRefusal; message: string };
+
+/**
+ * Checks every engine.io handshake (polling and websocket alike) for its Host, its Origin and
+ * its address's connection count, and counts open connections per address. engine.io calls
+ * its `allowRequest` before Vite's own host check could run, and Socket.IO's `cors` option does
+ * not apply to websockets: this gate is the one place the checks happen.
+ */
+export class AccessGate {
+  readonly #allowedOrigins: ReadonlySet<string>;
+  readonly #allowedHosts: readonly string[] | true;
+  readonly #maxPerAddress: number;
+  readonly #trustProxy: boolean;
+  readonly #open = new Map<string, number>();
+
+  constructor(options: AccessOptions = {}) {
+    this.#allowedOrigins = new Set((options.allowedOrigins ?? []).map(normaliseOrigin));
+    this.#allowedHosts =
+      options.allowedHosts === true
+        ? true
+        : (options.allowedHosts ?? []).map((host) => host.toLowerCase());
+    this.#maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    this.#trustProxy = options.trustProxy ?? false;
+    if (!Number.isInteger(this.#maxPerAddress) || this.#maxPerAddress < 1) {
+      throw new RangeError(
+        `[signaling] maxConnectionsPerAddress must be a whole number >= 1, got ${this.#maxPerAddress}`,
+      );
+    }
+  }
+
+  /** Decides whether a handshake request may open a connection. */
+  check(request: IncomingMessage): AccessVerdict {
+    const host = request.headers.host;
+    if (host === undefined || !this.#hostAllowed(host)) {
+      return {
+        ok: false,
+        reason: 'host',
+        message: `[signaling] host "${host ?? ''}" is not served here; add it to ALLOWED_HOSTS (or Vite's server.allowedHosts)`,
+      };
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.#originAllowed(origin, host)) {
+      return {
+        ok: false,
+        reason: 'origin',
+        message: `[signaling] origin "${origin}" may not connect; add it to ALLOWED_ORIGINS`,
+      };
+    }
+    if ((this.#open.get(this.address(request)) ?? 0) >= this.#maxPerAddress) {
+      return {
+        ok: false,
+        reason: 'too-many-connections',
+        message: `[signaling] more than ${this.#maxPerAddress} connections from one address; close other tabs and reload`,
+      };
+    }
+    return { ok: true };
+  }
+
+  /** Whether `request`'s Host header names this server (checked on plain http routes too). */
+  hostAllowed(request: IncomingMessage): boolean {
+    const host = request.headers.host;
+    return host !== undefined && this.#hostAllowed(host);
+  }
+
+  /** Counts an open connection from `request`'s address; call the returned function when it closes. */
+  opened(request: IncomingMessage): () => void {
+    const address = this.address(request);
+    this.#open.set(address, (this.#open.get(address) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const count = (this.#open.get(address) ?? 1) - 1;
+      if (count > 0) this.#open.set(address, count);
+      else this.#open.delete(address);
+    };
+  }
+
+  /** How many addresses have open connections (the map must empty when clients leave). */
+  get addresses(): number {
+    return this.#open.size;
+  }
+
+  /** The client address a request counts against. */
+  address(request: IncomingMessage): string {
+    if (this.#trustProxy) {
+      const forwarded = request.headers['x-forwarded-for'];
+      const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+        .split(',')
+        .pop()
+        ?.trim();
+      if (last) return last;
+    }
+    return request.socket.remoteAddress ?? 'unknown';
+  }
+
+  #hostAllowed(host: string): boolean {
+    if (this.#allowedHosts === true) return true;
+    const name = hostName(host);
+    if (name === undefined) return false;
+    if (isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost')) return true;
+    return this.#allowedHosts.some((allowed) =>
+      allowed.startsWith('.')
+        ? name === allowed.slice(1) || name.endsWith(allowed)
+        : name === allowed,
+    );
+  }
+
+  #originAllowed(origin: string, host: string): boolean {
+    if (this.#allowedOrigins.has(normaliseOrigin(origin))) return true;
+    // Same origin: the page was served by this very host. The scheme is not compared because a
+    // TLS-terminating proxy makes the page https while this server sees plain http.
+    try {
+      return new URL(origin).host === new URL(`http://${host}`).host;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** The host name of a Host header, without port or IPv6 brackets; undefined if malformed. */
+function hostName(host: string): string | undefined {
+  try {
+    return new URL(`http://${host}`).hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
+function normaliseOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    // `null` (sandboxed frames, file: pages) and other opaque origins compare as written.
+    return origin;
+  }
+}
