@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'not-in-room'
   | 'room-full'
   | 'invalid-payload'
+  | 'rate-limited'
   | 'disabled'
   | 'internal';
 
@@ -64,6 +65,18 @@ export interface ServerToClientEvents {
   'room:update': (state: RoomState) => void;
   /** A request of this client was refused; nothing else changed. */
   'signaling:error': (error: SignalingError) => void;
+  /**
+   * The other member's connection dropped; its seat is held while it may recover. `bye`
+   * follows if it does not come back within the window.
+   */
+  'peer:reconnecting': (room: string) => void;
+  /** The other member recovered its connection and kept its seat. */
+  'peer:reconnected': (room: string) => void;
+  /**
+   * The server is shutting down: the connection closes next, and the client should reconnect
+   * and join again (socket.io-client reconnects by itself).
+   */
+  'server:shutdown': () => void;
 }
 
 /** Events a client sends. */

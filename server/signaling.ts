@@ -1,8 +1,16 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Http2SecureServer, Http2Server } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
+import { AccessGate, type AccessOptions, type AccessVerdict } from './access.ts';
+import {
+  createHttpHandler,
+  createMetrics,
+  type HttpHandler,
+  type MetricsSource,
+  type SignalingMetrics,
+} from './metrics.ts';
 import {
   type ClientEventName,
   type ClientToServerEvents,
@@ -13,8 +21,16 @@ import {
   type SignalingPayload,
   type SocketData,
 } from './protocol.ts';
-import { parseRoomName } from './room-name.ts';
+import { type RateLimitOptions, resolveRateLimits, TokenBucket } from './rate-limit.ts';
 import { Rooms } from './rooms.ts';
+import { SeatHolds } from './seat-holds.ts';
+import {
+  ByeArgumentSchema,
+  check,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  payloadSchema,
+  RoomNameSchema,
+} from './validation.ts';
 
 /** The typed Socket.IO server of the signaling protocol. */
 export type SignalingServer = Server<
@@ -66,6 +82,38 @@ export interface SignalingOptions {
    * @default console
    */
   logger?: SignalingLogger;
+  /**
+   * The largest `message` payload relayed, in bytes of JSON; larger ones are refused with
+   * `invalid-payload`. Socket.IO's `maxHttpBufferSize` is set to twice this, so a packet past
+   * that closes the connection before it is even parsed.
+   * @default 65536
+   */
+  maxPayloadBytes?: number;
+  /**
+   * Per-socket token buckets; a request past them is refused with `rate-limited`. Buckets not
+   * given keep their defaults (see `DEFAULT_RATE_LIMITS`).
+   * @default DEFAULT_RATE_LIMITS
+   */
+  rateLimits?: Partial<RateLimitOptions>;
+  /**
+   * Handshake checks: allowed origins and hosts, connections per address.
+   * @default { allowedOrigins: [], allowedHosts: [], maxConnectionsPerAddress: 20 }
+   */
+  access?: AccessOptions;
+  /**
+   * Socket.IO connection state recovery, in milliseconds: a member whose connection drops keeps
+   * its seat this long, the other member is told `peer:reconnecting`, and relays it missed are
+   * replayed when it recovers. 0 turns it off. Off in the core because Socket.IO then appends
+   * an offset argument to every room broadcast and keeps each broadcast for the window plus up
+   * to a minute; the Vite plugin and the production server turn it on.
+   * @default 0
+   */
+  recoveryWindowMs?: number;
+  /**
+   * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
+   * @default true
+   */
+  metrics?: boolean;
 }
 
 /** What {@link attachSignaling} returns. */
@@ -74,11 +122,42 @@ export interface SignalingHandle {
   io: SignalingServer;
   /** The room state of this attach. */
   rooms: Rooms;
+  /** Seats held for members whose connection dropped (empty unless recovery is on). */
+  holds: SeatHolds;
+  /** The Prometheus metrics of this attach. */
+  metrics: SignalingMetrics;
+  /** Serves `/healthz` and `/metrics`; mount it on the http server (Connect-style `next`). */
+  httpHandler: HttpHandler;
+  /** How many client addresses have open connections (for leak checks). */
+  openAddresses(): number;
   /**
-   * Disconnects every client and stops the engine. Idempotent. It never closes the http
-   * server, which belongs to the caller (Socket.IO's own `io.close()` would).
+   * Tells every client `server:shutdown`, refuses new handshakes and closes every connection so
+   * clients reconnect (to this server once restarted, or to another). Resolves once they are
+   * gone, or after `timeoutMs`. Idempotent.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Drains, then stops the engine. Idempotent. It never closes the http server, which belongs
+   * to the caller (Socket.IO's own `io.close()` would).
    */
   close(): Promise<void>;
+}
+
+// Socket.IO persists a session for recovery on these disconnect reasons only (socket.io's
+// lib/socket.ts, RECOVERABLE_DISCONNECT_REASONS); a seat is held on exactly these.
+const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+  'server shutting down',
+  'forced server close',
+]);
+
+/** The engine.io connection, as far as the connection count needs it. */
+interface EngineConnection {
+  request: IncomingMessage;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /**
@@ -96,46 +175,128 @@ export function attachSignaling(
     exposeAddresses = true,
     socketOptions = {},
     logger = console,
+    maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+    recoveryWindowMs = 0,
   } = options;
+  const limits = resolveRateLimits(options.rateLimits);
+  if (limits.messageBytes.burst < maxPayloadBytes) {
+    throw new RangeError(
+      `[signaling] rateLimits.messageBytes.burst (${limits.messageBytes.burst}) is below maxPayloadBytes (${maxPayloadBytes}): no full-size message could pass; raise the burst`,
+    );
+  }
   const rooms = new Rooms(roomCapacity);
-  const io: SignalingServer = new Server(httpServer, socketOptions);
+  const holds = new SeatHolds();
+  const gate = new AccessGate(options.access);
+  const payload = payloadSchema(maxPayloadBytes);
+  let draining = false;
   let closed = false;
+  const io: SignalingServer = new Server(httpServer, {
+    maxHttpBufferSize: maxPayloadBytes * 2,
+    ...socketOptions,
+    ...(recoveryWindowMs > 0 && {
+      connectionStateRecovery: {
+        maxDisconnectionDuration: recoveryWindowMs,
+        skipMiddlewares: true,
+      },
+    }),
+    allowRequest: (request, callback) => {
+      const verdict: AccessVerdict = draining
+        ? {
+            ok: false,
+            reason: 'draining',
+            message: '[signaling] the server is shutting down; reconnect in a moment',
+          }
+        : gate.check(request);
+      if (verdict.ok) {
+        callback(null, true);
+        return;
+      }
+      metrics.rejections.inc({ reason: verdict.reason });
+      callback(verdict.message, false);
+    },
+  });
+  const source: MetricsSource = {
+    connections: () => io.of('/').sockets.size,
+    rooms: () => rooms.size,
+    held: () => holds.size,
+    draining: () => draining,
+  };
+  const metrics = createMetrics(source);
+  const serveHttp = createHttpHandler(metrics, source, { metrics: options.metrics ?? true });
+  // /healthz and /metrics answer the hosts the handshake answers, so a DNS-rebinding page cannot
+  // read them from a server on localhost either.
+  const httpHandler: HttpHandler = (request, response, next) => {
+    const path = (request.url ?? '').split('?')[0];
+    if ((path === '/healthz' || path === '/metrics') && !gate.hostAllowed(request)) {
+      response.statusCode = 403;
+      response.end('[signaling] this host is not served here; add it to ALLOWED_HOSTS');
+      return;
+    }
+    serveHttp(request, response, next);
+  };
+
+  // Counted at the engine level, so sessions that never reach a namespace count too.
+  io.engine.on('connection', (connection: EngineConnection) => {
+    connection.once('close', gate.opened(connection.request));
+  });
 
   io.on('connection', (socket) => {
-    if (closed) {
+    if (closed || draining) {
       socket.disconnect(true);
       return;
     }
+    const buckets = {
+      join: new TokenBucket(limits.join),
+      message: new TokenBucket(limits.message),
+      messageBytes: new TokenBucket(limits.messageBytes),
+    };
     const log = clientLog
       ? (...parts: unknown[]) => socket.emit('log', ['Message from server:', ...parts])
       : undefined;
     const refuse = (event: ClientEventName, code: ErrorCode, message: string) => {
+      metrics.rejections.inc({ reason: code });
       socket.emit('signaling:error', { event, code, message });
       log?.(`Refused "${event}": ${message}`);
     };
 
-    // A socket handler that throws would surface as an unhandled error in Socket.IO's
-    // emitter; answer the sender instead and keep every other room going.
+    // Every handler takes a token first, so floods of bad input are limited too. A handler that
+    // throws (or rejects, once the room store is async) would surface as an unhandled error in
+    // Socket.IO's emitter; answer the sender instead and keep every other room going.
     const guard =
-      <A extends unknown[]>(event: ClientEventName, handler: (...args: A) => void) =>
+      <A extends unknown[]>(
+        event: ClientEventName,
+        bucket: 'join' | 'message',
+        handler: (...args: A) => void | Promise<void>,
+      ) =>
       (...args: A) => {
-        try {
-          handler(...args);
-        } catch (error) {
-          logger.error(`[signaling] "${event}" from ${socket.id} failed:`, error);
+        if (!buckets[bucket].take()) {
+          refuse(event, 'rate-limited', `too many "${event}" requests; wait a moment and retry`);
+          return;
+        }
+        const fail = (error: unknown) => {
+          logger.error(
+            `[signaling] "${event}" from ${socket.id} failed; the client was told:`,
+            error,
+          );
           refuse(event, 'internal', 'the server failed on this request; try again');
+        };
+        try {
+          const result = handler(...args);
+          if (result instanceof Promise) result.catch(fail);
+        } catch (error) {
+          fail(error);
         }
       };
 
     socket.on(
       'create or join',
-      guard('create or join', (value: unknown) => {
-        const parsed = parseRoomName(value);
-        if (!parsed.ok) {
-          refuse('create or join', 'invalid-room', `${parsed.reason}; pick another name`);
+      guard('create or join', 'join', (value: unknown) => {
+        const name = check(RoomNameSchema, value);
+        if (!name.ok) {
+          refuse('create or join', 'invalid-room', `${name.reason}; pick another name`);
           return;
         }
-        const { room } = parsed;
+        const room = name.value;
         log?.(`Received request to create or join room ${room}`);
         if (socket.data.room !== undefined) {
           refuse(
@@ -145,64 +306,49 @@ export function attachSignaling(
           );
           return;
         }
-        const outcome = rooms.join(room, socket.id);
-        const key = ROOM_PREFIX + room;
-        switch (outcome.kind) {
-          case 'created':
-            log?.(`Room ${room} now has 1 client(s)`);
-            socket.join(key);
-            socket.data.room = room;
-            log?.(`Client ID ${socket.id} created room ${room}`);
-            socket.emit('created', room, socket.id);
-            update(room);
-            break;
-          case 'joined':
-            log?.(`Room ${room} now has ${outcome.others.length + 1} client(s)`);
-            log?.(`Client ID ${socket.id} joined room ${room}`);
-            io.to(key).emit('join', room);
-            socket.join(key);
-            socket.data.room = room;
-            socket.emit('joined', room, socket.id);
-            io.to(key).emit('ready');
-            update(room);
-            break;
-          case 'full':
-            log?.(`Room ${room} is full`);
-            socket.emit('full', room);
-            break;
-        }
+        seat(socket, room, log);
       }),
     );
 
     socket.on(
       'message',
-      guard('message', (payload: unknown) => {
+      guard('message', 'message', (value: unknown) => {
         const room = socket.data.room;
         if (room === undefined) {
           refuse('message', 'not-in-room', 'this tab has no seat in a room; join one first');
           return;
         }
-        if (payload === undefined) {
-          refuse('message', 'invalid-payload', 'a message needs a payload');
+        const checked = check(payload, value);
+        if (!checked.ok) {
+          refuse('message', 'invalid-payload', checked.reason);
           return;
         }
-        log?.('Client said: ', payload);
+        if (!buckets.messageBytes.take(checked.value.bytes)) {
+          refuse('message', 'rate-limited', 'too many bytes relayed; wait a moment and retry');
+          return;
+        }
+        log?.('Client said: ', value);
         // The payload goes on as it came (codelab clients depend on it), and only to the
-        // sender's own room: the client never chooses the recipient. Socket.IO's parser has
-        // already decoded it, so it is a JSON value (or binary, which passes through too).
-        socket.to(ROOM_PREFIX + room).emit('message', payload as SignalingPayload);
+        // sender's own room: the client never chooses the recipient.
+        socket.to(ROOM_PREFIX + room).emit('message', value as SignalingPayload);
+        metrics.relays.inc();
       }),
     );
 
     socket.on(
       'bye',
-      guard('bye', (value?: unknown) => {
+      guard('bye', 'join', (value?: unknown) => {
+        const named = check(ByeArgumentSchema, value);
+        if (!named.ok) {
+          refuse('bye', 'invalid-room', `${named.reason}; send "bye" alone or with your room`);
+          return;
+        }
         const room = socket.data.room;
         if (room === undefined) {
           refuse('bye', 'not-in-room', 'this tab has no seat to leave');
           return;
         }
-        if (typeof value === 'string' && value.normalize('NFC') !== room) {
+        if (named.value !== undefined && named.value !== room) {
           refuse('bye', 'not-in-room', `this tab sits in room "${room}", not the one named`);
           return;
         }
@@ -213,7 +359,7 @@ export function attachSignaling(
 
     socket.on(
       'ipaddr',
-      guard('ipaddr', () => {
+      guard('ipaddr', 'join', () => {
         if (!exposeAddresses) {
           refuse('ipaddr', 'disabled', 'this server does not publish its addresses');
           return;
@@ -222,19 +368,99 @@ export function attachSignaling(
       }),
     );
 
-    socket.on('disconnect', () => leave(socket));
+    socket.on('disconnect', (reason) => {
+      const room = socket.data.room;
+      if (room === undefined) return;
+      if (recoveryWindowMs > 0 && !draining && RECOVERABLE_REASONS.has(reason)) {
+        // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
+        // as long, so a dropped network is "reconnecting" to the other member, not "left".
+        holds.hold(socket.id, room, recoveryWindowMs, () => free(socket.id, room));
+        io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
+        return;
+      }
+      leave(socket);
+    });
+
+    if (socket.recovered) resume(socket, log);
   });
+
+  /**
+   * Seats `socket` in `room` and tells the members, per the codelab's sequence. A seat held for
+   * a dropped connection gives way when the room is otherwise full: the likeliest newcomer is
+   * that very tab reloaded (a reload drops the connection as a network failure does).
+   */
+  function seat(socket: SignalingSocket, room: string, log?: (...parts: unknown[]) => void) {
+    let outcome = rooms.join(room, socket.id);
+    const [stale] = outcome.kind === 'full' ? holds.heldIn(room) : [];
+    if (stale !== undefined) {
+      holds.release(stale);
+      free(stale, room);
+      outcome = rooms.join(room, socket.id);
+    }
+    const key = ROOM_PREFIX + room;
+    switch (outcome.kind) {
+      case 'created':
+        log?.(`Room ${room} now has 1 client(s)`);
+        socket.join(key);
+        socket.data.room = room;
+        metrics.joins.inc();
+        log?.(`Client ID ${socket.id} created room ${room}`);
+        socket.emit('created', room, socket.id);
+        update(room);
+        break;
+      case 'joined':
+        log?.(`Room ${room} now has ${outcome.others.length + 1} client(s)`);
+        log?.(`Client ID ${socket.id} joined room ${room}`);
+        io.to(key).emit('join', room);
+        socket.join(key);
+        socket.data.room = room;
+        metrics.joins.inc();
+        socket.emit('joined', room, socket.id);
+        io.to(key).emit('ready');
+        update(room);
+        break;
+      case 'full':
+        log?.(`Room ${room} is full`);
+        metrics.full.inc();
+        socket.emit('full', room);
+        break;
+    }
+  }
+
+  /**
+   * A socket came back through connection state recovery with its old id, rooms and data. If
+   * its seat was held, it keeps it; if the seat was freed meanwhile (the window ended, or a
+   * reloaded tab took it), it asks for one again like a new tab, so a room never holds more
+   * members than its capacity.
+   */
+  function resume(socket: SignalingSocket, log?: (...parts: unknown[]) => void) {
+    const room = socket.data.room;
+    if (room === undefined) return;
+    const key = ROOM_PREFIX + room;
+    if (holds.release(socket.id) === room && rooms.members(room).includes(socket.id)) {
+      socket.to(key).emit('peer:reconnected', room);
+      log?.(`Client ID ${socket.id} is back in room ${room}`);
+      return;
+    }
+    socket.leave(key);
+    socket.data.room = undefined;
+    seat(socket, room, log);
+  }
+
+  /** Frees `member`'s seat in `room` and tells whoever remains that it left. */
+  function free(member: string, room: string): void {
+    rooms.leave(room, member);
+    io.to(ROOM_PREFIX + room).emit('bye', room);
+    update(room);
+  }
 
   /** Frees the socket's seat and tells whoever remains that it left. */
   function leave(socket: SignalingSocket): void {
     const room = socket.data.room;
     if (room === undefined) return;
     socket.data.room = undefined;
-    const key = ROOM_PREFIX + room;
-    rooms.leave(room, socket.id);
-    socket.leave(key);
-    io.to(key).emit('bye', room);
-    update(room);
+    socket.leave(ROOM_PREFIX + room);
+    free(socket.id, room);
   }
 
   /** Tells the members of `room` how many seats are taken, after the codelab's own events. */
@@ -244,19 +470,46 @@ export function attachSignaling(
       io.to(ROOM_PREFIX + room).emit('room:update', { room, members, capacity: roomCapacity });
   }
 
+  const drain = async (timeoutMs = 3000) => {
+    if (!draining) {
+      draining = true;
+      holds.clear();
+      io.emit('server:shutdown');
+      // Closing the transport, not the Socket.IO socket: socket.io-client reconnects by itself
+      // after a transport close, but not after a server-side `disconnect()`. engine.io flushes
+      // the write buffer (the shutdown notice) before it closes.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (io.engine.clientsCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   const close = async () => {
     if (closed) return;
     closed = true;
+    await drain();
     // What io.close() does, minus closing the http server that belongs to the caller.
     io.local.disconnectSockets(true);
     await Promise.allSettled([...io._nsps.values()].map((nsp) => nsp.adapter.close()));
     io.engine.close();
+    metrics.close();
   };
   // engine.io closes itself when the http server closes (Vite's restart does this); drop the
   // rest of this attach's state with it.
   httpServer.once('close', () => void close());
 
-  return { io, rooms, close };
+  return {
+    io,
+    rooms,
+    holds,
+    metrics,
+    httpHandler,
+    openAddresses: () => gate.addresses,
+    drain,
+    close,
+  };
 }
 
 /** The machine's non-loopback IPv4 addresses, as the codelab's `ipaddr` lists them. */
