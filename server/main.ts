@@ -4,6 +4,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
 import { readConfig } from './config.ts';
 import { attachSignaling } from './signaling.ts';
@@ -18,21 +19,30 @@ const notFound = (res: ServerResponse) => {
   res.end('Not found');
 };
 const server = createServer((req, res) => {
-  serveStatic(req, res, () => {
-    // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
-    // dots: a one-segment path that is no file is a room, so it gets the app too.
-    if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
-      req.url = '/';
-      serveStatic(req, res, () => notFound(res));
-    } else notFound(res);
-  });
+  signaling.httpHandler(req, res, () =>
+    serveStatic(req, res, () => {
+      // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
+      // dots: a one-segment path that is no file is a room, so it gets the app too.
+      if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
+        req.url = '/';
+        serveStatic(req, res, () => notFound(res));
+      } else notFound(res);
+    }),
+  );
 });
 
 const signaling = attachSignaling(server, {
   roomCapacity: config.roomCapacity,
   clientLog: config.clientLog,
   exposeAddresses: config.exposeAddresses,
+  maxPayloadBytes: config.maxPayloadBytes,
+  rateLimits: config.rateLimits,
+  access: config.access,
+  recoveryWindowMs: config.recoveryWindowMs,
+  metrics: config.metrics,
 });
+// Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
+collectDefaultMetrics({ register: signaling.metrics.registry });
 
 server.listen(config.port, config.host, () => {
   const address = server.address();
@@ -43,11 +53,18 @@ server.listen(config.port, config.host, () => {
 });
 
 const shutdown = async (signal: string) => {
-  console.log(`[signaling] ${signal}: closing`);
+  console.log(`[signaling] ${signal}: draining; clients are told to reconnect`);
+  // Whatever happens below, the process ends within a few seconds: an orchestrator's SIGKILL
+  // would come next anyway, and a clean exit code is more useful than a kill.
+  setTimeout(() => {
+    console.error('[signaling] drain took too long; exiting with connections still open');
+    process.exit(1);
+  }, 5000).unref();
+  server.close();
   await signaling.close();
-  server.close(() => process.exit(0));
-  // Keep-alive connections can hold close() open; do not let them hold the process.
-  setTimeout(() => process.exit(0), 3000).unref();
+  server.closeAllConnections();
+  console.log('[signaling] drained; bye');
+  process.exit(0);
 };
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -158,6 +158,7 @@ const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
 interface EngineConnection {
   request: IncomingMessage;
   once(event: 'close', listener: () => void): unknown;
+  close(): void;
 }
 
 /**
@@ -235,9 +236,16 @@ export function attachSignaling(
     serveHttp(request, response, next);
   };
 
-  // Counted at the engine level, so sessions that never reach a namespace count too.
+  // Counted at the engine level, so sessions that never reach a namespace count too (and are
+  // closed on drain too).
+  const connections = new Set<EngineConnection>();
   io.engine.on('connection', (connection: EngineConnection) => {
-    connection.once('close', gate.opened(connection.request));
+    const release = gate.opened(connection.request);
+    connections.add(connection);
+    connection.once('close', () => {
+      release();
+      connections.delete(connection);
+    });
   });
 
   io.on('connection', (socket) => {
@@ -478,10 +486,10 @@ export function attachSignaling(
       // Closing the transport, not the Socket.IO socket: socket.io-client reconnects by itself
       // after a transport close, but not after a server-side `disconnect()`. engine.io flushes
       // the write buffer (the shutdown notice) before it closes.
-      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      for (const connection of connections) connection.close();
     }
     const deadline = Date.now() + timeoutMs;
-    while (io.engine.clientsCount > 0 && Date.now() < deadline) {
+    while (connections.size > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };

@@ -2,7 +2,14 @@ import type { Plugin, PreviewServer, ViteDevServer } from 'vite';
 import { attachSignaling, type SignalingHandle, type SignalingOptions } from './signaling.ts';
 
 /** Options of the {@link signaling} Vite plugin: those of `attachSignaling`. */
-export type SignalingPluginOptions = SignalingOptions;
+export interface SignalingPluginOptions extends SignalingOptions {
+  /**
+   * As in `attachSignaling`, but on by default here: the UI shows a dropped peer as
+   * reconnecting and gets its seat back.
+   * @default 10000
+   */
+  recoveryWindowMs?: number;
+}
 
 /** The plugin's `api`, for tests and other plugins. */
 export interface SignalingPluginApi {
@@ -12,13 +19,13 @@ export interface SignalingPluginApi {
 
 /**
  * Attaches the signaling server to Vite's own http server, in `vite` (dev) and in
- * `vite preview`. Editing anything vite.config.ts imports restarts Vite with a new http
- * server: the old attach closes with the old server and this hook attaches anew, and clients
- * reconnect and re-join by themselves.
+ * `vite preview`, and serves `/healthz` and `/metrics` from its middlewares. Editing anything
+ * vite.config.ts imports restarts Vite with a new http server: the old attach closes with the
+ * old server and this hook attaches anew, and clients reconnect and re-join by themselves.
  */
 export function signaling(options: SignalingPluginOptions = {}): Plugin<SignalingPluginApi> {
   let handle: SignalingHandle | undefined;
-  const attach = (server: ViteDevServer | PreviewServer) => {
+  const attach = (server: ViteDevServer | PreviewServer, allowedHosts: string[] | true) => {
     const { httpServer } = server;
     if (!httpServer) {
       server.config.logger.warn(
@@ -29,7 +36,11 @@ export function signaling(options: SignalingPluginOptions = {}): Plugin<Signalin
       return;
     }
     handle = attachSignaling(httpServer, {
+      recoveryWindowMs: 10_000,
       ...options,
+      // engine.io answers /socket.io/ before Vite's host check runs: the signaling checks the
+      // same hosts Vite allows, unless told otherwise.
+      access: { allowedHosts, ...options.access },
       socketOptions: {
         ...options.socketOptions,
         // engine.io ends every other upgrade on this port after 1 s by default, and Vite's
@@ -37,11 +48,12 @@ export function signaling(options: SignalingPluginOptions = {}): Plugin<Signalin
         destroyUpgrade: false,
       },
     });
+    server.middlewares.use(handle.httpHandler);
   };
   return {
     name: 'webrtc-rooms:signaling',
-    configureServer: attach,
-    configurePreviewServer: attach,
+    configureServer: (server) => attach(server, server.config.server.allowedHosts),
+    configurePreviewServer: (server) => attach(server, server.config.preview.allowedHosts),
     api: {
       get handle() {
         return handle;
