@@ -1,6 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Socket as ClientSocket, io as connectClient } from 'socket.io-client';
+import {
+  type Socket as ClientSocket,
+  io as connectClient,
+  type ManagerOptions,
+  type SocketOptions,
+} from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from './protocol.ts';
 import { attachSignaling, type SignalingHandle, type SignalingOptions } from './signaling.ts';
 
@@ -11,18 +16,15 @@ export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents
 export interface TestServer {
   url: string;
   handle: SignalingHandle;
-  /** Connects a new client and resolves once it is connected. */
-  connect(): Promise<TestClient>;
+  /** Connects a new client (websocket only, no reconnection unless `options` say so). */
+  connect(options?: Partial<ManagerOptions & SocketOptions>): Promise<TestClient>;
   /** Disconnects every client it made, then closes the signaling and the http server. */
   close(): Promise<void>;
 }
 
 /** Starts a real http server with the signaling attached, on port 0. */
 export async function startServer(options: SignalingOptions = {}): Promise<TestServer> {
-  const http = createServer((_request, response) => {
-    response.statusCode = 404;
-    response.end();
-  });
+  const http = createServer((request, response) => handle.httpHandler(request, response));
   const handle = attachSignaling(http, options);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -30,11 +32,12 @@ export async function startServer(options: SignalingOptions = {}): Promise<TestS
   return {
     url,
     handle,
-    async connect() {
+    async connect(clientOptions = {}) {
       const client: TestClient = connectClient(url, {
         transports: ['websocket'],
         forceNew: true,
         reconnection: false,
+        ...clientOptions,
       });
       clients.push(client);
       await once(client, 'connect');
@@ -83,4 +86,34 @@ export function record(client: TestClient, { all = false } = {}): unknown[][] {
     }
   });
   return events;
+}
+
+/** Polls `predicate` every 10 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The current value of a counter or gauge of the signaling's metrics, summed over labels. */
+export async function metricValue(
+  handle: SignalingHandle,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = handle.metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric named ${name}`);
+  const { values } = await metric.get();
+  return values
+    .filter((value) =>
+      Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted),
+    )
+    .reduce((sum, value) => sum + value.value, 0);
 }
