@@ -137,10 +137,10 @@ export interface SignalingHandle {
    */
   drain(timeoutMs?: number): Promise<void>;
   /**
-   * Drains, then stops the engine. Idempotent. It never closes the http server, which belongs
-   * to the caller (Socket.IO's own `io.close()` would).
+   * Drains (waiting at most `timeoutMs`), then stops the engine. Idempotent. It never closes the
+   * http server, which belongs to the caller (Socket.IO's own `io.close()` would).
    */
-  close(): Promise<void>;
+  close(timeoutMs?: number): Promise<void>;
 }
 
 // Socket.IO persists a session for recovery on these disconnect reasons only (socket.io's
@@ -494,10 +494,10 @@ export function attachSignaling(
     }
   };
 
-  const close = async () => {
+  const close = async (timeoutMs?: number) => {
     if (closed) return;
     closed = true;
-    await drain();
+    await drain(timeoutMs);
     // What io.close() does, minus closing the http server that belongs to the caller.
     io.local.disconnectSockets(true);
     await Promise.allSettled([...io._nsps.values()].map((nsp) => nsp.adapter.close()));

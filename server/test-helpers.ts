@@ -45,7 +45,8 @@ export async function startServer(options: SignalingOptions = {}): Promise<TestS
     },
     async close() {
       for (const client of clients) client.disconnect();
-      await handle.close();
+      // Polling sessions a test left open cannot be told to close until they poll again.
+      await handle.close(500);
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
