@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { SignalingError } from './protocol.ts';
 import { once, startServer, type TestClient, type TestServer, waitFor } from './test-helpers.ts';
 
@@ -194,5 +195,50 @@ describe('a held seat and a newcomer', () => {
     await atAlice;
     await waitFor(() => seen.length >= 1, 'the member message');
     expect(seen).toEqual(['member']);
+  });
+});
+
+describe('how the connection ended', () => {
+  /** A browser-like websocket client seated in `room` by hand-written Socket.IO packets. */
+  async function rawMember(room: string): Promise<WebSocket> {
+    const ws = new WebSocket(
+      `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+    );
+    const frames: string[] = [];
+    ws.on('message', (data) => frames.push(String(data)));
+    await waitFor(() => frames.some((frame) => frame.startsWith('0{')), 'the Engine.IO open');
+    ws.send('40');
+    await waitFor(() => frames.some((frame) => frame.startsWith('40{')), 'the Socket.IO connect');
+    ws.send(`42${JSON.stringify(['create or join', room])}`);
+    await waitFor(() => frames.some((frame) => frame.startsWith('42["ready"')), 'ready');
+    return ws;
+  }
+
+  it('frees the seat at once when a tab closes or reloads (websocket 1001 going away)', async () => {
+    await setUp(5000);
+    const alice = await server.connect();
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'foo');
+    await created;
+    const tab = await rawMember('foo');
+    const aliceSaw = names(alice);
+    const bye = once(alice, 'bye');
+    tab.close(1001);
+    expect((await bye)[0]).toBe('foo');
+    expect(aliceSaw).not.toContain('peer:reconnecting');
+    expect(server.handle.rooms.members('foo')).toEqual([alice.id]);
+  });
+
+  it('holds the seat when the network fails (no close frame)', async () => {
+    await setUp(5000);
+    const alice = await server.connect();
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'foo');
+    await created;
+    const tab = await rawMember('foo');
+    const reconnecting = once(alice, 'peer:reconnecting');
+    tab.terminate();
+    expect((await reconnecting)[0]).toBe('foo');
+    expect(server.handle.rooms.members('foo')).toHaveLength(2);
   });
 });

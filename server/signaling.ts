@@ -154,12 +154,23 @@ const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
   'forced server close',
 ]);
 
-/** The engine.io connection, as far as the connection count needs it. */
+/** An engine.io transport, as far as telling a closed tab from a dropped network needs it. */
+interface EngineTransport {
+  name: string;
+  socket?: { prependOnceListener(event: 'close', listener: (code: number) => void): unknown };
+}
+
+/** The engine.io connection, as far as the server needs it. */
 interface EngineConnection {
   request: IncomingMessage;
+  transport: EngineTransport;
   once(event: 'close', listener: () => void): unknown;
+  on(event: 'upgrade', listener: (transport: EngineTransport) => void): unknown;
   close(): void;
 }
+
+/** WebSocket close code a browser sends when its tab closes, reloads or navigates away. */
+const GOING_AWAY = 1001;
 
 /**
  * Attaches the signaling protocol (PROTOCOL.md) to an http server: the codelab's events with
@@ -239,7 +250,20 @@ export function attachSignaling(
   // Counted at the engine level, so sessions that never reach a namespace count too (and are
   // closed on drain too).
   const connections = new Set<EngineConnection>();
+  // engine.io reports every websocket close as "transport close", but a browser closing or
+  // reloading the tab sends 1001 "going away" while a failed network sends nothing (1006). The
+  // first left on purpose (PROTOCOL.md: free the seat at once); only the second may come back.
+  // Prepended, so the code is known before engine.io's own listener ends the socket.
+  const wentAway = new WeakSet<object>();
   io.engine.on('connection', (connection: EngineConnection) => {
+    const watch = (transport: EngineTransport) => {
+      if (transport.name !== 'websocket') return;
+      transport.socket?.prependOnceListener('close', (code) => {
+        if (code === GOING_AWAY) wentAway.add(connection);
+      });
+    };
+    watch(connection.transport);
+    connection.on('upgrade', watch);
     const release = gate.opened(connection.request);
     connections.add(connection);
     connection.once('close', () => {
@@ -379,7 +403,8 @@ export function attachSignaling(
     socket.on('disconnect', (reason) => {
       const room = socket.data.room;
       if (room === undefined) return;
-      if (recoveryWindowMs > 0 && !draining && RECOVERABLE_REASONS.has(reason)) {
+      const recoverable = RECOVERABLE_REASONS.has(reason) && !wentAway.has(socket.conn);
+      if (recoveryWindowMs > 0 && !draining && recoverable) {
         // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
         // as long, so a dropped network is "reconnecting" to the other member, not "left".
         holds.hold(socket.id, room, recoveryWindowMs, () => free(socket.id, room));

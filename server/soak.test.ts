@@ -6,9 +6,11 @@ import { once, type TestClient, waitFor } from './test-helpers.ts';
 // A bounded soak on loopback: pairs of clients join a room, exchange an offer, an answer and
 // candidates, leave, and start again, for a fixed time. The server runs as the production
 // build in its own process, so its memory is its own. `npm run soak` runs the long version
-// (SOAK_SECONDS=60, several thousand clients); `npm run test:unit` a short one.
+// (SOAK_SECONDS=60 at 100 new clients a second: about 6,000 clients); `npm run test:unit` a short one.
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 3);
+/** New clients per second: paced, so the soak loads the shared machine boundedly. */
+const RATE = Number(process.env.SOAK_RATE ?? 200);
 const PAIRS_AT_ONCE = Number(process.env.SOAK_PAIRS ?? 10);
 const STEP_TIMEOUT_MS = 5000;
 
@@ -115,10 +117,19 @@ describe('soak', () => {
     async () => {
       const heapBefore = await heapAfterGc();
       const rssBefore = await sample('process_resident_memory_bytes');
-      const deadline = Date.now() + SECONDS * 1000;
+      const start = Date.now();
+      const deadline = start + SECONDS * 1000;
       let clients = 0;
+      let tickets = 0;
+      // Pair n starts no earlier than n / (RATE / 2) seconds into the run.
+      const paced = () => {
+        const at = start + (tickets++ * 2000) / RATE;
+        return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+      };
       const workers = Array.from({ length: PAIRS_AT_ONCE }, async (_, worker) => {
         for (let round = 0; Date.now() < deadline; round++) {
+          await paced();
+          if (Date.now() >= deadline) break;
           const used = await pairSession(`soak-${worker}-${round % 2 === 0 ? 'ab' : 'abc'}`);
           clients += used;
         }
@@ -135,7 +146,7 @@ describe('soak', () => {
       const heapAfter = await heapAfterGc();
       const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
       console.log(
-        `[soak] ${clients} clients in ${SECONDS} s (${PAIRS_AT_ONCE} pairs at once): ${joins} joins; ` +
+        `[soak] ${clients} clients in ${SECONDS} s (at most ${RATE}/s, ${PAIRS_AT_ONCE} pairs at once): ${joins} joins; ` +
           `heap ${mb(heapBefore)} -> ${mb(heapAfter)}; rss ${mb(rssBefore)} -> peak ${mb(peakRss)}; ` +
           `rooms left ${rooms}, seats held ${held}`,
       );
