@@ -105,7 +105,8 @@ describe('the Vite plugin', () => {
     const alice = client(server.resolvedUrls?.local[0] ?? '');
     const created = once(alice, 'created');
     alice.emit('create or join', 'foo');
-    expect(await created).toEqual(['foo', alice.id]);
+    // The plugin turns connection state recovery on: Socket.IO appends a replay offset.
+    expect((await created).slice(0, 2)).toEqual(['foo', alice.id]);
   });
 
   it('warns with the fix instead of crashing in middleware mode', async () => {
@@ -127,3 +128,69 @@ function signalingApi(server: ViteDevServer): SignalingPluginApi {
   const plugin = server.config.plugins.find((p) => p.name === 'webrtc-rooms:signaling');
   return plugin?.api as SignalingPluginApi;
 }
+
+/** A websocket handshake on `url` with the given headers: `open`, or `refused`. */
+function handshake(url: string, headers: Record<string, string>): Promise<'open' | 'refused'> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}socket.io/?EIO=4&transport=websocket`, {
+      headers,
+    });
+    ws.once('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.once('unexpected-response', () => {
+      ws.terminate();
+      resolve('refused');
+    });
+    ws.once('error', () => undefined);
+  });
+}
+
+describe('the Vite plugin, hardened', () => {
+  it('turns connection state recovery on: events carry a replay offset', async () => {
+    const server = await startVite(signaling());
+    const alice = client(server.resolvedUrls?.local[0] ?? '');
+    await once(alice, 'connect');
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'foo');
+    const args = await created;
+    expect(args.slice(0, 2)).toEqual(['foo', alice.id]);
+    expect(args).toHaveLength(3);
+  });
+
+  it('serves /healthz and /metrics from the dev server', async () => {
+    const server = await startVite(signaling());
+    const url = server.resolvedUrls?.local[0] ?? '';
+    expect(await (await fetch(`${url}healthz`)).json()).toMatchObject({ status: 'ok' });
+    expect(await (await fetch(`${url}metrics`)).text()).toContain('signaling_connections');
+  });
+
+  it("refuses a handshake from a host or origin Vite does not allow, before Vite's own check", async () => {
+    const server = await startVite(signaling());
+    const url = server.resolvedUrls?.local[0] ?? '';
+    expect(await handshake(url, { Host: 'rebind.example' })).toBe('refused');
+    expect(await handshake(url, { Origin: 'http://evil.example' })).toBe('refused');
+    expect(await handshake(url, {})).toBe('open');
+  });
+
+  it("allows the hosts of Vite's server.allowedHosts", async () => {
+    const plugin = signaling();
+    const root = await mkdtemp(join(tmpdir(), 'signaling-vite-'));
+    const server = await createServer({
+      configFile: false,
+      root,
+      logLevel: 'silent',
+      plugins: [plugin],
+      server: { host: '127.0.0.1', port: 0, allowedHosts: ['rooms.example'] },
+    });
+    await server.listen();
+    cleanups.push(
+      () => rm(root, { recursive: true, force: true }),
+      () => server.close(),
+    );
+    const url = server.resolvedUrls?.local[0] ?? '';
+    expect(await handshake(url, { Host: 'rooms.example' })).toBe('open');
+    expect(await handshake(url, { Host: 'other.example' })).toBe('refused');
+  });
+});
