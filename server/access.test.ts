@@ -168,26 +168,53 @@ describe('the Host of a handshake', () => {
 });
 
 describe('connections per address', () => {
-  it('refuses connections past the cap and counts the refusal', async () => {
+  it('refuses a connection past the cap with a connect_error that says why', async () => {
     await setUp({ access: { maxConnectionsPerAddress: 3 } });
     await Promise.all([server.connect(), server.connect(), server.connect()]);
-    const { status, body } = await pollingHandshake({});
-    expect(status).toBe(403);
-    expect(body).toContain('close other tabs');
+    const { io } = await import('socket.io-client');
+    const fourth = io(server.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    const [error] = await once<[Error & { data?: { code?: string } }]>(fourth, 'connect_error');
+    expect(error.message).toContain('close other tabs');
+    expect(error.data).toEqual({ code: 'too-many-connections' });
     expect(
       await metricValue(server.handle, 'signaling_rejections_total', {
         reason: 'too-many-connections',
       }),
     ).toBe(1);
+    fourth.close();
+  });
+
+  it('refuses handshakes at twice the cap, for clients that never join the namespace', async () => {
+    await setUp({ access: { maxConnectionsPerAddress: 1 } });
+    expect((await pollingHandshake({})).status).toBe(200);
+    expect((await pollingHandshake({})).status).toBe(200);
+    const { status, body } = await pollingHandshake({});
+    expect(status).toBe(403);
+    expect(body).toContain('close other tabs');
   });
 
   it('lets a client in again once another from its address has left', async () => {
     await setUp({ access: { maxConnectionsPerAddress: 2 } });
     const first = await server.connect();
     await server.connect();
-    expect(await websocketHandshake({})).toBe('refused');
+    const { io } = await import('socket.io-client');
+    const third = io(server.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    await once(third, 'connect_error');
+    third.close();
     first.disconnect();
-    await waitFor(async () => (await websocketHandshake({})) === 'open', 'a free slot', 2000);
+    await waitFor(
+      () => server.handle.openAddresses() === 1 && server.handle.io.engine.clientsCount === 1,
+      'the slots to free',
+    );
+    expect((await server.connect()).connected).toBe(true);
   });
 
   it('forgets an address once all its connections are closed', async () => {
@@ -198,30 +225,33 @@ describe('connections per address', () => {
     await waitFor(() => server.handle.openAddresses() === 0, 'the address to be forgotten');
   });
 
-  it('counts clients by X-Forwarded-For only when told to trust the proxy', async () => {
+  /** A raw websocket session that stays open (it never joins the namespace). */
+  async function openSession(headers: Record<string, string>): Promise<WebSocket> {
+    const ws = new WebSocket(
+      `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+      { headers },
+    );
+    await once(ws, 'open');
+    return ws;
+  }
+
+  it('counts clients by the last X-Forwarded-For entry when told to trust the proxy', async () => {
     await setUp({ access: { maxConnectionsPerAddress: 1, trustProxy: true } });
-    const behind = (address: string) => websocketHandshake({ 'X-Forwarded-For': address });
-    expect(await behind('203.0.113.1')).toBe('open');
-    await waitFor(() => server.handle.openAddresses() === 0, 'the first to close');
-    const [a, b] = await Promise.all([
-      new Promise<WebSocket>((resolve) => {
-        const ws = new WebSocket(
-          `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
-          { headers: { 'X-Forwarded-For': '203.0.113.1' } },
-        );
-        ws.once('open', () => resolve(ws));
-      }),
-      new Promise<WebSocket>((resolve) => {
-        const ws = new WebSocket(
-          `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
-          { headers: { 'X-Forwarded-For': '198.51.100.7, 203.0.113.2' } },
-        );
-        ws.once('open', () => resolve(ws));
-      }),
-    ]);
-    expect(await behind('203.0.113.1')).toBe('refused');
-    a.close();
-    b.close();
+    const from = (address: string) => ({ 'X-Forwarded-For': address });
+    const open = [await openSession(from('203.0.113.1')), await openSession(from('203.0.113.1'))];
+    expect(await websocketHandshake(from('203.0.113.1'))).toBe('refused');
+    expect(await websocketHandshake(from('203.0.113.1, 203.0.113.2'))).toBe('open');
+    for (const ws of open) ws.close();
+  });
+
+  it('ignores X-Forwarded-For unless told to trust the proxy', async () => {
+    await setUp({ access: { maxConnectionsPerAddress: 1 } });
+    const open = [
+      await openSession({ 'X-Forwarded-For': '203.0.113.1' }),
+      await openSession({ 'X-Forwarded-For': '203.0.113.2' }),
+    ];
+    expect(await websocketHandshake({ 'X-Forwarded-For': '203.0.113.3' })).toBe('refused');
+    for (const ws of open) ws.close();
   });
 });
 

@@ -18,7 +18,8 @@ export interface AccessOptions {
    */
   allowedHosts?: readonly string[] | true;
   /**
-   * Open connections allowed per client address (all transports, all tabs).
+   * Open connections allowed per client address (all transports, all tabs). Past it a client is
+   * refused with a `connect_error` saying so; past twice it, already at the handshake.
    * @default 20
    */
   maxConnectionsPerAddress?: number;
@@ -85,14 +86,28 @@ export class AccessGate {
         message: `[signaling] origin "${origin}" may not connect; add it to ALLOWED_ORIGINS`,
       };
     }
-    if ((this.#open.get(this.address(request)) ?? 0) >= this.#maxPerAddress) {
-      return {
-        ok: false,
-        reason: 'too-many-connections',
-        message: `[signaling] more than ${this.#maxPerAddress} connections from one address; close other tabs and reload`,
-      };
+    // The hard limit, for clients that never get as far as the namespace (where a browser sees
+    // the message of `checkConnection`): twice the cap, so the friendly refusal comes first.
+    if ((this.#open.get(this.address(request)) ?? 0) >= this.#maxPerAddress * 2) {
+      return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
     return { ok: true };
+  }
+
+  /**
+   * Decides whether a connection already counted (its handshake passed) may join the namespace.
+   * Refused here, a browser gets `connect_error` with this message; at the handshake it would
+   * only see a bare transport error.
+   */
+  checkConnection(request: IncomingMessage): AccessVerdict {
+    if ((this.#open.get(this.address(request)) ?? 0) > this.#maxPerAddress) {
+      return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
+    }
+    return { ok: true };
+  }
+
+  #tooMany(): string {
+    return `[signaling] more than ${this.#maxPerAddress} connections from one address; close other tabs and reload`;
   }
 
   /** Whether `request`'s Host header names this server (checked on plain http routes too). */

@@ -272,6 +272,18 @@ export function attachSignaling(
     });
   });
 
+  // A middleware error reaches socket.io-client as `connect_error` with this message and
+  // `data.code`, and it does not retry by itself: the UI can show why.
+  io.use((socket, next) => {
+    const verdict = gate.checkConnection(socket.request);
+    if (verdict.ok) {
+      next();
+      return;
+    }
+    metrics.rejections.inc({ reason: verdict.reason });
+    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
+  });
+
   io.on('connection', (socket) => {
     if (closed || draining) {
       socket.disconnect(true);
