@@ -31,6 +31,8 @@ export interface SignalingMetrics {
   relays: Counter;
   /** Requests and handshakes refused, by reason. */
   rejections: Counter<'reason'>;
+  /** Counts one refusal of `reason`. */
+  reject(reason: RejectionReason): void;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -98,6 +100,7 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
       registers: [registry],
     }),
     rejections,
+    reject: (reason) => rejections.inc({ reason }),
     close: () => loop.disable(),
   };
 }

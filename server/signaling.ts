@@ -223,7 +223,7 @@ export function attachSignaling(
         callback(null, true);
         return;
       }
-      metrics.rejections.inc({ reason: verdict.reason });
+      metrics.reject(verdict.reason);
       callback(verdict.message, false);
     },
   });
@@ -280,7 +280,7 @@ export function attachSignaling(
       next();
       return;
     }
-    metrics.rejections.inc({ reason: verdict.reason });
+    metrics.reject(verdict.reason);
     next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
   });
 
@@ -298,7 +298,7 @@ export function attachSignaling(
       ? (...parts: unknown[]) => socket.emit('log', ['Message from server:', ...parts])
       : undefined;
     const refuse = (event: ClientEventName, code: ErrorCode, message: string) => {
-      metrics.rejections.inc({ reason: code });
+      metrics.reject(code);
       socket.emit('signaling:error', { event, code, message });
       log?.(`Refused "${event}": ${message}`);
     };
