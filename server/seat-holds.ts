@@ -43,9 +43,14 @@ export class SeatHolds {
     return this.#holds.size;
   }
 
-  /** Drops every hold without expiring it (the server is closing). */
-  clear(): void {
-    for (const hold of this.#holds.values()) clearTimeout(hold.timer);
+  /** Drops every hold without expiring it (the server is closing); returns `[member, room]`s. */
+  clear(): [string, string][] {
+    const dropped: [string, string][] = [];
+    for (const [member, hold] of this.#holds) {
+      clearTimeout(hold.timer);
+      dropped.push([member, hold.room]);
+    }
     this.#holds.clear();
+    return dropped;
   }
 }

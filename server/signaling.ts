@@ -143,15 +143,14 @@ export interface SignalingHandle {
   close(timeoutMs?: number): Promise<void>;
 }
 
-// Socket.IO persists a session for recovery on these disconnect reasons only (socket.io's
-// lib/socket.ts, RECOVERABLE_DISCONNECT_REASONS); a seat is held on exactly these.
-const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([
+// Socket.IO persists a session for recovery on more reasons (socket.io's lib/socket.ts,
+// RECOVERABLE_DISCONNECT_REASONS), but the others are this server closing connections itself
+// (a drain, engine.io closing with its http server on a Vite restart): no one comes back to
+// those seats here. A seat is held only when the network failed.
+const NETWORK_FAILURES: ReadonlySet<string> = new Set([
   'transport error',
   'transport close',
-  'forced close',
   'ping timeout',
-  'server shutting down',
-  'forced server close',
 ]);
 
 /** An engine.io transport, as far as telling a closed tab from a dropped network needs it. */
@@ -415,7 +414,7 @@ export function attachSignaling(
     socket.on('disconnect', (reason) => {
       const room = socket.data.room;
       if (room === undefined) return;
-      const recoverable = RECOVERABLE_REASONS.has(reason) && !wentAway.has(socket.conn);
+      const recoverable = NETWORK_FAILURES.has(reason) && !wentAway.has(socket.conn);
       if (recoveryWindowMs > 0 && !draining && recoverable) {
         // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
         // as long, so a dropped network is "reconnecting" to the other member, not "left".
@@ -518,7 +517,7 @@ export function attachSignaling(
   const drain = async (timeoutMs = 3000) => {
     if (!draining) {
       draining = true;
-      holds.clear();
+      for (const [member, room] of holds.clear()) rooms.leave(room, member);
       io.emit('server:shutdown');
       // Closing the transport, not the Socket.IO socket: socket.io-client reconnects by itself
       // after a transport close, but not after a server-side `disconnect()`. engine.io flushes
