@@ -36,6 +36,31 @@ describe('/healthz', () => {
   });
 });
 
+describe('a browser opening /healthz or /metrics', () => {
+  it('gets the app, since both are valid room names', async () => {
+    await setUp();
+    const { createServer } = await import('node:http');
+    const app = createServer((request, response) =>
+      server.handle.httpHandler(request, response, () => response.end('the app')),
+    );
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const { port } = app.address() as { port: number };
+    try {
+      for (const path of ['/healthz', '/metrics']) {
+        const page = await fetch(`http://127.0.0.1:${port}${path}`, {
+          headers: { Accept: 'text/html,application/xhtml+xml' },
+        });
+        expect(await page.text()).toBe('the app');
+        const probe = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(await probe.text()).not.toBe('the app');
+      }
+    } finally {
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+});
+
 describe('/metrics', () => {
   it('counts connections, rooms, joins, full refusals, relays and rejections by reason', async () => {
     await setUp();

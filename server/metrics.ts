@@ -124,7 +124,11 @@ export function createHttpHandler(
   return (request, response, next) => {
     const path = (request.url ?? '').split('?')[0];
     const method = request.method ?? 'GET';
-    const readOnly = method === 'GET' || method === 'HEAD';
+    // `/healthz` and `/metrics` are valid room names too (PROTOCOL.md: `/foo` opens room foo):
+    // a browser navigating there asks for HTML and gets the app; probes and scrapers do not.
+    const readOnly =
+      (method === 'GET' || method === 'HEAD') &&
+      !(next && (request.headers.accept ?? '').includes('text/html'));
     if (path === '/healthz' && readOnly) {
       const draining = source.draining();
       response.statusCode = draining ? 503 : 200;
