@@ -36,7 +36,8 @@ export default defineConfig({
   projects: [
     {
       name: 'dev',
-      testIgnore: /dev-server\.spec\.ts/,
+      // The fault tests need the production server's short heartbeat.
+      testIgnore: /(dev-server|faults)\.spec\.ts/,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {
@@ -62,7 +63,14 @@ export default defineConfig({
     {
       command: 'npm run build && npm start',
       url: `http://127.0.0.1:${PROD_PORT}/`,
-      env: { PORT: String(PROD_PORT), HOST: '127.0.0.1', SIGNALING_CLIENT_LOG: '1' },
+      env: {
+        PORT: String(PROD_PORT),
+        HOST: '127.0.0.1',
+        SIGNALING_CLIENT_LOG: '1',
+        // A short heartbeat, so a dropped network is noticed within the fault tests' patience.
+        PING_INTERVAL_SECONDS: '2',
+        PING_TIMEOUT_SECONDS: '2',
+      },
       reuseExistingServer: !CI,
       timeout: 120_000,
     },

@@ -34,6 +34,11 @@ export interface ServerConfig {
   recoveryWindowMs: number;
   /** `SIGNALING_METRICS=0` stops serving `/metrics`; on by default. */
   metrics: boolean;
+  /**
+   * `PING_INTERVAL_SECONDS` / `PING_TIMEOUT_SECONDS` (Socket.IO's 25 / 20): the heartbeat. A
+   * silent connection counts as dropped after their sum; shorter notices a dead peer sooner.
+   */
+  heartbeat: { pingInterval: number; pingTimeout: number };
 }
 
 /** Reads {@link ServerConfig} from `env`; throws with the variable to fix on a bad value. */
@@ -65,6 +70,10 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     },
     recoveryWindowMs: integer(env, 'SIGNALING_RECOVERY_SECONDS', 10, 0, 3600) * 1000,
     metrics: flag(env, 'SIGNALING_METRICS', true),
+    heartbeat: {
+      pingInterval: integer(env, 'PING_INTERVAL_SECONDS', 25, 1, 3600) * 1000,
+      pingTimeout: integer(env, 'PING_TIMEOUT_SECONDS', 20, 1, 3600) * 1000,
+    },
   };
 }
 

@@ -40,6 +40,7 @@ const signaling = attachSignaling(server, {
   access: config.access,
   recoveryWindowMs: config.recoveryWindowMs,
   metrics: config.metrics,
+  socketOptions: config.heartbeat,
 });
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
 collectDefaultMetrics({ register: signaling.metrics.registry });

@@ -47,6 +47,8 @@ export class SignalingController implements ReactiveController {
   capacity = 2;
   /** The other member left (bye, disconnect or reload) and nobody took the seat since. */
   peerLeft = false;
+  /** The other member's connection dropped; the server holds its seat while it may recover. */
+  peerReconnecting = false;
   /** The server's LAN addresses, from `ipaddr`. */
   addresses: string[] = [];
   /** The last refusal from the server, cleared by the next successful join. */
@@ -79,15 +81,20 @@ export class SignalingController implements ReactiveController {
     socket.on('connect', () => {
       this.socketId = socket.id ?? null;
       this.#setConnection('connected');
+      if (socket.recovered) {
+        // Socket.IO's connection state recovery kept this socket's session and the server
+        // kept its seat: asking again would be refused as a second seat.
+        this.#log('client', `Reconnected as ${socket.id}; the seat was kept`);
+        return;
+      }
       this.#log('client', `Connected to the signaling server as ${socket.id}`);
       socket.emit('ipaddr');
       if (this.room !== null) this.#askForSeat(this.room);
     });
     socket.on('disconnect', (reason) => {
       this.socketId = null;
-      // The server frees the seat of a socket that is gone; we ask again on reconnect.
-      if (this.seat !== 'idle') this.seat = this.room === null ? 'idle' : 'joining';
-      this.members = 0;
+      // The seat is the server's to keep (for a short network drop) or free; the next connect
+      // says which, so the room state stays on screen until then.
       this.#setConnection(socket.active ? 'reconnecting' : 'disconnected');
       this.#log('client', `Disconnected (${reason})${socket.active ? '; reconnecting' : ''}`);
     });
@@ -105,6 +112,7 @@ export class SignalingController implements ReactiveController {
     });
     socket.on('join', (room) => {
       this.peerLeft = false;
+      this.peerReconnecting = false;
       this.#log('client', `Another member is joining room ${room}`);
     });
     socket.on('joined', (room, id) => {
@@ -125,9 +133,28 @@ export class SignalingController implements ReactiveController {
     });
     socket.on('bye', (room) => {
       this.peerLeft = true;
+      this.peerReconnecting = false;
       // The one who stays is the room's first member again.
       this.seat = 'created';
       this.#log('client', `The other member left room ${room}`);
+    });
+    socket.on('peer:reconnecting', (room) => {
+      this.peerReconnecting = true;
+      this.#log(
+        'client',
+        `The other member's connection dropped; the server holds its seat in ${room}`,
+      );
+    });
+    socket.on('peer:reconnected', (room) => {
+      this.peerReconnecting = false;
+      this.#log('client', `The other member is back in room ${room}`);
+    });
+    socket.on('server:shutdown', () => {
+      this.#log(
+        'client',
+        'The server is shutting down; this tab reconnects when it is back',
+        'error',
+      );
     });
     socket.on('room:update', ({ room, members, capacity }) => {
       if (room !== this.room) return;
@@ -184,6 +211,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.peerLeft = false;
+    this.peerReconnecting = false;
     this.#host.requestUpdate();
   }
 

@@ -65,6 +65,7 @@ export class RoomStatus extends LitElement {
   @property({ type: Number }) members = 0;
   @property({ type: Number }) capacity = 2;
   @property({ type: Boolean }) peerLeft = false;
+  @property({ type: Boolean }) peerReconnecting = false;
   @state() private copied = '';
 
   override render() {
@@ -92,6 +93,13 @@ export class RoomStatus extends LitElement {
           this.peerLeft && seated && this.members < this.capacity
             ? html`<p class="notice" role="status">
                 The other member left the room. It is open for someone new.
+              </p>`
+            : nothing
+        }
+        ${
+          this.peerReconnecting && seated
+            ? html`<p class="notice" role="status">
+                The other member's connection dropped. Their seat is kept while they reconnect.
               </p>`
             : nothing
         }

@@ -122,6 +122,7 @@ export class RoomsApp extends LitElement {
                   .members=${s.members}
                   .capacity=${s.capacity}
                   .peerLeft=${s.peerLeft}
+                  .peerReconnecting=${s.peerReconnecting}
                   @room-leave=${this.#leave}
                 ></room-status>`
           }
