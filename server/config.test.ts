@@ -53,4 +53,32 @@ describe('readConfig', () => {
     );
     expect(() => readConfig({ RATE_JOIN_BURST: 'lots' })).toThrow(/RATE_JOIN_BURST=lots/);
   });
+
+  it('reads the ICE servers from comma-separated URLs, the secret and the lifetime', () => {
+    const config = readConfig({
+      STUN_URLS: 'stun:a.example.org:3478, stun:b.example.org',
+      TURN_URLS: 'turn:t.example.org:3478?transport=udp',
+      TURN_SECRET: 's3cret',
+      TURN_TTL: '600',
+    });
+    expect(config.ice).toEqual({
+      stunUrls: ['stun:a.example.org:3478', 'stun:b.example.org'],
+      turnUrls: ['turn:t.example.org:3478?transport=udp'],
+      turnSecret: 's3cret',
+      turnTtl: 600,
+    });
+  });
+
+  it('has no ICE servers and a day of TURN lifetime by default', () => {
+    expect(readConfig({}).ice).toEqual({
+      stunUrls: [],
+      turnUrls: [],
+      turnSecret: undefined,
+      turnTtl: 86_400,
+    });
+  });
+
+  it('names the variable to fix when the lifetime is no whole number', () => {
+    expect(() => readConfig({ TURN_TTL: 'soon' })).toThrow(/TURN_TTL=soon/);
+  });
 });

@@ -1,5 +1,6 @@
 import type { AccessOptions } from './access.ts';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './access.ts';
+import { DEFAULT_TURN_TTL, type IceOptions } from './ice.ts';
 import { type BucketOptions, DEFAULT_RATE_LIMITS, type RateLimitOptions } from './rate-limit.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './validation.ts';
 
@@ -39,6 +40,11 @@ export interface ServerConfig {
    * silent connection counts as dropped after their sum; shorter notices a dead peer sooner.
    */
   heartbeat: { pingInterval: number; pingTimeout: number };
+  /**
+   * `STUN_URLS` and `TURN_URLS` (comma-separated), `TURN_SECRET` (coturn's
+   * `static-auth-secret`) and `TURN_TTL` (credential lifetime in seconds, default 86400).
+   */
+  ice: IceOptions;
 }
 
 /** Reads {@link ServerConfig} from `env`; throws with the variable to fix on a bad value. */
@@ -73,6 +79,12 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
     heartbeat: {
       pingInterval: integer(env, 'PING_INTERVAL_SECONDS', 25, 1, 3600) * 1000,
       pingTimeout: integer(env, 'PING_TIMEOUT_SECONDS', 20, 1, 3600) * 1000,
+    },
+    ice: {
+      stunUrls: list(env, 'STUN_URLS'),
+      turnUrls: list(env, 'TURN_URLS'),
+      turnSecret: env.TURN_SECRET || undefined,
+      turnTtl: integer(env, 'TURN_TTL', DEFAULT_TURN_TTL, 60, 30 * 86_400),
     },
   };
 }

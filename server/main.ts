@@ -41,6 +41,7 @@ const signaling = attachSignaling(server, {
   recoveryWindowMs: config.recoveryWindowMs,
   metrics: config.metrics,
   socketOptions: config.heartbeat,
+  ice: config.ice,
 });
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
 collectDefaultMetrics({ register: signaling.metrics.registry });

@@ -41,6 +41,13 @@ export interface RoomState {
   capacity: number;
 }
 
+/** One ICE server as `RTCPeerConnection` takes it; TURN entries carry this client's credential. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
 /** Events the server sends. */
 export interface ServerToClientEvents {
   /** To the first member of an empty room. */
@@ -63,6 +70,11 @@ export interface ServerToClientEvents {
   bye: (room: string) => void;
   /** Our own: the seats of the client's room changed (after created, ready and bye). */
   'room:update': (state: RoomState) => void;
+  /**
+   * Our own: the ICE servers this client may use, sent with every seat granted (just before
+   * `created` or `joined`), TURN credentials fresh for this client.
+   */
+  'ice:servers': (servers: IceServer[]) => void;
   /** A request of this client was refused; nothing else changed. */
   'signaling:error': (error: SignalingError) => void;
   /**

@@ -4,6 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { AccessGate, type AccessOptions, type AccessVerdict } from './access.ts';
+import { checkIceOptions, type IceOptions, iceServersFor } from './ice.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -77,6 +78,12 @@ export interface SignalingOptions {
    * @default {}
    */
   socketOptions?: Partial<ServerOptions>;
+  /**
+   * The STUN and TURN servers handed to each client at join (TURN with short-lived
+   * credentials from the shared secret, never the secret itself).
+   * @default {}
+   */
+  ice?: IceOptions;
   /**
    * Where warnings and errors go.
    * @default console
@@ -188,7 +195,9 @@ export function attachSignaling(
     logger = console,
     maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
     recoveryWindowMs = 0,
+    ice = {},
   } = options;
+  checkIceOptions(ice);
   const limits = resolveRateLimits(options.rateLimits);
   if (limits.messageBytes.burst < maxPayloadBytes) {
     throw new RangeError(
@@ -442,6 +451,7 @@ export function attachSignaling(
       outcome = rooms.join(room, socket.id);
     }
     const key = ROOM_PREFIX + room;
+    if (outcome.kind !== 'full') socket.emit('ice:servers', iceServersFor(ice, socket.id));
     switch (outcome.kind) {
       case 'created':
         log?.(`Room ${room} now has 1 client(s)`);
