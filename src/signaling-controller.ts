@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import type {
   ClientToServerEvents,
+  IceServer,
   ServerToClientEvents,
   SignalingError,
   SignalingPayload,
@@ -24,6 +25,20 @@ export interface LogEntry {
   level: 'info' | 'error';
   text: string;
 }
+
+/**
+ * What other controllers hear from the signaling, in the order the server sent it: a seat
+ * granted (`created` / `joined`), another member `join`ing, the room `ready`, the other member
+ * gone (`bye`), a relayed `message`, the ICE servers, and this tab leaving the room.
+ */
+export type SignalingEvent =
+  | { type: 'seat'; seat: 'created' | 'joined'; room: string }
+  | { type: 'join' }
+  | { type: 'ready' }
+  | { type: 'bye' }
+  | { type: 'message'; payload: SignalingPayload }
+  | { type: 'ice-servers'; servers: IceServer[] }
+  | { type: 'left' };
 
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
@@ -56,10 +71,13 @@ export class SignalingController implements ReactiveController {
   logs: LogEntry[] = [];
   /** This tab's socket id while connected. */
   socketId: string | null = null;
+  /** The ICE servers the server handed out with the last seat. */
+  iceServers: IceServer[] = [];
 
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
   #nextLogId = 0;
+  readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host;
@@ -109,11 +127,13 @@ export class SignalingController implements ReactiveController {
       this.members = Math.max(this.members, 1);
       this.error = null;
       this.#log('client', `Created room ${room} as ${id}; waiting for another member`);
+      this.#emit({ type: 'seat', seat: 'created', room });
     });
     socket.on('join', (room) => {
       this.peerLeft = false;
       this.peerReconnecting = false;
       this.#log('client', `Another member is joining room ${room}`);
+      this.#emit({ type: 'join' });
     });
     socket.on('joined', (room, id) => {
       if (room !== this.room) return this.#giveBack(room);
@@ -121,9 +141,11 @@ export class SignalingController implements ReactiveController {
       this.peerLeft = false;
       this.error = null;
       this.#log('client', `Joined room ${room} as ${id}; the other member was already there`);
+      this.#emit({ type: 'seat', seat: 'joined', room });
     });
     socket.on('ready', () => {
       this.#log('client', 'Room is ready: both members are here');
+      this.#emit({ type: 'ready' });
     });
     socket.on('full', (room) => {
       if (room !== this.room) return;
@@ -137,6 +159,7 @@ export class SignalingController implements ReactiveController {
       // The one who stays is the room's first member again.
       this.seat = 'created';
       this.#log('client', `The other member left room ${room}`);
+      this.#emit({ type: 'bye' });
     });
     socket.on('peer:reconnecting', (room) => {
       this.peerReconnecting = true;
@@ -164,6 +187,11 @@ export class SignalingController implements ReactiveController {
     });
     socket.on('message', (payload) => {
       this.#log('client', `Message from the other member: ${summarize(payload)}`);
+      this.#emit({ type: 'message', payload });
+    });
+    socket.on('ice:servers', (servers) => {
+      this.iceServers = servers;
+      this.#emit({ type: 'ice-servers', servers });
     });
     socket.on('ipaddr', (address) => {
       if (!this.addresses.includes(address)) this.addresses = [...this.addresses, address];
@@ -212,7 +240,22 @@ export class SignalingController implements ReactiveController {
     this.members = 0;
     this.peerLeft = false;
     this.peerReconnecting = false;
+    this.#emit({ type: 'left' });
     this.#host.requestUpdate();
+  }
+
+  /**
+   * Calls `listener` with every {@link SignalingEvent} from now on; returns the unsubscribe.
+   * The call controller listens here rather than opening a second socket.
+   */
+  subscribe(listener: (event: SignalingEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Adds a line of the client's own to the on-screen log (e.g. from the call). */
+  note(text: string, level: LogEntry['level'] = 'info'): void {
+    this.#log('client', text, level);
   }
 
   /** Relays a payload to the other member of the room. */
@@ -229,6 +272,10 @@ export class SignalingController implements ReactiveController {
   /** Hands back a seat granted for a room this tab no longer wants (it switched meanwhile). */
   #giveBack(room: string): void {
     this.#socket?.emit('bye', room);
+  }
+
+  #emit(event: SignalingEvent): void {
+    for (const listener of this.#listeners) listener(event);
   }
 
   #askForSeat(room: string): void {

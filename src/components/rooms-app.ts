@@ -1,8 +1,13 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { CallController } from '../call-controller.ts';
 import { pathForRoom, roomFromPath } from '../room-path.ts';
 import { type ConnectionState, SignalingController } from '../signaling-controller.ts';
+import type { ChatSendDetail } from './chat-panel.ts';
 import type { RoomJoinDetail } from './join-form.ts';
+import './call-panel.ts';
+import './chat-panel.ts';
+import './connection-panel.ts';
 import './join-form.ts';
 import './lan-links.ts';
 import './log-panel.ts';
@@ -72,7 +77,8 @@ export class RoomsApp extends LitElement {
     .card p {
       margin: 0;
     }
-    log-panel {
+    log-panel,
+    .wide {
       grid-column: 1 / -1;
     }
     @media (max-width: 40rem) {
@@ -86,6 +92,10 @@ export class RoomsApp extends LitElement {
   `;
 
   readonly #signaling = new SignalingController(this);
+  // `?relay=1` forces the call through TURN, to check a TURN setup from the browser.
+  readonly #call = new CallController(this, this.#signaling, {
+    relay: new URLSearchParams(location.search).get('relay') === '1',
+  });
   /** Why the room in the address bar could not be joined. */
   @state() private pathError = '';
 
@@ -102,6 +112,8 @@ export class RoomsApp extends LitElement {
 
   override render() {
     const s = this.#signaling;
+    const c = this.#call;
+    const seated = s.seat === 'created' || s.seat === 'joined';
     const choosing = s.room === null || s.seat === 'full';
     const refusal = s.error?.event === 'create or join' ? s.error.message : '';
     return html`
@@ -143,6 +155,49 @@ export class RoomsApp extends LitElement {
           </p>
           <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
         </div>
+        ${
+          seated
+            ? html`<div class="card wide">
+                  <call-panel
+                    .state=${c.state}
+                    .endedBy=${c.endedBy}
+                    .problem=${c.problem}
+                    .localStream=${c.localStream}
+                    .remoteStream=${c.remoteStream}
+                    .remoteVideo=${c.remoteVideo}
+                    .micMuted=${c.micMuted}
+                    .mediaStarting=${c.mediaStarting}
+                    .mediaError=${c.mediaError}
+                    @call-start=${() => c.start()}
+                    @call-hang-up=${() => c.hangUp()}
+                    @media-start=${() => void c.startMedia()}
+                    @media-stop=${() => c.stopMedia()}
+                    @mic-toggle=${() => c.toggleMute()}
+                  ></call-panel>
+                </div>
+                <div class="card">
+                  <chat-panel
+                    .entries=${c.chat}
+                    .open=${c.channelOpen}
+                    @chat-send=${(event: CustomEvent<ChatSendDetail>) => c.sendChat(event.detail.text)}
+                  ></chat-panel>
+                </div>
+                <div class="card">
+                  <connection-panel
+                    .iceState=${c.iceConnectionState}
+                    .connectionState=${c.connectionState}
+                    .signalingState=${c.signalingState}
+                    .relay=${c.relay}
+                    .polite=${c.polite}
+                    .pair=${c.pair}
+                    .samples=${c.samples}
+                    .timeline=${c.timeline}
+                    .joinToOpenMs=${c.joinToOpenMs}
+                    .videoBytesReceived=${c.videoBytesReceived}
+                  ></connection-panel>
+                </div>`
+            : nothing
+        }
         <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
       </main>
     `;

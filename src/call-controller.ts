@@ -1,0 +1,685 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { SignalingPayload } from '../server/protocol.ts';
+import { explainMediaError } from './media-errors.ts';
+import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
+
+/**
+ * Where the call stands: no room, alone in the room, setting up, up, up but its network path
+ * lost (ICE restarting), hung up by one side, or failed.
+ */
+export type CallState =
+  | 'idle'
+  | 'waiting'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'ended'
+  | 'failed';
+
+/** One chat line. */
+export interface ChatEntry {
+  id: number;
+  from: 'me' | 'peer';
+  text: string;
+  time: Date;
+}
+
+/** One step of the signaling of the current peer connection, for the timeline. */
+export interface TimelineEntry {
+  id: number;
+  /** Milliseconds since this peer connection was created. */
+  at: number;
+  direction: 'sent' | 'received' | 'local';
+  kind: 'offer' | 'answer' | 'candidate' | 'bye' | 'event';
+  detail: string;
+}
+
+/** The candidate pair ICE picked, as `getStats` reports it. */
+export interface SelectedPair {
+  localType: string;
+  remoteType: string;
+  local: string;
+  remote: string;
+}
+
+/** One `getStats` sample, once a second. */
+export interface StatsSample {
+  /** Round-trip time of the selected pair, ms (null before the first STUN check answers). */
+  rttMs: number | null;
+  /** Bits per second received and sent over the selected pair (media and data). */
+  kbpsIn: number;
+  kbpsOut: number;
+}
+
+/** Options of {@link CallController}. */
+export interface CallOptions {
+  /**
+   * Use relay candidates only (`iceTransportPolicy: 'relay'`): forces the call through TURN.
+   * @default false
+   */
+  relay?: boolean;
+}
+
+const CHAT_LIMIT = 200;
+const TIMELINE_LIMIT = 300;
+const SAMPLE_LIMIT = 60;
+/** Larger chat messages are cut: a data channel message over ~16 KiB does not cross everywhere. */
+const CHAT_MAX_CHARS = 4000;
+
+type Description = { type: 'offer' | 'answer'; sdp: string };
+type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
+
+/**
+ * Owns the call of a tab: one RTCPeerConnection with the other member of the room, negotiated
+ * over the signaling's `message` relay in the codelab's payload shapes, with the Perfect
+ * Negotiation pattern. The second member of a room (`joined`) is polite: on an offer collision
+ * it rolls back and answers; the first (`created`) ignores the other's offer and waits for
+ * the answer to its own. Each `ready` starts a fresh connection (a rejoin or a reload), the
+ * first member offering. Components read its fields and call its methods; they never touch
+ * RTCPeerConnection.
+ */
+export class CallController implements ReactiveController {
+  state: CallState = 'idle';
+  /** Who hung up, while `state` is `ended`. */
+  endedBy: 'me' | 'peer' | null = null;
+  /** Why the call failed or cannot start, for the person. */
+  problem = '';
+  /** Whether this side rolls back on an offer collision (the member who joined second). */
+  polite = false;
+  iceConnectionState: RTCIceConnectionState | 'none' = 'none';
+  connectionState: RTCPeerConnectionState | 'none' = 'none';
+  signalingState: RTCSignalingState | 'none' = 'none';
+  channelOpen = false;
+  chat: ChatEntry[] = [];
+  timeline: TimelineEntry[] = [];
+  localStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
+  /** The remote stream has a live, unmuted video track. */
+  remoteVideo = false;
+  micMuted = false;
+  mediaError = '';
+  mediaStarting = false;
+  pair: SelectedPair | null = null;
+  samples: StatsSample[] = [];
+  /** Bytes of video received in this connection (inbound-rtp), from `getStats`. */
+  videoBytesReceived = 0;
+  /** Milliseconds from the second member's join to the data channel opening, once measured. */
+  joinToOpenMs: number | null = null;
+  readonly relay: boolean;
+
+  readonly #host: ReactiveControllerHost;
+  readonly #signaling: SignalingController;
+  #unsubscribe: (() => void) | undefined;
+  #pc: RTCPeerConnection | null = null;
+  #channel: RTCDataChannel | null = null;
+  #peerPresent = false;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  /** Relayed messages are handled one at a time, in order, so a candidate never overtakes its description. */
+  #inbox: Promise<void> = Promise.resolve();
+  #createdAt = 0;
+  #joinedAt: number | null = null;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #lastBytes: { at: number; in: number; out: number } | null = null;
+  #nextId = 0;
+
+  constructor(
+    host: ReactiveControllerHost,
+    signaling: SignalingController,
+    options: CallOptions = {},
+  ) {
+    this.#host = host;
+    this.#signaling = signaling;
+    this.relay = options.relay ?? false;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#unsubscribe = this.#signaling.subscribe((event) => this.#onSignaling(event));
+  }
+
+  hostDisconnected(): void {
+    this.#unsubscribe?.();
+    this.#close();
+    this.#stopLocalTracks();
+  }
+
+  /** Starts (or restarts, after a hang-up) the call with the member in the room. */
+  start(): void {
+    if (!this.#peerPresent) return;
+    this.endedBy = null;
+    this.#open();
+    this.#update();
+  }
+
+  /** Ends the call for both sides (the codelab's `'bye'` message); the room stays. */
+  hangUp(): void {
+    // The polite side may still be waiting for the first offer, with no connection yet.
+    if (!this.#pc && this.state !== 'connecting') return;
+    this.#signaling.send('bye');
+    this.#mark('sent', 'bye', 'hang up');
+    this.#close();
+    this.state = 'ended';
+    this.endedBy = 'me';
+    this.#signaling.note('You hung up; the room stays open');
+    this.#update();
+  }
+
+  /** Sends a chat line over the data channel. */
+  sendChat(text: string): void {
+    const line = text.trim().slice(0, CHAT_MAX_CHARS);
+    if (!line || this.#channel?.readyState !== 'open') return;
+    this.#channel.send(line);
+    this.#addChat('me', line);
+  }
+
+  /** Asks for the camera and microphone and sends them in the call (renegotiating if needed). */
+  async startMedia(): Promise<void> {
+    if (this.localStream || this.mediaStarting) return;
+    this.mediaError = '';
+    this.mediaStarting = true;
+    this.#update();
+    try {
+      this.localStream = await getMedia();
+      this.micMuted = false;
+      if (this.#pc) this.#attachLocalMedia(this.#pc);
+    } catch (error) {
+      this.mediaError = explainMediaError(error);
+      this.#signaling.note(`Camera and microphone: ${this.mediaError}`, 'error');
+    } finally {
+      this.mediaStarting = false;
+      this.#update();
+    }
+  }
+
+  /** Stops the camera and microphone; the call goes on without them. */
+  stopMedia(): void {
+    const pc = this.#pc;
+    if (pc) {
+      for (const transceiver of pc.getTransceivers()) {
+        if (transceiver.sender.track && transceiver.currentDirection !== 'stopped') {
+          void transceiver.sender.replaceTrack(null);
+          // Keeping the transceiver (receive only) lets the next start reuse its m-line.
+          transceiver.direction = 'recvonly';
+        }
+      }
+    }
+    this.#stopLocalTracks();
+    this.#update();
+  }
+
+  /** Mutes or unmutes the microphone without renegotiating. */
+  toggleMute(): void {
+    const audio = this.localStream?.getAudioTracks() ?? [];
+    this.micMuted = !this.micMuted;
+    for (const track of audio) track.enabled = !this.micMuted;
+    this.#update();
+  }
+
+  #onSignaling(event: SignalingEvent): void {
+    switch (event.type) {
+      case 'seat':
+        // Roles follow the seat: the member who joined second is polite.
+        this.polite = event.seat === 'joined';
+        this.#peerPresent = false;
+        this.#close();
+        this.state = 'waiting';
+        this.endedBy = null;
+        this.#joinedAt = event.seat === 'joined' ? performance.now() : null;
+        break;
+      case 'join':
+        this.#joinedAt = performance.now();
+        break;
+      case 'ready':
+        // Both members are (again) here: whatever connection existed belongs to a session
+        // that is gone (a reload, a rejoin), so start fresh. The first member offers; the
+        // second waits for that offer, which the server relays after this `ready`.
+        this.#peerPresent = true;
+        this.#close();
+        this.endedBy = null;
+        this.problem = '';
+        if (this.polite) this.state = 'connecting';
+        else this.#open();
+        break;
+      case 'bye':
+        this.#peerPresent = false;
+        this.#close();
+        this.state = 'waiting';
+        this.endedBy = null;
+        break;
+      case 'left':
+        this.#peerPresent = false;
+        this.#close();
+        this.state = 'idle';
+        break;
+      case 'message':
+        this.#inbox = this.#inbox.then(() => this.#onMessage(event.payload));
+        break;
+      case 'ice-servers':
+        return;
+    }
+    this.#update();
+  }
+
+  async #onMessage(payload: SignalingPayload): Promise<void> {
+    try {
+      if (payload === 'bye') {
+        this.#mark('received', 'bye', 'the other member hung up');
+        this.#close();
+        this.state = 'ended';
+        this.endedBy = 'peer';
+        this.#signaling.note('The other member hung up; the room stays open');
+      } else if (isDescription(payload)) {
+        await this.#onDescription(payload);
+      } else if (isCandidate(payload)) {
+        await this.#onCandidate(payload);
+      }
+    } catch (error) {
+      this.#signaling.note(`Call: could not apply a relayed message: ${String(error)}`, 'error');
+    }
+    this.#update();
+  }
+
+  async #onDescription(description: Description): Promise<void> {
+    // An offer with no connection is the other member starting (or restarting) the call.
+    if (!this.#pc && description.type === 'answer') return;
+    const pc = this.#pc ?? this.#open();
+    this.#mark('received', description.type, `${description.sdp.length} bytes of SDP`);
+    const readyForOffer =
+      !this.#makingOffer && (pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.polite && collision;
+    if (this.#ignoreOffer) {
+      this.#mark('local', 'event', 'offer collision: ignored (impolite side)');
+      return;
+    }
+    if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
+    this.#settingRemoteAnswer = description.type === 'answer';
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.#settingRemoteAnswer = false;
+    }
+    if (pc !== this.#pc || description.type !== 'offer') return;
+    // After the offer is applied, local media reuses its transceivers, so the answer already
+    // carries it and no second round trip is needed.
+    this.#attachLocalMedia(pc);
+    await pc.setLocalDescription();
+    if (pc === this.#pc) this.#sendDescription(pc);
+  }
+
+  async #onCandidate(payload: Candidate): Promise<void> {
+    const pc = this.#pc;
+    if (!pc) return;
+    this.#mark('received', 'candidate', candidateDetail(payload.candidate));
+    try {
+      await pc.addIceCandidate({
+        candidate: payload.candidate,
+        sdpMLineIndex: payload.label,
+        sdpMid: payload.id,
+      });
+    } catch (error) {
+      // Candidates of an offer we ignored in a collision cannot apply; anything else is real.
+      if (!this.#ignoreOffer) throw error;
+    }
+  }
+
+  #open(): RTCPeerConnection {
+    this.#close();
+    this.problem = '';
+    const iceServers = this.#signaling.iceServers;
+    if (this.relay && !iceServers.some((server) => server.urls.some((u) => u.startsWith('turn')))) {
+      this.problem =
+        'Relay only (?relay=1) needs a TURN server: start the server with TURN_URLS and TURN_SECRET.';
+    }
+    const pc = new RTCPeerConnection({
+      iceServers,
+      iceTransportPolicy: this.relay ? 'relay' : 'all',
+    });
+    this.#pc = pc;
+    this.#createdAt = performance.now();
+    this.timeline = [];
+    this.samples = [];
+    this.pair = null;
+    this.videoBytesReceived = 0;
+    this.#lastBytes = null;
+    this.#makingOffer = false;
+    this.#ignoreOffer = false;
+    this.state = 'connecting';
+    this.#mark(
+      'local',
+      'event',
+      `peer connection created (${this.polite ? 'polite' : 'impolite'})`,
+    );
+
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        if (pc === this.#pc) this.#sendDescription(pc);
+      } catch (error) {
+        this.#signaling.note(`Call: could not make an offer: ${String(error)}`, 'error');
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      // The end-of-candidates signal has no place in the codelab's candidate shape.
+      if (!candidate?.candidate || pc !== this.#pc) return;
+      const payload: Candidate = {
+        type: 'candidate',
+        label: candidate.sdpMLineIndex,
+        id: candidate.sdpMid,
+        candidate: candidate.candidate,
+      };
+      this.#signaling.send(payload);
+      this.#mark('sent', 'candidate', candidateDetail(candidate.candidate));
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (pc !== this.#pc) return;
+      this.iceConnectionState = pc.iceConnectionState;
+      this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
+      // A network change can kill the path; an ICE restart finds another without a new call.
+      if (pc.iceConnectionState === 'failed') pc.restartIce();
+      this.#update();
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.#pc) return;
+      this.connectionState = pc.connectionState;
+      this.state = callStateOf(pc.connectionState);
+      if (pc.connectionState === 'failed') {
+        this.problem ||= 'No network path between the two browsers: a TURN server may be needed.';
+      }
+      this.#update();
+    };
+    pc.onsignalingstatechange = () => {
+      if (pc !== this.#pc) return;
+      this.signalingState = pc.signalingState;
+      this.#update();
+    };
+    pc.ontrack = ({ track, streams }) => {
+      if (pc !== this.#pc) return;
+      const stream = streams[0] ?? this.remoteStream ?? new MediaStream();
+      if (!stream.getTracks().includes(track)) stream.addTrack(track);
+      this.remoteStream = stream;
+      const refresh = () => this.#refreshRemote(stream);
+      stream.onaddtrack = refresh;
+      stream.onremovetrack = refresh;
+      track.onmute = refresh;
+      track.onunmute = refresh;
+      track.onended = refresh;
+      refresh();
+    };
+
+    // Negotiated with a fixed id on both sides: whoever offers, there is exactly one channel
+    // and neither side waits for `datachannel`.
+    const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    this.#channel = channel;
+    channel.onopen = () => {
+      if (channel !== this.#channel) return;
+      this.channelOpen = true;
+      this.#mark('local', 'event', 'data channel open');
+      if (this.#joinedAt !== null) {
+        this.joinToOpenMs = Math.round(performance.now() - this.#joinedAt);
+        this.#joinedAt = null;
+        this.#signaling.note(
+          `Data channel open ${this.joinToOpenMs} ms after the second member joined`,
+        );
+      }
+      this.#update();
+    };
+    channel.onclose = () => {
+      if (channel !== this.#channel) return;
+      this.channelOpen = false;
+      this.#update();
+    };
+    channel.onmessage = ({ data }) => {
+      if (channel === this.#channel && typeof data === 'string')
+        this.#addChat('peer', data.slice(0, CHAT_MAX_CHARS));
+    };
+
+    this.#attachLocalMedia(pc);
+    this.#statsTimer = setInterval(() => void this.#sampleStats(pc), 1000);
+    this.signalingState = pc.signalingState;
+    this.iceConnectionState = pc.iceConnectionState;
+    this.connectionState = pc.connectionState;
+    return pc;
+  }
+
+  /** Closes the peer connection, if any; the call state is the caller's to set. */
+  #close(): void {
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
+    const pc = this.#pc;
+    this.#pc = null;
+    this.#channel?.close();
+    this.#channel = null;
+    pc?.close();
+    this.channelOpen = false;
+    this.remoteStream = null;
+    this.remoteVideo = false;
+    this.iceConnectionState = 'none';
+    this.connectionState = 'none';
+    this.signalingState = 'none';
+    this.#makingOffer = false;
+    this.#ignoreOffer = false;
+    this.#settingRemoteAnswer = false;
+  }
+
+  /** Sends the local tracks not yet sent, reusing idle transceivers of the same kind. */
+  #attachLocalMedia(pc: RTCPeerConnection): void {
+    const stream = this.localStream;
+    if (!stream || pc.signalingState === 'closed') return;
+    const transceivers = pc.getTransceivers();
+    for (const track of stream.getTracks()) {
+      if (pc.getSenders().some((sender) => sender.track === track)) continue;
+      const idle = transceivers.find(
+        (t) =>
+          t.currentDirection !== 'stopped' &&
+          !t.sender.track &&
+          t.receiver.track.kind === track.kind &&
+          (t.direction === 'recvonly' || t.direction === 'inactive'),
+      );
+      if (idle) {
+        void idle.sender.replaceTrack(track);
+        idle.sender.setStreams(stream);
+        idle.direction = 'sendrecv';
+      } else {
+        pc.addTrack(track, stream);
+      }
+    }
+  }
+
+  #stopLocalTracks(): void {
+    for (const track of this.localStream?.getTracks() ?? []) track.stop();
+    this.localStream = null;
+    this.micMuted = false;
+  }
+
+  #refreshRemote(stream: MediaStream): void {
+    if (stream !== this.remoteStream) return;
+    this.remoteVideo = stream
+      .getVideoTracks()
+      .some((track) => track.readyState === 'live' && !track.muted);
+    this.#update();
+  }
+
+  #sendDescription(pc: RTCPeerConnection): void {
+    const description = pc.localDescription;
+    if (!description || (description.type !== 'offer' && description.type !== 'answer')) return;
+    const payload: Description = { type: description.type, sdp: description.sdp };
+    this.#signaling.send(payload);
+    this.#mark('sent', description.type, `${description.sdp.length} bytes of SDP`);
+  }
+
+  async #sampleStats(pc: RTCPeerConnection): Promise<void> {
+    let report: RTCStatsReport;
+    try {
+      report = await pc.getStats();
+    } catch {
+      return;
+    }
+    if (pc !== this.#pc) return;
+    const stats = readStats(report);
+    this.pair = stats.pair;
+    this.videoBytesReceived = stats.videoBytesReceived;
+    const now = performance.now();
+    let kbpsIn = 0;
+    let kbpsOut = 0;
+    if (this.#lastBytes && now > this.#lastBytes.at) {
+      const seconds = (now - this.#lastBytes.at) / 1000;
+      kbpsIn = Math.max(0, ((stats.bytesIn - this.#lastBytes.in) * 8) / 1000 / seconds);
+      kbpsOut = Math.max(0, ((stats.bytesOut - this.#lastBytes.out) * 8) / 1000 / seconds);
+    }
+    this.#lastBytes = { at: now, in: stats.bytesIn, out: stats.bytesOut };
+    const sample: StatsSample = { rttMs: stats.rttMs, kbpsIn, kbpsOut };
+    this.samples = [...this.samples.slice(1 - SAMPLE_LIMIT), sample];
+    this.#update();
+  }
+
+  #mark(direction: TimelineEntry['direction'], kind: TimelineEntry['kind'], detail: string) {
+    const entry: TimelineEntry = {
+      id: this.#nextId++,
+      at: Math.round(performance.now() - this.#createdAt),
+      direction,
+      kind,
+      detail,
+    };
+    this.timeline = [...this.timeline.slice(1 - TIMELINE_LIMIT), entry];
+  }
+
+  #addChat(from: ChatEntry['from'], text: string): void {
+    const entry: ChatEntry = { id: this.#nextId++, from, text, time: new Date() };
+    this.chat = [...this.chat.slice(1 - CHAT_LIMIT), entry];
+    this.#update();
+  }
+
+  #update(): void {
+    this.#host.requestUpdate();
+  }
+}
+
+function callStateOf(state: RTCPeerConnectionState): CallState {
+  switch (state) {
+    case 'connected':
+      return 'connected';
+    case 'disconnected':
+      return 'reconnecting';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'connecting';
+  }
+}
+
+/** Camera and microphone; without a microphone (or camera), whichever of the two exists. */
+async function getMedia(): Promise<MediaStream> {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    throw new DOMException('no mediaDevices', 'SecurityError');
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  } catch (error) {
+    if (!(error instanceof DOMException) || error.name !== 'NotFoundError') throw error;
+  }
+  try {
+    return await navigator.mediaDevices.getUserMedia({ video: true });
+  } catch (error) {
+    if (!(error instanceof DOMException) || error.name !== 'NotFoundError') throw error;
+  }
+  return navigator.mediaDevices.getUserMedia({ audio: true });
+}
+
+function isRecord(value: SignalingPayload): value is { [key: string]: SignalingPayload } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDescription(value: SignalingPayload): value is Description {
+  return (
+    isRecord(value) &&
+    (value.type === 'offer' || value.type === 'answer') &&
+    typeof value.sdp === 'string'
+  );
+}
+
+function isCandidate(value: SignalingPayload): value is Candidate {
+  return (
+    isRecord(value) &&
+    value.type === 'candidate' &&
+    typeof value.candidate === 'string' &&
+    (typeof value.label === 'number' || value.label === null || value.label === undefined) &&
+    (typeof value.id === 'string' || value.id === null || value.id === undefined)
+  );
+}
+
+/** `host udp 192.168.1.2` from a candidate line. */
+function candidateDetail(candidate: string): string {
+  const parts = candidate.split(' ');
+  const type = parts[parts.indexOf('typ') + 1] ?? '?';
+  return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
+}
+
+/** What the panel needs from one `getStats` report. */
+interface StatsReading {
+  pair: SelectedPair | null;
+  rttMs: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  videoBytesReceived: number;
+}
+
+interface CandidateStats {
+  candidateType?: string;
+  address?: string;
+  port?: number;
+  protocol?: string;
+  relayProtocol?: string;
+}
+
+/** Reads the selected candidate pair, its RTT and byte counts, and the video bytes received. */
+export function readStats(report: RTCStatsReport): StatsReading {
+  let pairStats: RTCIceCandidatePairStats | undefined;
+  let videoBytesReceived = 0;
+  const stats: RTCStats[] = [];
+  report.forEach((stat: RTCStats) => {
+    stats.push(stat);
+  });
+  for (const stat of stats) {
+    if (stat.type === 'transport') {
+      const id = (stat as RTCTransportStats).selectedCandidatePairId;
+      if (id) pairStats = report.get(id) as RTCIceCandidatePairStats | undefined;
+    } else if (stat.type === 'inbound-rtp') {
+      const inbound = stat as RTCInboundRtpStreamStats;
+      if (inbound.kind === 'video') videoBytesReceived += inbound.bytesReceived ?? 0;
+    }
+  }
+  // Firefox has no transport stats: its pair says `selected` itself.
+  pairStats ??= stats.find(
+    (stat) => stat.type === 'candidate-pair' && (stat as { selected?: boolean }).selected,
+  ) as RTCIceCandidatePairStats | undefined;
+  if (!pairStats) {
+    return { pair: null, rttMs: null, bytesIn: 0, bytesOut: 0, videoBytesReceived };
+  }
+  const local = report.get(pairStats.localCandidateId) as CandidateStats | undefined;
+  const remote = report.get(pairStats.remoteCandidateId) as CandidateStats | undefined;
+  const rtt = pairStats.currentRoundTripTime;
+  return {
+    pair: {
+      localType: local?.candidateType ?? '?',
+      remoteType: remote?.candidateType ?? '?',
+      local: describeCandidate(local),
+      remote: describeCandidate(remote),
+    },
+    rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
+    bytesIn: pairStats.bytesReceived ?? 0,
+    bytesOut: pairStats.bytesSent ?? 0,
+    videoBytesReceived,
+  };
+}
+
+function describeCandidate(candidate: CandidateStats | undefined): string {
+  if (!candidate) return '?';
+  const relay = candidate.relayProtocol ? ` via TURN/${candidate.relayProtocol}` : '';
+  return `${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
+}

@@ -1,0 +1,91 @@
+import { css, html, LitElement } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { TimelineEntry } from '../call-controller.ts';
+
+const ARROW: Record<TimelineEntry['direction'], string> = {
+  sent: '→ sent',
+  received: '← received',
+  local: '• here',
+};
+
+/**
+ * The signaling of the current peer connection in order: offers, answers, candidates and
+ * state changes, each at its time since the connection was created, with a bar to scale.
+ */
+@customElement('signaling-timeline')
+export class SignalingTimeline extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+    }
+    ol {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      max-height: 14rem;
+      overflow-y: auto;
+      font: 0.8rem/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    }
+    li {
+      display: grid;
+      grid-template-columns: 4.5rem 6rem 5.5rem minmax(0, 1fr);
+      gap: 0.4rem;
+      align-items: center;
+      position: relative;
+    }
+    .bar {
+      position: absolute;
+      left: 0;
+      bottom: 0;
+      height: 2px;
+      background: #c6dafc;
+    }
+    .offer,
+    .answer {
+      font-weight: 700;
+      color: #174ea6;
+    }
+    .bye {
+      color: var(--danger, #b3261e);
+    }
+    .event {
+      color: var(--muted, #5f6673);
+    }
+    .detail {
+      overflow-wrap: anywhere;
+    }
+    p {
+      margin: 0;
+      color: var(--muted, #5f6673);
+    }
+  `;
+
+  @property({ attribute: false }) entries: readonly TimelineEntry[] = [];
+
+  override render() {
+    if (this.entries.length === 0) return html`<p>No signaling yet.</p>`;
+    const last = Math.max(1, this.entries.at(-1)?.at ?? 1);
+    return html`
+      <ol aria-label="Signaling timeline">
+        ${repeat(
+          this.entries,
+          (entry) => entry.id,
+          (entry) => html`<li class=${entry.kind}>
+            <span class="bar" style="width:${((entry.at / last) * 100).toFixed(1)}%"></span>
+            <span>+${entry.at} ms</span>
+            <span>${ARROW[entry.direction]}</span>
+            <span class=${entry.kind}>${entry.kind}</span>
+            <span class="detail">${entry.detail}</span>
+          </li>`,
+        )}
+      </ol>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'signaling-timeline': SignalingTimeline;
+  }
+}
