@@ -243,6 +243,9 @@ export class CallController implements ReactiveController {
         else this.#open();
         break;
       case 'bye':
+        // The one who stays is the room's first member again, so the next one to join is
+        // the polite side: exactly one offers on `ready`.
+        this.polite = false;
         this.#peerPresent = false;
         this.#close();
         this.state = 'waiting';
