@@ -36,8 +36,9 @@ export default defineConfig({
   projects: [
     {
       name: 'dev',
-      // The fault tests need the production server's short heartbeat.
-      testIgnore: /(dev-server|faults)\.spec\.ts/,
+      // The fault tests need the production server's short heartbeat; the TURN test starts
+      // its own servers.
+      testIgnore: /(dev-server|faults|turn)\.spec\.ts/,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {
@@ -49,8 +50,14 @@ export default defineConfig({
     },
     {
       name: 'production',
-      testIgnore: /dev-server\.spec\.ts/,
+      testIgnore: /(dev-server|turn)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
+    },
+    {
+      // Starts its own coturn and production server (from the build the production web
+      // server makes), so it runs once, not per project.
+      name: 'turn',
+      testMatch: /turn\.spec\.ts/,
     },
   ],
   webServer: [

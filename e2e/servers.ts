@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** A process a test started, and how to stop it. */
+export interface Started {
+  port: number;
+  /** Stops the process and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** A TCP port free on loopback right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts coturn on loopback with a TURN REST shared secret (`use-auth-secret`), its database
+ * and pid file in a temporary directory, and resolves once it serves.
+ */
+export async function startCoturn(secret: string): Promise<Started> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'coturn-'));
+  const child = spawn(
+    'turnserver',
+    [
+      '-n',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${port}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      '--realm=test',
+      // The browsers' relayed peers are on loopback too.
+      '--allow-loopback-peers',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--log-file=stdout',
+      '--simple-log',
+      `--pidfile=${join(dir, 'turnserver.pid')}`,
+      `--db=${join(dir, 'turndb')}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  await waitForOutput(child, /Total General servers/, 'coturn (turnserver)');
+  return {
+    port,
+    async stop() {
+      await stop(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the production build (`node dist/server/main.js`) with `env`; resolves once it serves. */
+export async function startProductionServer(env: Record<string, string>): Promise<Started> {
+  const main = fileURLToPath(new URL('../dist/server/main.js', import.meta.url));
+  if (!existsSync(main)) {
+    throw new Error(`[e2e] ${main} is missing: run \`npm run build\` first`);
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForOutput(child, /serving .* on http/, 'the production server');
+  return { port, stop: () => stop(child) };
+}
+
+/** Resolves when `child` prints a line matching `ready`; rejects if it exits first. */
+function waitForOutput(child: ChildProcess, ready: RegExp, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (error) =>
+      reject(new Error(`[e2e] cannot start ${name}: ${error.message}`)),
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`[e2e] ${name} exited (${code}) before it was ready:\n${output}`)),
+    );
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
