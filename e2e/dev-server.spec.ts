@@ -1,9 +1,10 @@
 import { utimes } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { CallTab } from './call-tab.ts';
 import { expect, test } from './fixtures.ts';
 
 // Runs only against `npm run dev`, alone (see playwright.config.ts): it restarts Vite.
-test('editing server/ restarts Vite, and open tabs reconnect and get their seats back', async ({
+test('editing server/ restarts Vite, and open tabs reconnect, get their seats and their call back', async ({
   openPair,
   room,
 }) => {
@@ -24,4 +25,11 @@ test('editing server/ restarts Vite, and open tabs reconnect and get their seats
     await tab.expectMembers(2);
     await expect(tab.connection).toHaveText('Connected');
   }
+  // Rejoining gives `ready` again, and a fresh call comes up over the new server.
+  const aliceCall = new CallTab(alice.page);
+  const bobCall = new CallTab(bob.page);
+  await aliceCall.expectChatOpen();
+  await bobCall.expectChatOpen();
+  await aliceCall.say('after the restart');
+  await expect(bobCall.chat).toContainText('Them:after the restart');
 });
