@@ -79,6 +79,7 @@ type Candidate = { type: 'candidate'; label: number | null; id: string | null; c
  * RTCPeerConnection.
  */
 export class CallController implements ReactiveController {
+  /** Where the call stands. */
   state: CallState = 'idle';
   /** Who hung up, while `state` is `ended`. */
   endedBy: 'me' | 'peer' | null = null;
@@ -86,25 +87,36 @@ export class CallController implements ReactiveController {
   problem = '';
   /** Whether this side rolls back on an offer collision (the member who joined second). */
   polite = false;
+  /** The peer connection's states, `none` without one. */
   iceConnectionState: RTCIceConnectionState | 'none' = 'none';
   connectionState: RTCPeerConnectionState | 'none' = 'none';
   signalingState: RTCSignalingState | 'none' = 'none';
+  /** Whether the chat's data channel is open. */
   channelOpen = false;
+  /** The chat, kept across calls in the same page. */
   chat: ChatEntry[] = [];
+  /** The signaling of the current peer connection, oldest first. */
   timeline: TimelineEntry[] = [];
+  /** This tab's camera and microphone, while on. */
   localStream: MediaStream | null = null;
+  /** What the other member sends, while the call is up. */
   remoteStream: MediaStream | null = null;
   /** The remote stream has a live, unmuted video track. */
   remoteVideo = false;
   micMuted = false;
+  /** Why the camera or microphone could not start, for the person. */
   mediaError = '';
+  /** `getUserMedia` is pending (e.g. the permission prompt is open). */
   mediaStarting = false;
+  /** The selected candidate pair, from the last `getStats`. */
   pair: SelectedPair | null = null;
+  /** The last minute of `getStats` samples, oldest first. */
   samples: StatsSample[] = [];
   /** Bytes of video received in this connection (inbound-rtp), from `getStats`. */
   videoBytesReceived = 0;
   /** Milliseconds from the second member's join to the data channel opening, once measured. */
   joinToOpenMs: number | null = null;
+  /** Relay candidates only (see {@link CallOptions.relay}). */
   readonly relay: boolean;
 
   readonly #host: ReactiveControllerHost;
@@ -641,7 +653,7 @@ interface CandidateStats {
 }
 
 /** Reads the selected candidate pair, its RTT and byte counts, and the video bytes received. */
-export function readStats(report: RTCStatsReport): StatsReading {
+function readStats(report: RTCStatsReport): StatsReading {
   let pairStats: RTCIceCandidatePairStats | undefined;
   let videoBytesReceived = 0;
   const stats: RTCStats[] = [];
