@@ -4,7 +4,7 @@ import { expect, test } from './fixtures.ts';
 import { type Started, startCoturn, startProductionServer } from './servers.ts';
 
 /** A real coturn with a shared secret, and the production server handing out its credentials. */
-const turnTest = test.extend<{ app: string }>({
+const turnTest = test.extend<{ app: { url: string; secret: string } }>({
   app: async ({}, use) => {
     const secret = randomBytes(16).toString('hex');
     const started: Started[] = [];
@@ -17,7 +17,7 @@ const turnTest = test.extend<{ app: string }>({
         TURN_TTL: '600',
       });
       started.push(server);
-      await use(`http://127.0.0.1:${server.port}`);
+      await use({ url: `http://127.0.0.1:${server.port}`, secret });
     } finally {
       for (const process of started.reverse()) await process.stop();
     }
@@ -27,15 +27,17 @@ const turnTest = test.extend<{ app: string }>({
 turnTest(
   'a call forced through TURN (?relay=1) selects a relay candidate pair',
   async ({ app, openTab, room }, testInfo) => {
-    const alice = await openTab(`${app}/${room}?relay=1`);
+    const alice = await openTab(`${app.url}/${room}?relay=1`);
     await alice.expectMembers(1);
-    const bob = await openTab(`${app}/${room}?relay=1`);
+    const bob = await openTab(`${app.url}/${room}?relay=1`);
     const aliceCall = new CallTab(alice.page);
     const bobCall = new CallTab(bob.page);
     await aliceCall.expectChatOpen();
     await bobCall.expectChatOpen();
     await expect(aliceCall.pairType).toHaveText('relay ↔ relay');
     await expect(bobCall.pairType).toHaveText('relay ↔ relay');
+    await expect(alice.log).toContainText('ICE servers from the server: turn:127.0.0.1:');
+    await expect(alice.log).not.toContainText(app.secret);
     await aliceCall.say('through the relay');
     await expect(bobCall.chat).toContainText('Them:through the relay');
 

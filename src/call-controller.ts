@@ -343,6 +343,7 @@ export class CallController implements ReactiveController {
   #open(): RTCPeerConnection {
     this.#close();
     this.problem = '';
+    this.endedBy = null;
     const iceServers = this.#signaling.iceServers;
     if (this.relay && !iceServers.some((server) => server.urls.some((u) => u.startsWith('turn')))) {
       this.problem =

@@ -191,6 +191,12 @@ export class SignalingController implements ReactiveController {
     });
     socket.on('ice:servers', (servers) => {
       this.iceServers = servers;
+      // URLs only: the TURN credential has no place on screen.
+      const urls = servers.flatMap((server) => server.urls);
+      this.#log(
+        'client',
+        `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
+      );
       this.#emit({ type: 'ice-servers', servers });
     });
     socket.on('ipaddr', (address) => {
