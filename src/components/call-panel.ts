@@ -193,7 +193,9 @@ export class CallPanel extends LitElement {
   }
 
   #fire(name: CallPanelEvent) {
-    this.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true }));
+    this.dispatchEvent(
+      new CustomEvent<null>(name, { detail: null, bubbles: true, composed: true }),
+    );
   }
 }
 
