@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol.ts';
+import { readStats, type SelectedPair } from './call-stats.ts';
 import { explainMediaError } from './media-errors.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
@@ -32,14 +33,6 @@ export interface TimelineEntry {
   direction: 'sent' | 'received' | 'local';
   kind: 'offer' | 'answer' | 'candidate' | 'bye' | 'event';
   detail: string;
-}
-
-/** The candidate pair ICE picked, as `getStats` reports it. */
-export interface SelectedPair {
-  localType: string;
-  remoteType: string;
-  local: string;
-  remote: string;
 }
 
 /** One `getStats` sample, once a second. */
@@ -634,68 +627,4 @@ function candidateDetail(candidate: string): string {
   const parts = candidate.split(' ');
   const type = parts[parts.indexOf('typ') + 1] ?? '?';
   return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
-}
-
-/** What the panel needs from one `getStats` report. */
-interface StatsReading {
-  pair: SelectedPair | null;
-  rttMs: number | null;
-  bytesIn: number;
-  bytesOut: number;
-  videoBytesReceived: number;
-}
-
-interface CandidateStats {
-  candidateType?: string;
-  address?: string;
-  port?: number;
-  protocol?: string;
-  relayProtocol?: string;
-}
-
-/** Reads the selected candidate pair, its RTT and byte counts, and the video bytes received. */
-function readStats(report: RTCStatsReport): StatsReading {
-  let pairStats: RTCIceCandidatePairStats | undefined;
-  let videoBytesReceived = 0;
-  const stats: RTCStats[] = [];
-  report.forEach((stat: RTCStats) => {
-    stats.push(stat);
-  });
-  for (const stat of stats) {
-    if (stat.type === 'transport') {
-      const id = (stat as RTCTransportStats).selectedCandidatePairId;
-      if (id) pairStats = report.get(id) as RTCIceCandidatePairStats | undefined;
-    } else if (stat.type === 'inbound-rtp') {
-      const inbound = stat as RTCInboundRtpStreamStats;
-      if (inbound.kind === 'video') videoBytesReceived += inbound.bytesReceived ?? 0;
-    }
-  }
-  // Firefox has no transport stats: its pair says `selected` itself.
-  pairStats ??= stats.find(
-    (stat) => stat.type === 'candidate-pair' && (stat as { selected?: boolean }).selected,
-  ) as RTCIceCandidatePairStats | undefined;
-  if (!pairStats) {
-    return { pair: null, rttMs: null, bytesIn: 0, bytesOut: 0, videoBytesReceived };
-  }
-  const local = report.get(pairStats.localCandidateId) as CandidateStats | undefined;
-  const remote = report.get(pairStats.remoteCandidateId) as CandidateStats | undefined;
-  const rtt = pairStats.currentRoundTripTime;
-  return {
-    pair: {
-      localType: local?.candidateType ?? '?',
-      remoteType: remote?.candidateType ?? '?',
-      local: describeCandidate(local),
-      remote: describeCandidate(remote),
-    },
-    rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
-    bytesIn: pairStats.bytesReceived ?? 0,
-    bytesOut: pairStats.bytesSent ?? 0,
-    videoBytesReceived,
-  };
-}
-
-function describeCandidate(candidate: CandidateStats | undefined): string {
-  if (!candidate) return '?';
-  const relay = candidate.relayProtocol ? ` via TURN/${candidate.relayProtocol}` : '';
-  return `${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
 }

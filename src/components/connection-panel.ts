@@ -1,6 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { SelectedPair, StatsSample, TimelineEntry } from '../call-controller.ts';
+import type { StatsSample, TimelineEntry } from '../call-controller.ts';
+import type { SelectedPair } from '../call-stats.ts';
 import './signaling-timeline.ts';
 import './stats-chart.ts';
 

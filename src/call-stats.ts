@@ -1,0 +1,74 @@
+// Reading getStats() for the connection panel, apart from the controller so it can be tested
+// with a plain Map standing in for the report.
+
+/** The candidate pair ICE picked, as `getStats` reports it. */
+export interface SelectedPair {
+  localType: string;
+  remoteType: string;
+  local: string;
+  remote: string;
+}
+
+/** What the panel needs from one `getStats` report. */
+export interface StatsReading {
+  pair: SelectedPair | null;
+  rttMs: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  videoBytesReceived: number;
+}
+
+interface CandidateStats {
+  candidateType?: string;
+  address?: string;
+  port?: number;
+  protocol?: string;
+  relayProtocol?: string;
+}
+
+/** Reads the selected candidate pair, its RTT and byte counts, and the video bytes received. */
+export function readStats(report: RTCStatsReport): StatsReading {
+  let pairStats: RTCIceCandidatePairStats | undefined;
+  let videoBytesReceived = 0;
+  const stats: RTCStats[] = [];
+  report.forEach((stat: RTCStats) => {
+    stats.push(stat);
+  });
+  for (const stat of stats) {
+    if (stat.type === 'transport') {
+      const id = (stat as RTCTransportStats).selectedCandidatePairId;
+      if (id) pairStats = report.get(id) as RTCIceCandidatePairStats | undefined;
+    } else if (stat.type === 'inbound-rtp') {
+      const inbound = stat as RTCInboundRtpStreamStats;
+      if (inbound.kind === 'video') videoBytesReceived += inbound.bytesReceived ?? 0;
+    }
+  }
+  // Firefox has no transport stats: its pair says `selected` itself.
+  pairStats ??= stats.find(
+    (stat) => stat.type === 'candidate-pair' && (stat as { selected?: boolean }).selected,
+  ) as RTCIceCandidatePairStats | undefined;
+  if (!pairStats) {
+    return { pair: null, rttMs: null, bytesIn: 0, bytesOut: 0, videoBytesReceived };
+  }
+  const local = report.get(pairStats.localCandidateId) as CandidateStats | undefined;
+  const remote = report.get(pairStats.remoteCandidateId) as CandidateStats | undefined;
+  const rtt = pairStats.currentRoundTripTime;
+  return {
+    pair: {
+      localType: local?.candidateType ?? '?',
+      remoteType: remote?.candidateType ?? '?',
+      local: describeCandidate(local),
+      remote: describeCandidate(remote),
+    },
+    rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
+    bytesIn: pairStats.bytesReceived ?? 0,
+    bytesOut: pairStats.bytesSent ?? 0,
+    videoBytesReceived,
+  };
+}
+
+function describeCandidate(candidate: CandidateStats | undefined): string {
+  if (!candidate) return '?';
+  const relay = candidate.relayProtocol ? ` via TURN/${candidate.relayProtocol}` : '';
+  return `${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
+}
