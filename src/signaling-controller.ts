@@ -7,6 +7,7 @@ import type {
   SignalingError,
   SignalingPayload,
 } from '../server/protocol.ts';
+import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -301,19 +302,4 @@ export class SignalingController implements ReactiveController {
     this.logs = [...kept, entry];
     this.#host.requestUpdate();
   }
-}
-
-/** A short, single-line description of a relayed payload for the log. */
-export function summarize(payload: SignalingPayload): string {
-  if (typeof payload === 'string') return JSON.stringify(payload);
-  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-    const type = payload.type;
-    if (typeof type === 'string') return `${type} (${JSON.stringify(payload).length} bytes)`;
-  }
-  const text = JSON.stringify(payload) ?? String(payload);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function formatPart(part: unknown): string {
-  return typeof part === 'string' ? part : (JSON.stringify(part) ?? String(part));
 }
