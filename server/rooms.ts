@@ -4,12 +4,33 @@ export type JoinOutcome =
   | { kind: 'joined'; others: readonly string[] }
   | { kind: 'full' };
 
+/** A value now or later: the in-memory store answers at once, a shared one over the network. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Where room occupancy lives. The in-memory {@link Rooms} answers synchronously; a shared store
+ * (Redis) answers with promises, and must decide each join atomically so that two processes can
+ * never both hand out the last seat.
+ */
+export interface RoomStore {
+  /** How many members a room holds. */
+  readonly capacity: number;
+  /** Gives `member` a seat in `room` if one is free; a member already seated is told full. */
+  join(room: string, member: string): MaybePromise<JoinOutcome>;
+  /** Frees `member`'s seat in `room`; returns the members who remain. */
+  leave(room: string, member: string): MaybePromise<readonly string[]>;
+  /** The members of `room`. */
+  members(room: string): MaybePromise<readonly string[]>;
+  /** How many rooms have members; a shared store counts those with a member on this process. */
+  readonly size: number;
+}
+
 /**
  * Room occupancy for one attached signaling server: which members sit in which room. One
  * instance per `attachSignaling` call, never module-level, so a Vite restart starts empty.
  * Members are opaque ids (socket ids); rooms are the normalised names from the client.
  */
-export class Rooms {
+export class Rooms implements RoomStore {
   // Arrays, not Sets: a room holds a handful of members, and thousands of rooms are the
   // normal case, so the smaller structure wins on memory and is as fast to scan.
   readonly #members = new Map<string, string[]>();

@@ -23,7 +23,7 @@ import {
   type SocketData,
 } from './protocol.ts';
 import { type RateLimitOptions, resolveRateLimits, TokenBucket } from './rate-limit.ts';
-import { Rooms } from './rooms.ts';
+import { type JoinOutcome, type MaybePromise, type RoomStore, Rooms } from './rooms.ts';
 import { SeatHolds } from './seat-holds.ts';
 import {
   ByeArgumentSchema,
@@ -56,12 +56,17 @@ export type AttachableServer = HttpServer | HttpsServer | Http2Server | Http2Sec
 export type SignalingLogger = Pick<Console, 'warn' | 'error'>;
 
 /** Options of {@link attachSignaling}. */
-export interface SignalingOptions {
+export interface SignalingOptions<S extends RoomStore = Rooms> {
   /**
-   * How many members a room holds.
+   * How many members a room holds (ignored when `rooms` is given: the store has its own).
    * @default 2
    */
   roomCapacity?: number;
+  /**
+   * Where room occupancy lives, e.g. a Redis store shared by several processes.
+   * @default new Rooms(roomCapacity), in this process's memory
+   */
+  rooms?: S;
   /**
    * Mirror server log lines to the client that caused them (the codelab's `log` event). Useful
    * in development; it costs an extra packet per relayed message, so production turns it off.
@@ -124,11 +129,11 @@ export interface SignalingOptions {
 }
 
 /** What {@link attachSignaling} returns. */
-export interface SignalingHandle {
+export interface SignalingHandle<S extends RoomStore = Rooms> {
   /** The Socket.IO server, typed with the protocol's events. */
   io: SignalingServer;
   /** The room state of this attach. */
-  rooms: Rooms;
+  rooms: S;
   /** Seats held for members whose connection dropped (empty unless recovery is on). */
   holds: SeatHolds;
   /** The Prometheus metrics of this attach. */
@@ -183,10 +188,10 @@ const GOING_AWAY = 1001;
  * its bugs fixed. Knows nothing of Vite; the Vite plugin, the production entry and the tests
  * call it.
  */
-export function attachSignaling(
+export function attachSignaling<S extends RoomStore = Rooms>(
   httpServer: AttachableServer,
-  options: SignalingOptions = {},
-): SignalingHandle {
+  options: SignalingOptions<S> = {},
+): SignalingHandle<S> {
   const {
     roomCapacity = 2,
     clientLog = true,
@@ -204,7 +209,7 @@ export function attachSignaling(
       `[signaling] rateLimits.messageBytes.burst (${limits.messageBytes.burst}) is below maxPayloadBytes (${maxPayloadBytes}): no full-size message could pass; raise the burst`,
     );
   }
-  const rooms = new Rooms(roomCapacity);
+  const rooms = (options.rooms ?? new Rooms(roomCapacity)) as S;
   const holds = new SeatHolds();
   const gate = new AccessGate(options.access);
   const payload = payloadSchema(maxPayloadBytes);
@@ -302,6 +307,8 @@ export function attachSignaling(
       message: new TokenBucket(limits.message),
       messageBytes: new TokenBucket(limits.messageBytes),
     };
+    // Set while a join waits on an asynchronous store, so a second request cannot race it.
+    let joining = false;
     const log = clientLog
       ? (...parts: unknown[]) => socket.emit('log', ['Message from server:', ...parts])
       : undefined;
@@ -350,15 +357,22 @@ export function attachSignaling(
         }
         const room = name.value;
         log?.(`Received request to create or join room ${room}`);
-        if (socket.data.room !== undefined) {
+        if (socket.data.room !== undefined || joining) {
           refuse(
             'create or join',
             'already-in-room',
-            `this tab already has a seat in room "${socket.data.room}"; send "bye" before joining another`,
+            socket.data.room === undefined
+              ? 'this tab is still waiting for its answer to an earlier join; wait for it'
+              : `this tab already has a seat in room "${socket.data.room}"; send "bye" before joining another`,
           );
           return;
         }
-        seat(socket, room, log);
+        const pending = seat(socket, room, log);
+        if (!(pending instanceof Promise)) return;
+        joining = true;
+        return pending.finally(() => {
+          joining = false;
+        });
       }),
     );
 
@@ -404,7 +418,7 @@ export function attachSignaling(
           refuse('bye', 'not-in-room', `this tab sits in room "${room}", not the one named`);
           return;
         }
-        leave(socket);
+        settle(leave(socket), `leave of ${room}`);
         log?.(`Client ID ${socket.id} left room ${room}`);
       }),
     );
@@ -427,14 +441,16 @@ export function attachSignaling(
       if (recoveryWindowMs > 0 && !draining && recoverable) {
         // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
         // as long, so a dropped network is "reconnecting" to the other member, not "left".
-        holds.hold(socket.id, room, recoveryWindowMs, () => free(socket.id, room));
+        holds.hold(socket.id, room, recoveryWindowMs, () =>
+          settle(free(socket.id, room), `freeing the held seat in ${room}`),
+        );
         io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
         return;
       }
-      leave(socket);
+      settle(leave(socket), `leave of ${room}`);
     });
 
-    if (socket.recovered) resume(socket, log);
+    if (socket.recovered) settle(resume(socket, log), 'a recovered seat');
   });
 
   /**
@@ -442,13 +458,31 @@ export function attachSignaling(
    * a dropped connection gives way when the room is otherwise full: the likeliest newcomer is
    * that very tab reloaded (a reload drops the connection as a network failure does).
    */
-  function seat(socket: SignalingSocket, room: string, log?: (...parts: unknown[]) => void) {
-    let outcome = rooms.join(room, socket.id);
-    const [stale] = outcome.kind === 'full' ? holds.heldIn(room) : [];
-    if (stale !== undefined) {
+  function seat(
+    socket: SignalingSocket,
+    room: string,
+    log?: (...parts: unknown[]) => void,
+  ): MaybePromise<void> {
+    return after(rooms.join(room, socket.id), (first) => {
+      const [stale] = first.kind === 'full' ? holds.heldIn(room) : [];
+      if (stale === undefined) return place(socket, room, first, log);
       holds.release(stale);
-      free(stale, room);
-      outcome = rooms.join(room, socket.id);
+      return after(free(stale, room), () =>
+        after(rooms.join(room, socket.id), (outcome) => place(socket, room, outcome, log)),
+      );
+    });
+  }
+
+  /** Acts on the store's answer: seats the socket and tells the room, or says full. */
+  function place(
+    socket: SignalingSocket,
+    room: string,
+    outcome: JoinOutcome,
+    log?: (...parts: unknown[]) => void,
+  ): MaybePromise<void> {
+    // The tab left while a shared store was deciding: hand the seat straight back.
+    if (socket.disconnected) {
+      return outcome.kind === 'full' ? undefined : after(rooms.leave(room, socket.id), noop);
     }
     const key = ROOM_PREFIX + room;
     if (outcome.kind !== 'full') socket.emit('ice:servers', iceServersFor(ice, socket.id));
@@ -460,7 +494,7 @@ export function attachSignaling(
         metrics.joins.inc();
         log?.(`Client ID ${socket.id} created room ${room}`);
         socket.emit('created', room, socket.id);
-        update(room);
+        update(room, 1);
         break;
       case 'joined':
         log?.(`Room ${room} now has ${outcome.others.length + 1} client(s)`);
@@ -471,7 +505,7 @@ export function attachSignaling(
         metrics.joins.inc();
         socket.emit('joined', room, socket.id);
         io.to(key).emit('ready');
-        update(room);
+        update(room, outcome.others.length + 1);
         break;
       case 'full':
         log?.(`Room ${room} is full`);
@@ -487,47 +521,64 @@ export function attachSignaling(
    * reloaded tab took it), it asks for one again like a new tab, so a room never holds more
    * members than its capacity.
    */
-  function resume(socket: SignalingSocket, log?: (...parts: unknown[]) => void) {
+  function resume(
+    socket: SignalingSocket,
+    log?: (...parts: unknown[]) => void,
+  ): MaybePromise<void> {
     const room = socket.data.room;
     if (room === undefined) return;
     const key = ROOM_PREFIX + room;
-    if (holds.release(socket.id) === room && rooms.members(room).includes(socket.id)) {
-      socket.to(key).emit('peer:reconnected', room);
-      log?.(`Client ID ${socket.id} is back in room ${room}`);
-      return;
-    }
-    socket.leave(key);
-    socket.data.room = undefined;
-    seat(socket, room, log);
+    const held = holds.release(socket.id) === room;
+    return after(rooms.members(room), (members) => {
+      if (held && members.includes(socket.id)) {
+        socket.to(key).emit('peer:reconnected', room);
+        log?.(`Client ID ${socket.id} is back in room ${room}`);
+        return;
+      }
+      socket.leave(key);
+      socket.data.room = undefined;
+      return seat(socket, room, log);
+    });
   }
 
   /** Frees `member`'s seat in `room` and tells whoever remains that it left. */
-  function free(member: string, room: string): void {
-    rooms.leave(room, member);
+  function free(member: string, room: string): MaybePromise<void> {
+    const remaining = rooms.leave(room, member);
     io.to(ROOM_PREFIX + room).emit('bye', room);
-    update(room);
+    return after(remaining, (members) => update(room, members.length));
   }
 
   /** Frees the socket's seat and tells whoever remains that it left. */
-  function leave(socket: SignalingSocket): void {
+  function leave(socket: SignalingSocket): MaybePromise<void> {
     const room = socket.data.room;
     if (room === undefined) return;
     socket.data.room = undefined;
     socket.leave(ROOM_PREFIX + room);
-    free(socket.id, room);
+    return free(socket.id, room);
   }
 
   /** Tells the members of `room` how many seats are taken, after the codelab's own events. */
-  function update(room: string): void {
-    const members = rooms.members(room).length;
-    if (members > 0)
-      io.to(ROOM_PREFIX + room).emit('room:update', { room, members, capacity: roomCapacity });
+  function update(room: string, members: number): void {
+    // A shared store can answer after close(), when the adapter can no longer publish.
+    if (members > 0 && !closed)
+      io.to(ROOM_PREFIX + room).emit('room:update', { room, members, capacity: rooms.capacity });
+  }
+
+  /** Logs a failed asynchronous store call that nobody waits on, so it is never unhandled. */
+  function settle(value: MaybePromise<void>, what: string): void {
+    if (value instanceof Promise) {
+      value.catch((error: unknown) =>
+        logger.error(`[signaling] room store failed on ${what}; check the store (Redis?):`, error),
+      );
+    }
   }
 
   const drain = async (timeoutMs = 3000) => {
     if (!draining) {
       draining = true;
-      for (const [member, room] of holds.clear()) rooms.leave(room, member);
+      for (const [member, room] of holds.clear()) {
+        settle(after(rooms.leave(room, member), noop), `freeing the held seat in ${room}`);
+      }
       io.emit('server:shutdown');
       // Closing the transport, not the Socket.IO socket: socket.io-client reconnects by itself
       // after a transport close, but not after a server-side `disconnect()`. engine.io flushes
@@ -565,6 +616,16 @@ export function attachSignaling(
     close,
   };
 }
+
+/**
+ * Runs `next` on a store's answer: at once for the in-memory store, so its events keep their
+ * synchronous order, or when a shared store answers.
+ */
+function after<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+function noop(): void {}
 
 /** The machine's non-loopback IPv4 addresses, as the codelab's `ipaddr` lists them. */
 function lanAddresses(): string[] {
