@@ -45,6 +45,8 @@ export interface ServerConfig {
    * `static-auth-secret`) and `TURN_TTL` (credential lifetime in seconds, default 86400).
    */
   ice: IceOptions;
+  /** `REDIS_URL`: share rooms with every process on this Redis; unset keeps them in memory. */
+  redisUrl: string | undefined;
 }
 
 /** Reads {@link ServerConfig} from `env`; throws with the variable to fix on a bad value. */
@@ -86,6 +88,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       turnSecret: env.TURN_SECRET || undefined,
       turnTtl: integer(env, 'TURN_TTL', DEFAULT_TURN_TTL, 60, 30 * 86_400),
     },
+    redisUrl: env.REDIS_URL || undefined,
   };
 }
 

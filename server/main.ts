@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
 import { readConfig } from './config.ts';
+import { connectRedis } from './redis.ts';
 import { attachSignaling } from './signaling.ts';
 
 const config = readConfig(process.env);
@@ -31,8 +32,12 @@ const server = createServer((req, res) => {
   );
 });
 
+const redis = config.redisUrl
+  ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
+  : undefined;
 const signaling = attachSignaling(server, {
   roomCapacity: config.roomCapacity,
+  rooms: redis?.rooms,
   clientLog: config.clientLog,
   exposeAddresses: config.exposeAddresses,
   maxPayloadBytes: config.maxPayloadBytes,
@@ -40,9 +45,10 @@ const signaling = attachSignaling(server, {
   access: config.access,
   recoveryWindowMs: config.recoveryWindowMs,
   metrics: config.metrics,
-  socketOptions: config.heartbeat,
+  socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
   ice: config.ice,
 });
+redis?.bind(signaling.io);
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
 collectDefaultMetrics({ register: signaling.metrics.registry });
 
@@ -64,6 +70,7 @@ const shutdown = async (signal: string) => {
   }, 5000).unref();
   server.close();
   await signaling.close();
+  await redis?.close();
   server.closeAllConnections();
   console.log('[signaling] drained; bye');
   process.exit(0);

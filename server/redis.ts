@@ -1,0 +1,65 @@
+import { createClient } from '@redis/client';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { ServerOptions } from 'socket.io';
+import { ROOM_PREFIX } from './protocol.ts';
+import { type RedisClient, RedisRooms } from './redis-rooms.ts';
+import type { SignalingLogger, SignalingServer } from './signaling.ts';
+
+/** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
+export interface RedisSignaling {
+  /** The shared room store. */
+  rooms: RedisRooms;
+  /** Socket.IO's Redis adapter, so room broadcasts reach members on other processes. */
+  adapter: ServerOptions['adapter'];
+  /** Lets the store tell the remaining members when a dead process's member lost its seat. */
+  bind(io: SignalingServer): void;
+  /** Stops the heartbeat and closes both Redis connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link connectRedis}. */
+export interface ConnectRedisOptions {
+  /** @default 2 */
+  capacity?: number;
+  /** @default console */
+  logger?: SignalingLogger;
+}
+
+/**
+ * Connects to Redis at `url` for several signaling processes to share rooms: one client for
+ * commands and publishing, one in subscriber mode for the adapter.
+ */
+export async function connectRedis(
+  url: string,
+  options: ConnectRedisOptions = {},
+): Promise<RedisSignaling> {
+  const logger = options.logger ?? console;
+  const pub: RedisClient = createClient({ url });
+  const sub = pub.duplicate();
+  for (const client of [pub, sub]) {
+    // Without a listener an error event would kill the process; the client reconnects itself.
+    client.on('error', (error: unknown) =>
+      logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error),
+    );
+  }
+  await Promise.all([pub.connect(), sub.connect()]);
+  let io: SignalingServer | undefined;
+  const rooms = new RedisRooms({
+    client: pub,
+    capacity: options.capacity,
+    logger,
+    onFreed: (room) => io?.to(ROOM_PREFIX + room).emit('bye', room),
+  });
+  await rooms.start();
+  return {
+    rooms,
+    adapter: createAdapter(pub, sub),
+    bind(server) {
+      io = server;
+    },
+    async close() {
+      rooms.close();
+      await Promise.allSettled([pub.close(), sub.close()]);
+    },
+  };
+}
