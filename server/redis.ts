@@ -48,7 +48,22 @@ export async function connectRedis(
     client: pub,
     capacity: options.capacity,
     logger,
-    onFreed: (room) => io?.to(ROOM_PREFIX + room).emit('bye', room),
+    onFreed: (room) => {
+      const key = ROOM_PREFIX + room;
+      io?.to(key).emit('bye', room);
+      rooms.members(room).then(
+        (members) => {
+          if (members.length > 0) {
+            io?.to(key).emit('room:update', {
+              room,
+              members: members.length,
+              capacity: rooms.capacity,
+            });
+          }
+        },
+        (error: unknown) => logger.error(`[signaling] Redis: could not count room ${room}:`, error),
+      );
+    },
   });
   await rooms.start();
   return {
