@@ -1,0 +1,12 @@
+// @ts-check
+/**
+ * Preloaded into each server process the benchmark starts (`--import`), so the production
+ * entry stays unchanged: answers the runner's IPC requests with this process's memory and CPU.
+ */
+process.on('message', (request) => {
+  const { id, gc } = /** @type {{ id?: number, gc?: boolean }} */ (request ?? {});
+  if (id === undefined) return;
+  // Collect first when asked (node runs with --expose-gc): live bytes, not garbage not yet freed.
+  if (gc && typeof globalThis.gc === 'function') globalThis.gc();
+  process.send?.({ id, memory: process.memoryUsage(), cpu: process.cpuUsage() });
+});
