@@ -44,16 +44,18 @@ export async function connectRedis(
   }
   await Promise.all([pub.connect(), sub.connect()]);
   let io: SignalingServer | undefined;
+  let closed = false;
   const rooms = new RedisRooms({
     client: pub,
     capacity: options.capacity,
     logger,
     onFreed: (room) => {
+      if (closed) return;
       const key = ROOM_PREFIX + room;
       io?.to(key).emit('bye', room);
       rooms.members(room).then(
         (members) => {
-          if (members.length > 0) {
+          if (members.length > 0 && !closed) {
             io?.to(key).emit('room:update', {
               room,
               members: members.length,
@@ -73,6 +75,7 @@ export async function connectRedis(
       io = server;
     },
     async close() {
+      closed = true;
       rooms.close();
       await Promise.allSettled([pub.close(), sub.close()]);
     },

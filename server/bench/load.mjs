@@ -49,6 +49,8 @@ let pairs = [];
 const joinLatency = new Histogram();
 const relayLatency = new Histogram();
 const errors = { connect: 0, join: 0, full: 0, refused: 0, disconnect: 0 };
+/** @type {Map<string, number>} */
+const reasons = new Map();
 let seated = 0;
 let settled = 0;
 let relays = 0;
@@ -132,8 +134,10 @@ async function startClient(index) {
   let peer;
   try {
     peer = await connect(url);
-  } catch {
+  } catch (error) {
     errors.connect++;
+    const reason = String(/** @type {Error} */ (error)?.message ?? error);
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     settled++;
     return;
   }
@@ -221,7 +225,13 @@ process.on('message', async (raw) => {
       seated: 0,
     }));
     await joinAll();
-    report({ type: 'joined', seated, errors, joinLatency: joinLatency.toJSON() });
+    report({
+      type: 'joined',
+      seated,
+      errors,
+      reasons: Object.fromEntries(reasons),
+      joinLatency: joinLatency.toJSON(),
+    });
   } else if (message.cmd === 'relay') {
     const started = performance.now();
     await relayFor(message.durationMs ?? 10_000);

@@ -11,10 +11,11 @@
  *   --relay-seconds S    how long every pair relays (10; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
  *   --only LIST          comma list of ours,ws,codelab,redis
- *   --build              rebuild the production server first (it is built when missing)
+ *   --build              rebuild the production server first (it is rebuilt when missing or
+ *                        older than a server source)
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +69,16 @@ if (clients > 19_000 && !only.has('redis')) {
   console.warn('[bench] more than 19,000 clients on one process will hit the open-file limit');
 }
 
-if (values.build || !existsSync(mainJs)) {
+/** Whether a server source is newer than the build, so the figures would not be of this code. */
+function stale() {
+  if (!existsSync(mainJs)) return true;
+  const built = statSync(mainJs).mtimeMs;
+  return readdirSync(`${root}server`)
+    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+    .some((name) => statSync(`${root}server/${name}`).mtimeMs > built);
+}
+
+if (values.build || stale()) {
   console.log('[bench] building the production server (npm run build)');
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 }
@@ -251,6 +261,9 @@ async function drive(target, servers, protocol, total, seconds, redisPid) {
   const errors = {};
   let seated = 0;
   for (const message of joined) {
+    for (const [reason, times] of Object.entries(/** @type {object} */ (message.reasons))) {
+      console.warn(`[bench] ${target}: ${times} connection(s) failed: ${reason}`);
+    }
     joinHistogram.merge(/** @type {never} */ (message.joinLatency));
     seated += /** @type {number} */ (message.seated);
   }
