@@ -11,6 +11,7 @@
  *   --relay-seconds S    how long every pair relays (10; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
  *   --only LIST          comma list of ours,ws,codelab,redis
+ *   --repeat K           run everything K times, interleaved, and print medians (1)
  *   --build              rebuild the production server first (it is rebuilt when missing or
  *                        older than a server source)
  */
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'relay-seconds': { type: 'string', default: '10' },
     redis: { type: 'boolean', default: false },
     only: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
     build: { type: 'boolean', default: false },
   },
 });
@@ -53,6 +55,7 @@ const clients = whole(values.clients, 'clients', 2, 36_000);
 const workers = whole(values.workers, 'workers', 1, 16);
 const joinRate = whole(values['join-rate'], 'join-rate', 1, 100_000);
 const relaySeconds = whole(values['relay-seconds'], 'relay-seconds', 1, 600);
+const repeat = whole(values.repeat, 'repeat', 1, 20);
 const codelabClients = (values['codelab-clients'] ?? '')
   .split(',')
   .filter(Boolean)
@@ -342,75 +345,125 @@ async function run(target, start, protocol, total, seconds, redisPid) {
   }
 }
 
-if (only.has('ours')) {
-  await run(
-    'ours',
-    async () => [await startServer('ours', mainJs)],
-    'socket.io',
-    clients,
-    relaySeconds,
-  );
-}
-if (only.has('ws')) {
-  await run(
-    'raw ws',
-    async () => [await startServer('raw ws', `${here}servers.mjs`, ['ws'])],
-    'ws',
-    clients,
-    relaySeconds,
-  );
-}
-if (only.has('codelab')) {
-  for (const total of codelabClients) {
+for (let round = 1; round <= repeat; round++) {
+  if (repeat > 1) console.log(`[bench] round ${round} of ${repeat}`);
+  if (only.has('ours')) {
     await run(
-      `codelab@${total}`,
-      async () => [await startServer('codelab', `${here}servers.mjs`, ['codelab'])],
-      'socket.io',
-      total,
-      Math.max(1, Math.round(relaySeconds / 2)),
-    );
-  }
-}
-if (only.has('redis')) {
-  const port = await freePort();
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  redis.on('error', () => {
-    console.error('[bench] redis-server not found: install it (apt-get install redis-server)');
-    process.exit(1);
-  });
-  await new Promise((resolve) => {
-    let seen = '';
-    redis.stdout?.on('data', (chunk) => {
-      seen += String(chunk);
-      if (seen.includes('Ready to accept connections')) resolve(undefined);
-    });
-  });
-  const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
-  try {
-    await run(
-      'ours x2 + Redis',
-      () =>
-        Promise.all([
-          startServer('ours A', mainJs, [], env),
-          startServer('ours B', mainJs, [], env),
-        ]),
+      'ours',
+      async () => [await startServer('ours', mainJs)],
       'socket.io',
       clients,
       relaySeconds,
-      redis.pid,
     );
-  } finally {
-    await stop(redis);
+  }
+  if (only.has('ws')) {
+    await run(
+      'raw ws',
+      async () => [await startServer('raw ws', `${here}servers.mjs`, ['ws'])],
+      'ws',
+      clients,
+      relaySeconds,
+    );
+  }
+  if (only.has('codelab')) {
+    for (const total of codelabClients) {
+      await run(
+        `codelab@${total}`,
+        async () => [await startServer('codelab', `${here}servers.mjs`, ['codelab'])],
+        'socket.io',
+        total,
+        Math.max(1, Math.round(relaySeconds / 2)),
+      );
+    }
+  }
+  if (only.has('redis')) {
+    const port = await freePort();
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    redis.on('error', () => {
+      console.error('[bench] redis-server not found: install it (apt-get install redis-server)');
+      process.exit(1);
+    });
+    await new Promise((resolve) => {
+      let seen = '';
+      redis.stdout?.on('data', (chunk) => {
+        seen += String(chunk);
+        if (seen.includes('Ready to accept connections')) resolve(undefined);
+      });
+    });
+    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    try {
+      await run(
+        'ours x2 + Redis',
+        () =>
+          Promise.all([
+            startServer('ours A', mainJs, [], env),
+            startServer('ours B', mainJs, [], env),
+          ]),
+        'socket.io',
+        clients,
+        relaySeconds,
+        redis.pid,
+      );
+    } finally {
+      await stop(redis);
+    }
   }
 }
 
+/**
+ * One row per target: the median of each figure over the rounds (the machine is shared, and
+ * one round can catch another job's burst).
+ * @returns {Result[]}
+ */
+function medians() {
+  /** @type {Map<string, Result[]>} */
+  const byTarget = new Map();
+  for (const result of results)
+    byTarget.set(result.target, [...(byTarget.get(result.target) ?? []), result]);
+  /** @param {number[]} list */
+  const median = (list) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    return sorted.length % 2
+      ? (sorted[middle] ?? 0)
+      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  return [...byTarget.values()].map((runs) => {
+    /** @param {(result: Result) => number} pick */
+    const m = (pick) => median(runs.map(pick));
+    /** @type {Record<string, number>} */
+    const errors = {};
+    for (const run of runs) {
+      for (const [key, value] of Object.entries(run.errors))
+        errors[key] = (errors[key] ?? 0) + value;
+    }
+    const first = /** @type {Result} */ (runs[0]);
+    return {
+      target: first.target,
+      clients: first.clients,
+      seated: m((r) => r.seated),
+      joinSeconds: m((r) => r.joinSeconds),
+      join: { p50: m((r) => r.join.p50), p95: m((r) => r.join.p95), p99: m((r) => r.join.p99) },
+      relay: { p50: m((r) => r.relay.p50), p99: m((r) => r.relay.p99) },
+      relays: m((r) => r.relays),
+      relaysPerSecond: m((r) => r.relaysPerSecond),
+      cpuMicrosPerRelay: m((r) => r.cpuMicrosPerRelay),
+      cpuPercent: m((r) => r.cpuPercent),
+      rssKiBPerClient: m((r) => r.rssKiBPerClient),
+      heapKiBPerClient: m((r) => r.heapKiBPerClient),
+      errors,
+    };
+  });
+}
+const summary = medians();
+
 /** @param {number} value @param {number} digits */
 const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const rows = results.map((result) => ({
+const rows = summary.map((result) => ({
   target: result.target,
   clients: String(result.clients),
   'join p50/p95/p99 ms': `${fixed(result.join.p50)} / ${fixed(result.join.p95)} / ${fixed(result.join.p99)}`,
@@ -425,9 +478,9 @@ const rows = results.map((result) => ({
 console.log('');
 console.table(rows);
 
-const ours = results.find((result) => result.target === 'ours');
-const ws = results.find((result) => result.target === 'raw ws');
-const codelab = results.filter((result) => result.target.startsWith('codelab')).at(-1);
+const ours = summary.find((result) => result.target === 'ours');
+const ws = summary.find((result) => result.target === 'raw ws');
+const codelab = summary.filter((result) => result.target.startsWith('codelab')).at(-1);
 /** @type {Record<string, number>} */
 const ratios = {};
 if (ours && ws) {
@@ -451,8 +504,17 @@ writeFileSync(
     {
       started: started.toISOString(),
       node: process.version,
-      options: { clients, workers, joinRate, relaySeconds, codelabClients, only: [...only] },
-      results,
+      options: {
+        clients,
+        workers,
+        joinRate,
+        relaySeconds,
+        repeat,
+        codelabClients,
+        only: [...only],
+      },
+      summary,
+      rounds: results,
       ratios,
     },
     null,
