@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createClient } from '@redis/client';
 import { Histogram } from './stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -168,17 +169,19 @@ const cpuSeconds = (a, b) => (b.user - a.user + b.system - a.system) / 1e6;
  * @property {number} cpuPercent  server CPU during the relay phase, 100 = one core
  * @property {number} rssKiBPerClient
  * @property {number} heapKiBPerClient
+ * @property {number} [redisBytesPerRoom]  Redis memory per seated room (two-process mode)
  * @property {Record<string, number>} errors
  */
 
 /**
  * Runs the scenario against servers already started: ramp, sample memory, relay, sample CPU.
  * @param {string} target @param {ServerProcess[]} servers @param {'socket.io' | 'ws'} protocol
- * @param {number} total @param {number} seconds @param {number | undefined} redisPid
+ * @param {number} total @param {number} seconds @param {RedisUnderTest | undefined} redis
  * @returns {Promise<Result>}
  */
-async function drive(target, servers, protocol, total, seconds, redisPid) {
+async function drive(target, servers, protocol, total, seconds, redis) {
   const idle = await Promise.all(servers.map((server) => sample(server, true)));
+  const redisIdle = redis ? await redisMemory(redis.url) : 0;
   const count = Math.min(workers, total / 2);
   const share = Math.floor(total / count / 2) * 2;
   const loads = Array.from({ length: count }, (_, index) =>
@@ -238,12 +241,13 @@ async function drive(target, servers, protocol, total, seconds, redisPid) {
   clearInterval(joinTicker);
   const joinSeconds = (performance.now() - joinStarted) / 1000;
   const full = await Promise.all(servers.map((server) => sample(server, true)));
+  const redisFull = redis ? await redisMemory(redis.url) : 0;
 
   const relayTicker = setInterval(() => {
     console.log(`[bench] ${target}: ${sum('relays')} relays`);
   }, 1000);
   const before = await Promise.all(servers.map((server) => sample(server, false)));
-  const redisBefore = redisPid ? procCpuSeconds(redisPid) : 0;
+  const redisBefore = redis ? procCpuSeconds(redis.pid) : 0;
   const relayStarted = performance.now();
   const relayedPromise = all('relayed');
   for (const load of loads) load.send({ cmd: 'relay', durationMs: seconds * 1000 });
@@ -251,7 +255,7 @@ async function drive(target, servers, protocol, total, seconds, redisPid) {
   const after = await Promise.all(servers.map((server) => sample(server, false)));
   // Up to the sample's answer, which waits behind any backlog the server still had to clear.
   const wall = (performance.now() - relayStarted) / 1000;
-  const redisCpu = redisPid ? procCpuSeconds(redisPid) - redisBefore : 0;
+  const redisCpu = redis ? procCpuSeconds(redis.pid) - redisBefore : 0;
   clearInterval(relayTicker);
   const closedPromise = all('closed');
   for (const load of loads) load.send({ cmd: 'close' });
@@ -313,8 +317,21 @@ async function drive(target, servers, protocol, total, seconds, redisPid) {
     cpuPercent: (serverCpu / wall) * 100,
     rssKiBPerClient: rss / 1024 / servers.length / perServer,
     heapKiBPerClient: heap / 1024 / servers.length / perServer,
+    redisBytesPerRoom: redis ? (redisFull - redisIdle) / (seated / 2) : undefined,
     errors,
   };
+}
+
+/** @typedef {{ pid: number, url: string }} RedisUnderTest */
+
+/** Bytes Redis uses for data, from INFO (the runner's own connection is in both readings). */
+/** @param {string} url */
+async function redisMemory(url) {
+  const client = createClient({ url });
+  await client.connect();
+  const info = await client.info('memory');
+  await client.close();
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
 /** A free loopback port for redis-server, which cannot report one it picked itself. */
@@ -332,12 +349,12 @@ function freePort() {
 const results = [];
 const started = new Date();
 
-/** @param {string} target @param {() => Promise<ServerProcess[]>} start @param {'socket.io' | 'ws'} protocol @param {number} total @param {number} seconds @param {number} [redisPid] */
-async function run(target, start, protocol, total, seconds, redisPid) {
+/** @param {string} target @param {() => Promise<ServerProcess[]>} start @param {'socket.io' | 'ws'} protocol @param {number} total @param {number} seconds @param {RedisUnderTest} [redis] */
+async function run(target, start, protocol, total, seconds, redis) {
   console.log(`[bench] ${target}: ${total} clients in ${total / 2} rooms`);
   const servers = await start();
   try {
-    const result = await drive(target, servers, protocol, total, seconds, redisPid);
+    const result = await drive(target, servers, protocol, total, seconds, redis);
     results.push(result);
     console.log(`[bench] ${target}: done`, JSON.stringify(result.errors));
   } finally {
@@ -406,7 +423,7 @@ for (let round = 1; round <= repeat; round++) {
         'socket.io',
         clients,
         relaySeconds,
-        redis.pid,
+        { pid: redis.pid ?? 0, url: env.REDIS_URL },
       );
     } finally {
       await stop(redis);
@@ -455,6 +472,8 @@ function medians() {
       cpuPercent: m((r) => r.cpuPercent),
       rssKiBPerClient: m((r) => r.rssKiBPerClient),
       heapKiBPerClient: m((r) => r.heapKiBPerClient),
+      redisBytesPerRoom:
+        first.redisBytesPerRoom === undefined ? undefined : m((r) => r.redisBytesPerRoom ?? 0),
       errors,
     };
   });
@@ -475,6 +494,13 @@ const rows = summary.map((result) => ({
   'heap KiB/client': fixed(result.heapKiBPerClient),
   errors: String(Object.values(result.errors).reduce((total, value) => total + value, 0)),
 }));
+for (const result of summary) {
+  if (result.redisBytesPerRoom !== undefined) {
+    console.log(
+      `[bench] ${result.target}: Redis holds ${fixed(result.redisBytesPerRoom, 0)} bytes per room`,
+    );
+  }
+}
 console.log('');
 console.table(rows);
 
