@@ -52,7 +52,10 @@ redis?.bind(signaling.io);
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
 collectDefaultMetrics({ register: signaling.metrics.registry });
 
-server.listen(config.port, config.host, () => {
+// Node's default accept backlog is 511: a burst of reconnects (a deploy, a network blip) at
+// thousands per second overflows it while the event loop is busy, and the kernel drops the
+// rest. The kernel caps this at net.core.somaxconn.
+server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(

@@ -8,7 +8,7 @@
  *   --codelab-clients L  comma list of client counts for the codelab's design (96,400)
  *   --workers W          load processes, each on its own 127.0.0.x source address (4)
  *   --join-rate R        clients connected and seated per second, over all workers (1000)
- *   --relay-seconds S    how long every pair relays (10; the codelab's runs use half)
+ *   --relay-seconds S    how long every pair relays (8; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
  *   --only LIST          comma list of ours,ws,codelab,redis
  *   --repeat K           run everything K times, interleaved, and print medians (1)
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     'codelab-clients': { type: 'string', default: '96,400' },
     workers: { type: 'string', default: '4' },
     'join-rate': { type: 'string', default: '1000' },
-    'relay-seconds': { type: 'string', default: '10' },
+    'relay-seconds': { type: 'string', default: '8' },
     redis: { type: 'boolean', default: false },
     only: { type: 'string' },
     repeat: { type: 'string', default: '1' },

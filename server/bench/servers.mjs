@@ -122,9 +122,13 @@ if (kind === 'ws') {
   process.exit(2);
 }
 
-http.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const address = http.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  console.log(`[bench] ${kind} baseline on http://127.0.0.1:${port}/`);
-});
+// The same accept backlog as main.ts, so a burst of connections is met alike.
+http.listen(
+  { port: Number(process.env.PORT ?? 0), host: process.env.HOST ?? '127.0.0.1', backlog: 4096 },
+  () => {
+    const address = http.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    console.log(`[bench] ${kind} baseline on http://127.0.0.1:${port}/`);
+  },
+);
 process.once('SIGTERM', () => process.exit(0));
