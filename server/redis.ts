@@ -70,7 +70,7 @@ export async function connectRedis(
   await rooms.start();
   return {
     rooms,
-    adapter: createAdapter(pub, sub),
+    adapter: createAdapter(publishing(pub, logger), sub),
     bind(server) {
       io = server;
     },
@@ -80,4 +80,29 @@ export async function connectRedis(
       await Promise.allSettled([pub.close(), sub.close()]);
     },
   };
+}
+
+/**
+ * The adapter publishes without handling the promise, and @redis/client rejects a command
+ * that times out (5 s by default): unhandled, that would end the process on a slow Redis. Lose
+ * that one broadcast instead, and say so.
+ */
+function publishing(client: RedisClient, logger: SignalingLogger): RedisClient {
+  return new Proxy(client, {
+    get(target, key) {
+      // Bound to the client itself: its methods read private fields a proxy does not have.
+      const value: unknown = Reflect.get(target, key, target);
+      if (key === 'publish') {
+        return (...args: Parameters<RedisClient['publish']>) =>
+          target.publish(...args).catch((error: unknown) => {
+            logger.error(
+              '[signaling] Redis publish failed, a broadcast was lost; check Redis:',
+              error,
+            );
+            return 0;
+          });
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
