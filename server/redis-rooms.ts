@@ -124,12 +124,14 @@ export class RedisRooms implements RoomStore {
     this.#timer = setInterval(() => {
       this.#beat()
         .then(() => this.#sweep())
-        .catch((error: unknown) =>
+        .catch((error: unknown) => {
+          // A beat already on its way when close() ran fails on the closed client: no news.
+          if (this.#timer === undefined) return;
           this.#logger.error(
             '[signaling] Redis heartbeat failed; seats may be freed if it keeps failing. Check that Redis is up:',
             error,
-          ),
-        );
+          );
+        });
     }, this.#heartbeatMs);
     this.#timer.unref();
   }
@@ -167,10 +169,14 @@ export class RedisRooms implements RoomStore {
     })) as string[];
   }
 
-  /** Stops the heartbeat. Seats still held expire with it unless their members leave first. */
-  close(): void {
+  /**
+   * Stops the heartbeat and drops this process's alive key, so the survivors' next sweep frees
+   * any seat still held at once rather than after the TTL.
+   */
+  async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#client.del(`${this.#prefix}proc:${this.processId}:alive`);
   }
 
   async #beat(): Promise<void> {

@@ -76,7 +76,11 @@ export async function connectRedis(
     },
     async close() {
       closed = true;
-      rooms.close();
+      await rooms
+        .close()
+        .catch((error: unknown) =>
+          logger.error('[signaling] Redis: could not drop this process; its seats expire:', error),
+        );
       await Promise.allSettled([pub.close(), sub.close()]);
     },
   };
