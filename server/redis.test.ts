@@ -33,7 +33,16 @@ beforeAll(async () => {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await waitForLine(redis, /Ready to accept connections/, 'redis-server');
+  const missing = new Promise<never>((_, reject) =>
+    redis.once('error', (error) =>
+      reject(
+        new Error(
+          `[signaling] cannot start ${REDIS_SERVER} (${error.message}): install it (apt-get install redis-server) or set REDIS_SERVER`,
+        ),
+      ),
+    ),
+  );
+  await Promise.race([waitForLine(redis, /Ready to accept connections/, 'redis-server'), missing]);
   await promisify(execFile)(
     join('node_modules', '.bin', 'vite'),
     ['build', '--ssr', 'server/main.ts', '--outDir', join(workDir, 'server'), '--logLevel', 'warn'],

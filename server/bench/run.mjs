@@ -230,7 +230,8 @@ async function drive(target, servers, protocol, total, seconds, redis) {
         urls: servers.map((server) => server.url),
         clients: share,
         joinRate: joinRate / count,
-        localAddress: `127.0.0.${2 + index}`,
+        // Linux routes all of 127/8 to loopback; elsewhere only 127.0.0.1 may exist.
+        localAddress: process.platform === 'linux' ? `127.0.0.${2 + index}` : '127.0.0.1',
         roomPrefix: `w${index}`,
         pairBase: (index * share) / 2,
         codelab: target.startsWith('codelab'),
