@@ -103,6 +103,8 @@ export class RedisRooms implements RoomStore {
   readonly #onFreed: ((room: string) => void) | undefined;
   readonly #logger: SignalingLogger;
   #timer: NodeJS.Timeout | undefined;
+  // Seats this process holds, per room, so `size` needs no round trip (metrics read it).
+  readonly #local = new Map<string, number>();
 
   /** Does no I/O; call {@link start} before the first join. */
   constructor(options: RedisRoomsOptions) {
@@ -143,17 +145,25 @@ export class RedisRooms implements RoomStore {
       arguments: [member, this.processId, String(this.capacity), room],
     })) as string[];
     const [kind, ...others] = reply;
-    if (kind === 'created') return { kind: 'created' };
-    if (kind === 'joined') return { kind: 'joined', others };
-    return { kind: 'full' };
+    if (kind === 'full') return { kind: 'full' };
+    this.#local.set(room, (this.#local.get(room) ?? 0) + 1);
+    return kind === 'joined' ? { kind: 'joined', others } : { kind: 'created' };
   }
 
   /** Frees `member`'s seat in `room`; returns the members who remain. */
   async leave(room: string, member: string): Promise<readonly string[]> {
+    const seats = this.#local.get(room) ?? 0;
+    if (seats <= 1) this.#local.delete(room);
+    else this.#local.set(room, seats - 1);
     return (await this.#client.eval(LEAVE, {
       keys: [this.#roomKey(room), this.#seatsKey(this.processId)],
       arguments: [member, room],
     })) as string[];
+  }
+
+  /** How many rooms have a member on this process (the shared total would cost a scan). */
+  get size(): number {
+    return this.#local.size;
   }
 
   /** The members of `room`, on any process. */

@@ -365,10 +365,22 @@ async function run(target, start, protocol, total, seconds, redis) {
 
 for (let round = 1; round <= repeat; round++) {
   if (repeat > 1) console.log(`[bench] round ${round} of ${repeat}`);
+  // The production defaults, but for the limits that exist to refuse exactly this: thousands of
+  // connections from a few addresses, and each socket relaying as fast as it can.
+  const benchLimits = {
+    MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    RATE_JOIN_BURST: '1000',
+    RATE_JOIN_PER_SECOND: '1000',
+    RATE_MESSAGE_BURST: '100000',
+    RATE_MESSAGE_PER_SECOND: '100000',
+    RATE_MESSAGE_BYTES_BURST: '1000000000',
+    RATE_MESSAGE_BYTES_PER_SECOND: '1000000000',
+  };
+
   if (only.has('ours')) {
     await run(
       'ours',
-      async () => [await startServer('ours', mainJs)],
+      async () => [await startServer('ours', mainJs, [], benchLimits)],
       'socket.io',
       clients,
       relaySeconds,
@@ -412,7 +424,7 @@ for (let round = 1; round <= repeat; round++) {
         if (seen.includes('Ready to accept connections')) resolve(undefined);
       });
     });
-    const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+    const env = { ...benchLimits, REDIS_URL: `redis://127.0.0.1:${port}` };
     try {
       await run(
         'ours x2 + Redis',
