@@ -10,3 +10,5 @@ process.on('message', (request) => {
   if (gc && typeof globalThis.gc === 'function') globalThis.gc();
   process.send?.({ id, memory: process.memoryUsage(), cpu: process.cpuUsage() });
 });
+// The runner gone (killed, crashed): the server under test goes too.
+process.on('disconnect', () => process.exit(0));

@@ -92,6 +92,55 @@ if (values.build || stale()) {
 
 let nextSampleId = 0;
 
+// Every process the bench starts, so that a failure anywhere stops them all: a load test must
+// end by itself, never leave servers and thousands of sockets behind.
+/** @type {Set<import('node:child_process').ChildProcess>} */
+const children = new Set();
+/** @type {WeakSet<import('node:child_process').ChildProcess>} */
+const stopping = new WeakSet();
+
+/** @param {string} reason @returns {never} */
+function abort(reason) {
+  console.error(`[bench] ${reason}; stopping every process the bench started`);
+  for (const child of children) child.kill('SIGKILL');
+  process.exit(1);
+}
+process.once('SIGINT', () => abort('interrupted'));
+
+/**
+ * Tracks `child`; its exit before the bench stops it ends the run.
+ * @template {import('node:child_process').ChildProcess} C
+ * @param {C} child @param {string} name @returns {C}
+ */
+function track(child, name) {
+  children.add(child);
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (!stopping.has(child)) abort(`${name} exited during the run (${code ?? signal})`);
+  });
+  return child;
+}
+
+/**
+ * Resolves as `promise` does, or ends the run if it takes longer than `ms`.
+ * @template T @param {Promise<T>} promise @param {number} ms @param {string} what
+ * @returns {Promise<T>}
+ */
+function within(promise, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(what)), ms);
+  });
+  return Promise.race([promise, late]).then(
+    (value) => {
+      clearTimeout(timer);
+      return /** @type {T} */ (value);
+    },
+    () => abort(`${what} took longer than ${Math.round(ms / 1000)} s`),
+  );
+}
+
 /**
  * Starts a server in its own process with the probe preloaded; resolves once it listens.
  * @param {string} name @param {string} script @param {string[]} args @param {NodeJS.ProcessEnv} env
@@ -112,6 +161,7 @@ function startServer(name, script, args = [], env = {}) {
       if (match?.[1]) resolve({ child, url: match[1], name });
     });
     child.once('exit', (code) => reject(new Error(`[bench] ${name} exited (${code}):\n${seen}`)));
+    track(child, name);
   });
 }
 
@@ -133,6 +183,7 @@ function sample(server, gc) {
 
 /** @param {import('node:child_process').ChildProcess} child */
 function stop(child) {
+  stopping.add(child);
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
@@ -185,7 +236,10 @@ async function drive(target, servers, protocol, total, seconds, redis) {
   const count = Math.min(workers, total / 2);
   const share = Math.floor(total / count / 2) * 2;
   const loads = Array.from({ length: count }, (_, index) =>
-    fork(`${here}load.mjs`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    track(
+      fork(`${here}load.mjs`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      `load process ${index}`,
+    ),
   );
   /** @type {Map<number, { seated: number, settled: number, relays: number }>} */
   const progress = new Map();
@@ -238,7 +292,11 @@ async function drive(target, servers, protocol, total, seconds, redis) {
       },
     }),
   );
-  const joined = await joinedPromise;
+  const joined = await within(
+    joinedPromise,
+    (total / joinRate) * 1000 + 60_000,
+    `${target}: the ramp`,
+  );
   clearInterval(joinTicker);
   const joinSeconds = (performance.now() - joinStarted) / 1000;
   const full = await Promise.all(servers.map((server) => sample(server, true)));
@@ -252,15 +310,23 @@ async function drive(target, servers, protocol, total, seconds, redis) {
   const relayStarted = performance.now();
   const relayedPromise = all('relayed');
   for (const load of loads) load.send({ cmd: 'relay', durationMs: seconds * 1000 });
-  const relayed = await relayedPromise;
+  const relayed = await within(
+    relayedPromise,
+    seconds * 1000 + 60_000,
+    `${target}: the relay phase`,
+  );
   const after = await Promise.all(servers.map((server) => sample(server, false)));
   // Up to the sample's answer, which waits behind any backlog the server still had to clear.
   const wall = (performance.now() - relayStarted) / 1000;
   const redisCpu = redis ? procCpuSeconds(redis.pid) - redisBefore : 0;
   clearInterval(relayTicker);
   const closedPromise = all('closed');
-  for (const load of loads) load.send({ cmd: 'close' });
-  await closedPromise;
+  for (const load of loads) {
+    // Each load process exits by itself once its clients are closed.
+    stopping.add(load);
+    load.send({ cmd: 'close' });
+  }
+  await within(closedPromise, 30_000, `${target}: closing the clients`);
   await Promise.all(loads.map((load) => stop(load)));
 
   const joinHistogram = new Histogram();
@@ -413,6 +479,7 @@ for (let round = 1; round <= repeat; round++) {
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    track(redis, 'redis-server');
     redis.on('error', () => {
       console.error('[bench] redis-server not found: install it (apt-get install redis-server)');
       process.exit(1);
