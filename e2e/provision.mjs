@@ -7,7 +7,10 @@ import { findChromium } from './browser.mjs';
 
 /** Programs the tests start, and the Debian package of each. */
 /** @type {{ program: string, debian: string, brew: string }[]} */
-const TOOLS = [{ program: 'turnserver', debian: 'coturn', brew: 'coturn' }];
+const TOOLS = [
+  { program: 'redis-server', debian: 'redis-server', brew: 'redis' },
+  { program: 'turnserver', debian: 'coturn', brew: 'coturn' },
+];
 
 /** @param {string} command @param {string[]} args */
 function run(command, args) {
