@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SignalingError } from './protocol.ts';
 import {
+  joinAs,
   metricValue,
   once,
   startServer,
@@ -19,23 +20,6 @@ let healthy: { alice: TestClient; bob: TestClient };
 /** Emits any event with any arguments, as a hostile client would. */
 function send(client: TestClient, event: string, ...args: unknown[]): void {
   (client as unknown as { emit(event: string, ...args: unknown[]): void }).emit(event, ...args);
-}
-
-/** Joins `room` and resolves with the arguments of the server's answer `event`. */
-async function joinAs(client: TestClient, room: string, event = 'created') {
-  const answer = once(client, event);
-  client.emit('create or join', room);
-  return answer;
-}
-
-async function pair(room: string) {
-  const alice = await server.connect();
-  await joinAs(alice, room);
-  const bob = await server.connect();
-  const ready = Promise.all([once(alice, 'ready'), once(bob, 'ready')]);
-  bob.emit('create or join', room);
-  await ready;
-  return { alice, bob };
 }
 
 /** What must not change when a request is refused. */
@@ -111,7 +95,7 @@ async function expectRefused(
 
 beforeEach(async () => {
   server = await startServer({ clientLog: false, exposeAddresses: false });
-  healthy = await pair('healthy');
+  healthy = await server.pair('healthy');
 });
 afterEach(async () => {
   await server.close();
@@ -249,14 +233,14 @@ describe('messages that may not be relayed', () => {
   });
 
   it('refuses a message with no payload with invalid-payload', async () => {
-    const { alice: mallory } = await pair('mine');
+    const { alice: mallory } = await server.pair('mine');
     await expectRefused(mallory, () => send(mallory, 'message'), [
       { event: 'message', code: 'invalid-payload' },
     ]);
   });
 
   it('refuses a payload over 64 KiB of JSON with invalid-payload', async () => {
-    const { alice: mallory, bob } = await pair('mine');
+    const { alice: mallory, bob } = await server.pair('mine');
     const relayed: unknown[] = [];
     bob.on('message', (payload) => relayed.push(payload));
     await expectRefused(
@@ -268,7 +252,7 @@ describe('messages that may not be relayed', () => {
   });
 
   it('relays a 20 KB SDP offer, the size real offers reach', async () => {
-    const { alice, bob } = await pair('mine');
+    const { alice, bob } = await server.pair('mine');
     const offer = {
       type: 'offer',
       sdp: `v=0\r\n${'a=candidate:1 1 udp 1 10.0.0.1 9 typ host\r\n'.repeat(450)}`,
@@ -279,7 +263,7 @@ describe('messages that may not be relayed', () => {
   });
 
   it('refuses a payload nested deeper than 16 levels with invalid-payload', async () => {
-    const { alice: mallory } = await pair('mine');
+    const { alice: mallory } = await server.pair('mine');
     let deep: unknown = 'core';
     for (let i = 0; i < 40; i++) deep = [deep];
     await expectRefused(mallory, () => send(mallory, 'message', deep), [
@@ -288,14 +272,14 @@ describe('messages that may not be relayed', () => {
   });
 
   it('refuses a binary payload with invalid-payload', async () => {
-    const { alice: mallory } = await pair('mine');
+    const { alice: mallory } = await server.pair('mine');
     await expectRefused(mallory, () => send(mallory, 'message', Buffer.alloc(1024)), [
       { event: 'message', code: 'invalid-payload' },
     ]);
   });
 
   it('relays a payload with a "__proto__" key unchanged and pollutes nothing', async () => {
-    const { alice: mallory, bob } = await pair('mine');
+    const { alice: mallory, bob } = await server.pair('mine');
     const hostile = JSON.parse('{"type":"offer","__proto__":{"polluted":true},"sdp":"x"}');
     const atBob = once<[Record<string, unknown>]>(bob, 'message');
     mallory.emit('message', hostile);
@@ -309,7 +293,7 @@ describe('messages that may not be relayed', () => {
   });
 
   it('closes the connection of a half-megabyte packet before parsing it, changing nothing', async () => {
-    const { alice: mallory } = await pair('mine');
+    const { alice: mallory } = await server.pair('mine');
     const before = await snapshot();
     const gone = once<[string]>(mallory, 'disconnect');
     // Over the 128 KiB transport limit, under Socket.IO's own 1 MB default.
@@ -337,7 +321,7 @@ describe('leaving and asking what is not there', () => {
   });
 
   it('refuses bye with a number with invalid-room and keeps the seat', async () => {
-    const { alice: mallory } = await pair('mine');
+    const { alice: mallory } = await server.pair('mine');
     await expectRefused(mallory, () => send(mallory, 'bye', 7), [
       { event: 'bye', code: 'invalid-room' },
     ]);
@@ -370,7 +354,7 @@ describe('leaving and asking what is not there', () => {
 
 describe('floods', () => {
   it('relays a burst of messages, then refuses the flood with rate-limited', async () => {
-    const { alice: mallory, bob } = await pair('mine');
+    const { alice: mallory, bob } = await server.pair('mine');
     let relayed = 0;
     bob.on('message', () => relayed++);
     let limited = 0;

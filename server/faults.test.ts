@@ -5,18 +5,6 @@ import type { SignalingError } from './protocol.ts';
 import type { SignalingLogger } from './signaling.ts';
 import { once, startServer, type TestClient, type TestServer } from './test-helpers.ts';
 
-async function pair(server: TestServer, room: string) {
-  const alice = await server.connect();
-  const created = once(alice, 'created');
-  alice.emit('create or join', room);
-  await created;
-  const bob = await server.connect();
-  const ready = Promise.all([once(alice, 'ready'), once(bob, 'ready')]);
-  bob.emit('create or join', room);
-  await ready;
-  return { alice, bob };
-}
-
 describe('an exception in a handler', () => {
   let server: TestServer;
   const logged: unknown[][] = [];
@@ -27,7 +15,7 @@ describe('an exception in a handler', () => {
 
   it('answers the sender with internal, logs it, and keeps every room going', async () => {
     server = await startServer({ clientLog: false, logger });
-    const healthy = await pair(server, 'healthy');
+    const healthy = await server.pair('healthy');
     const rooms = server.handle.rooms;
     const join = rooms.join.bind(rooms);
     // Forces the failure a bug or a broken room store would cause, once.
@@ -58,7 +46,7 @@ describe('draining', () => {
 
   it('tells clients server:shutdown, then closes their transport so they reconnect', async () => {
     server = await startServer({ clientLog: false });
-    const { alice } = await pair(server, 'foo');
+    const { alice } = await server.pair('foo');
     const shutdown = once(alice, 'server:shutdown');
     const gone = once<[string]>(alice, 'disconnect');
     await server.handle.drain();

@@ -16,18 +16,6 @@ afterEach(async () => {
   await server.close();
 });
 
-async function pair(room: string) {
-  const alice = await server.connect();
-  const created = once(alice, 'created');
-  alice.emit('create or join', room);
-  await created;
-  const bob = await server.connect();
-  const ready = Promise.all([once(alice, 'ready'), once(bob, 'ready')]);
-  bob.emit('create or join', room);
-  await ready;
-  return { alice, bob };
-}
-
 /** Kills `client`'s transport as a network failure would; the server sees `transport close`. */
 async function dropNetwork(client: TestClient) {
   const gone = once(client, 'disconnect');
@@ -55,7 +43,7 @@ function names(client: TestClient): string[] {
 describe('a dropped connection that comes back within the window', () => {
   it('tells the other member reconnecting, not bye, and keeps the seat', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bobId = bob.id;
     const aliceSaw = names(alice);
     const reconnecting = once(alice, 'peer:reconnecting');
@@ -68,7 +56,7 @@ describe('a dropped connection that comes back within the window', () => {
 
   it('gives the member its seat and id back, and tells the other member reconnected', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bobId = bob.id;
     const reconnecting = once(alice, 'peer:reconnecting');
     await dropNetwork(bob);
@@ -83,7 +71,7 @@ describe('a dropped connection that comes back within the window', () => {
 
   it('relays both ways again after recovery', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     await dropNetwork(bob);
     await reconnect(bob);
     const atBob = once(bob, 'message');
@@ -96,7 +84,7 @@ describe('a dropped connection that comes back within the window', () => {
 
   it('replays to the recovered member what was relayed while it was away', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const reconnecting = once(alice, 'peer:reconnecting');
     await dropNetwork(bob);
     await reconnecting;
@@ -114,7 +102,7 @@ describe('a dropped connection that comes back within the window', () => {
 describe('a dropped connection that does not come back', () => {
   it('frees the seat and tells the other member bye when the window ends', async () => {
     await setUp(300);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bobId = bob.id;
     const reconnecting = once(alice, 'peer:reconnecting');
     const bye = once(alice, 'bye');
@@ -128,7 +116,7 @@ describe('a dropped connection that does not come back', () => {
 
   it('does not hold the seat of a member that disconnected on purpose', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const aliceSaw = names(alice);
     const bye = once(alice, 'bye');
     bob.disconnect();
@@ -141,7 +129,7 @@ describe('a dropped connection that does not come back', () => {
 describe('a held seat and a newcomer', () => {
   it('gives a held seat to a new tab (a reload), telling the stayer bye then join', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const reconnecting = once(alice, 'peer:reconnecting');
     await dropNetwork(bob);
     await reconnecting;
@@ -159,7 +147,7 @@ describe('a held seat and a newcomer', () => {
 
   it('tells a recovered member whose seat was taken that the room is full, never seating three', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const reconnecting = once(alice, 'peer:reconnecting');
     await dropNetwork(bob);
     await reconnecting;
@@ -178,7 +166,7 @@ describe('a held seat and a newcomer', () => {
 
   it('relays nothing from a recovered member that lost its seat', async () => {
     await setUp(5000);
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     await dropNetwork(bob);
     const carol = await server.connect();
     const joined = once(carol, 'joined');

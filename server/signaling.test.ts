@@ -2,7 +2,14 @@ import { networkInterfaces } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SignalingError } from './protocol.ts';
 import type { SignalingOptions } from './signaling.ts';
-import { once, record, startServer, type TestClient, type TestServer } from './test-helpers.ts';
+import {
+  joinAs,
+  once,
+  record,
+  startServer,
+  type TestClient,
+  type TestServer,
+} from './test-helpers.ts';
 
 let server: TestServer;
 
@@ -12,24 +19,6 @@ async function setUp(options?: SignalingOptions) {
 afterEach(async () => {
   await server.close();
 });
-
-/** Joins `room` and resolves once the server has answered with `event`. */
-async function joinAs(client: TestClient, room: string, event = 'created') {
-  const answer = once(client, event);
-  client.emit('create or join', room);
-  return answer;
-}
-
-/** Two clients seated in `room`: alice created it, bob joined it; both saw `ready`. */
-async function pair(room: string) {
-  const alice = await server.connect();
-  await joinAs(alice, room, 'created');
-  const bob = await server.connect();
-  const ready = Promise.all([once(alice, 'ready'), once(bob, 'ready')]);
-  bob.emit('create or join', room);
-  await ready;
-  return { alice, bob };
-}
 
 /**
  * Resolves with every `message` `to` received before `marker`, sent by `from` after the
@@ -76,7 +65,7 @@ describe('the codelab event sequence', () => {
   });
 
   it('tells a third tab the room is full and tells the members nothing', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const aliceEvents = record(alice);
     const bobEvents = record(bob);
     const carol = await server.connect();
@@ -127,7 +116,7 @@ describe('relaying messages', () => {
   beforeEach(() => setUp());
 
   it('relays offers, candidates and strings unchanged to the other member, both ways', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
     const candidate = { type: 'candidate', label: 0, id: '0', candidate: 'candidate:1 1 udp' };
     const atBob = once(bob, 'message');
@@ -142,7 +131,7 @@ describe('relaying messages', () => {
   });
 
   it('never echoes a message back to its sender', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const aliceMessages: unknown[] = [];
     alice.on('message', (payload) => aliceMessages.push(payload));
     alice.emit('message', 'hello');
@@ -153,8 +142,8 @@ describe('relaying messages', () => {
   });
 
   it('keeps two rooms apart: no message crosses between them', async () => {
-    const foo = await pair('foo');
-    const bar = await pair('bar');
+    const foo = await server.pair('foo');
+    const bar = await server.pair('bar');
     foo.alice.emit('message', { type: 'offer', sdp: 'foo' });
     bar.alice.emit('message', { type: 'offer', sdp: 'bar' });
     expect(await messagesBefore(foo.alice, foo.bob)).toEqual([{ type: 'offer', sdp: 'foo' }]);
@@ -164,7 +153,7 @@ describe('relaying messages', () => {
   });
 
   it('relays nothing from a tab that was told full, and tells it why', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const carol = await server.connect();
     await joinAs(carol, 'foo', 'full');
     const error = once<[SignalingError]>(carol, 'signaling:error');
@@ -183,7 +172,7 @@ describe('relaying messages', () => {
 
   it('never lets a room named after a socket id reach that socket', async () => {
     const alice = await server.connect();
-    const { alice: mallory, bob: accomplice } = await pair(alice.id as string);
+    const { alice: mallory, bob: accomplice } = await server.pair(alice.id as string);
     const aliceMessages: unknown[] = [];
     alice.on('message', (payload) => aliceMessages.push(payload));
     mallory.emit('message', 'for alice?');
@@ -197,7 +186,7 @@ describe('leaving a room', () => {
   beforeEach(() => setUp());
 
   it('frees the seat on bye and tells the other member', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bye = once(alice, 'bye');
     bob.emit('bye', 'foo');
     expect(await bye).toEqual(['foo']);
@@ -205,7 +194,7 @@ describe('leaving a room', () => {
   });
 
   it('lets a new tab take a freed seat, with the stayer as first member again', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bye = once(alice, 'bye');
     bob.emit('bye');
     await bye;
@@ -219,7 +208,7 @@ describe('leaving a room', () => {
   });
 
   it('frees the seat on disconnect and tells the other member', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bye = once(alice, 'bye');
     bob.disconnect();
     expect(await bye).toEqual(['foo']);
@@ -227,7 +216,7 @@ describe('leaving a room', () => {
   });
 
   it('gives a reloaded tab its seat back', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const bye = once(alice, 'bye');
     bob.disconnect();
     await bye;
@@ -251,7 +240,7 @@ describe('leaving a room', () => {
   });
 
   it('refuses bye naming a room the tab does not sit in, and keeps its seat', async () => {
-    const { alice, bob } = await pair('foo');
+    const { alice, bob } = await server.pair('foo');
     const error = once<[SignalingError]>(bob, 'signaling:error');
     bob.emit('bye', 'bar');
     expect((await error)[0]).toMatchObject({ event: 'bye', code: 'not-in-room' });
@@ -277,7 +266,7 @@ describe('room names and seats', () => {
 
   for (const [what, name] of badNames) {
     it(`refuses ${what} as a room name with a clear error, changing nothing`, async () => {
-      const { alice, bob } = await pair('foo');
+      const { alice, bob } = await server.pair('foo');
       const carol = await server.connect();
       const error = once<[SignalingError]>(carol, 'signaling:error');
       carol.emit('create or join', name as string);
@@ -319,7 +308,7 @@ describe('room names and seats', () => {
 describe('options', () => {
   it('holds as many members as roomCapacity says', async () => {
     await setUp({ roomCapacity: 3 });
-    const { alice } = await pair('foo');
+    const { alice } = await server.pair('foo');
     const carol = await server.connect();
     const joined = once(alice, 'join');
     expect(await joinAs(carol, 'foo', 'joined')).toEqual(['foo', carol.id]);

@@ -18,6 +18,8 @@ export interface TestServer {
   handle: SignalingHandle;
   /** Connects a new client (websocket only, no reconnection unless `options` say so). */
   connect(options?: Partial<ManagerOptions & SocketOptions>): Promise<TestClient>;
+  /** Two clients seated in `room`: alice created it, bob joined it; both saw `ready`. */
+  pair(room: string): Promise<{ alice: TestClient; bob: TestClient }>;
   /** Disconnects every client it made, then closes the signaling and the http server. */
   close(): Promise<void>;
 }
@@ -29,19 +31,29 @@ export async function startServer(options: SignalingOptions = {}): Promise<TestS
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: TestClient[] = [];
+  const connect = async (clientOptions: Partial<ManagerOptions & SocketOptions> = {}) => {
+    const client: TestClient = connectClient(url, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      ...clientOptions,
+    });
+    clients.push(client);
+    await once(client, 'connect');
+    return client;
+  };
   return {
     url,
     handle,
-    async connect(clientOptions = {}) {
-      const client: TestClient = connectClient(url, {
-        transports: ['websocket'],
-        forceNew: true,
-        reconnection: false,
-        ...clientOptions,
-      });
-      clients.push(client);
-      await once(client, 'connect');
-      return client;
+    connect,
+    async pair(room) {
+      const alice = await connect();
+      await joinAs(alice, room, 'created');
+      const bob = await connect();
+      const ready = Promise.all([once(alice, 'ready'), once(bob, 'ready')]);
+      bob.emit('create or join', room);
+      await ready;
+      return { alice, bob };
     },
     async close() {
       for (const client of clients) client.disconnect();
@@ -51,6 +63,13 @@ export async function startServer(options: SignalingOptions = {}): Promise<TestS
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
+}
+
+/** Asks for a seat in `room` and resolves with the arguments of the server's answer `event`. */
+export async function joinAs(client: TestClient, room: string, event = 'created') {
+  const answer = once(client, event);
+  client.emit('create or join', room);
+  return answer;
 }
 
 /** Resolves with the arguments of the next `event` on `socket`. */
