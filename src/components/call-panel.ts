@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { CallState } from '../call-controller.ts';
+import { buttonStyles, panelStyles } from './shared-styles.ts';
 
 const STATE_TEXT: Record<CallState, string> = {
   idle: 'No call: join a room first.',
@@ -23,14 +24,10 @@ export type CallPanelEvent =
 /** The call: its state, Start call / Hang up, camera and microphone, local and remote video. */
 @customElement('call-panel')
 export class CallPanel extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-    }
-    h2 {
-      margin: 0 0 0.5rem;
-      font-size: 1.1rem;
-    }
+  static override styles = [
+    panelStyles,
+    buttonStyles,
+    css`
     .status {
       margin: 0 0 0.5rem;
       font-weight: 600;
@@ -70,19 +67,6 @@ export class CallPanel extends LitElement {
       font-size: 0.85rem;
       color: var(--muted, #5f6673);
     }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
-    button {
-      font: inherit;
-      padding: 0.4rem 0.9rem;
-      border: 1px solid var(--border, #c5cad3);
-      border-radius: 6px;
-      background: white;
-      cursor: pointer;
-    }
     button.primary {
       background: var(--accent, #1a73e8);
       border-color: var(--accent, #1a73e8);
@@ -97,7 +81,8 @@ export class CallPanel extends LitElement {
       opacity: 0.6;
       cursor: not-allowed;
     }
-  `;
+  `,
+  ];
 
   @property() state: CallState = 'idle';
   @property() endedBy: 'me' | 'peer' | null = null;

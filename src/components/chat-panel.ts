@@ -2,6 +2,7 @@ import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ChatEntry } from '../call-controller.ts';
+import { panelStyles } from './shared-styles.ts';
 
 /** The detail of a `chat-send` event: the line to send. */
 export interface ChatSendDetail {
@@ -11,14 +12,9 @@ export interface ChatSendDetail {
 /** The chat over the data channel; sending is possible only while the channel is open. */
 @customElement('chat-panel')
 export class ChatPanel extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-    }
-    h2 {
-      margin: 0 0 0.5rem;
-      font-size: 1.1rem;
-    }
+  static override styles = [
+    panelStyles,
+    css`
     ol {
       list-style: none;
       margin: 0 0 0.5rem;
@@ -68,7 +64,8 @@ export class ChatPanel extends LitElement {
       color: var(--muted, #5f6673);
       font-size: 0.9rem;
     }
-  `;
+  `,
+  ];
 
   @property({ attribute: false }) entries: readonly ChatEntry[] = [];
   /** Whether the data channel is open. */

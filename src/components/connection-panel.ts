@@ -2,6 +2,7 @@ import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import type { SelectedPair } from '../call-stats.ts';
+import { panelStyles } from './shared-styles.ts';
 import './signaling-timeline.ts';
 import './stats-chart.ts';
 
@@ -12,14 +13,9 @@ import './stats-chart.ts';
  */
 @customElement('connection-panel')
 export class ConnectionPanel extends LitElement {
-  static override styles = css`
-    :host {
-      display: block;
-    }
-    h2 {
-      margin: 0 0 0.5rem;
-      font-size: 1.1rem;
-    }
+  static override styles = [
+    panelStyles,
+    css`
     h3 {
       margin: 0.75rem 0 0.25rem;
       font-size: 1rem;
@@ -53,7 +49,8 @@ export class ConnectionPanel extends LitElement {
     .type[data-type='relay'] {
       background: #fef7e0;
     }
-  `;
+  `,
+  ];
 
   @property() iceState = 'none';
   @property() connectionState = 'none';

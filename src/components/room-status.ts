@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { SeatState } from '../signaling-controller.ts';
+import { buttonStyles } from './shared-styles.ts';
 
 const ROLE_TEXT: Record<SeatState, string> = {
   idle: 'no seat',
@@ -13,7 +14,9 @@ const ROLE_TEXT: Record<SeatState, string> = {
 /** The state of this tab's room: name, role, members, the other member leaving, and its link. */
 @customElement('room-status')
 export class RoomStatus extends LitElement {
-  static override styles = css`
+  static override styles = [
+    buttonStyles,
+    css`
     :host {
       display: block;
     }
@@ -45,20 +48,8 @@ export class RoomStatus extends LitElement {
       background: var(--danger-bg, #fdecea);
       color: var(--danger, #b3261e);
     }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.5rem;
-    }
-    button {
-      font: inherit;
-      padding: 0.4rem 0.9rem;
-      border: 1px solid var(--border, #c5cad3);
-      border-radius: 6px;
-      background: white;
-      cursor: pointer;
-    }
-  `;
+  `,
+  ];
 
   @property() room = '';
   @property() seat: SeatState = 'idle';
