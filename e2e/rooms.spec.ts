@@ -129,3 +129,16 @@ test('on a phone-sized screen everything fits the width', async ({ openTab, room
     .toBeLessThanOrEqual(0);
   await expect(tab.leaveButton).toBeInViewport();
 });
+
+test('a server that keeps its addresses to itself shows no error for it', async ({
+  openTab,
+  room,
+}, testInfo) => {
+  const tab = await openTab(`/${room}`);
+  await tab.expectMembers(1);
+  // npm start answers ipaddr only with SIGNALING_EXPOSE_ADDRESSES=1; the dev server answers.
+  if (testInfo.project.name === 'production') {
+    await expect(tab.log).toContainText('The server does not publish its LAN addresses');
+  }
+  await expect(tab.log).not.toContainText('Refused "ipaddr" (');
+});

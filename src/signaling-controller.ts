@@ -208,6 +208,11 @@ export class SignalingController implements ReactiveController {
       this.#log('server', parts.map(formatPart).join(' '));
     });
     socket.on('signaling:error', (error) => {
+      if (error.event === 'ipaddr' && error.code === 'disabled') {
+        // Production keeps its addresses to itself by default: expected, not a failure.
+        this.#log('client', 'The server does not publish its LAN addresses');
+        return;
+      }
       this.error = error;
       if (error.event === 'create or join' && this.seat === 'joining') this.seat = 'idle';
       this.#log('client', `Refused "${error.event}" (${error.code}): ${error.message}`, 'error');
