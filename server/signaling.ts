@@ -25,6 +25,7 @@ import {
 import { type RateLimitOptions, resolveRateLimits, TokenBucket } from './rate-limit.ts';
 import { type JoinOutcome, type MaybePromise, type RoomStore, Rooms } from './rooms.ts';
 import { SeatHolds } from './seat-holds.ts';
+import { HeldSessionAdapter } from './session-adapter.ts';
 import {
   ByeArgumentSchema,
   check,
@@ -223,6 +224,8 @@ export function attachSignaling<S extends RoomStore = Rooms>(
         maxDisconnectionDuration: recoveryWindowMs,
         skipMiddlewares: true,
       },
+      // Recovery that keeps the codelab's argument lists and costs nothing while nobody is away.
+      adapter: socketOptions.adapter ?? HeldSessionAdapter,
     }),
     allowRequest: (request, callback) => {
       const verdict: AccessVerdict = draining

@@ -105,8 +105,7 @@ describe('the Vite plugin', () => {
     const alice = client(server.resolvedUrls?.local[0] ?? '');
     const created = once(alice, 'created');
     alice.emit('create or join', 'foo');
-    // The plugin turns connection state recovery on: Socket.IO appends a replay offset.
-    expect((await created).slice(0, 2)).toEqual(['foo', alice.id]);
+    expect(await created).toEqual(['foo', alice.id]);
   });
 
   it('warns with the fix instead of crashing in middleware mode', async () => {
@@ -148,15 +147,31 @@ function handshake(url: string, headers: Record<string, string>): Promise<'open'
 }
 
 describe('the Vite plugin, hardened', () => {
-  it('turns connection state recovery on: events carry a replay offset', async () => {
+  it('keeps a seat across a dropped network, with the codelab argument lists intact', async () => {
     const server = await startVite(signaling());
-    const alice = client(server.resolvedUrls?.local[0] ?? '');
+    const url = server.resolvedUrls?.local[0] ?? '';
+    const alice = client(url);
     await once(alice, 'connect');
     const created = once(alice, 'created');
     alice.emit('create or join', 'foo');
-    const args = await created;
-    expect(args.slice(0, 2)).toEqual(['foo', alice.id]);
-    expect(args).toHaveLength(3);
+    expect(await created).toEqual(['foo', alice.id]);
+    const bob = client(url);
+    await once(bob, 'connect');
+    const ready = once(alice, 'ready');
+    bob.emit('create or join', 'foo');
+    expect(await ready).toEqual([]);
+
+    const away = once(bob, 'peer:reconnecting');
+    const gone = once(alice, 'disconnect');
+    alice.io.engine.close();
+    await gone;
+    expect(await away).toEqual(['foo']);
+    const back = once(bob, 'peer:reconnected');
+    const connected = once(alice, 'connect');
+    alice.connect();
+    await connected;
+    expect(alice.recovered).toBe(true);
+    expect(await back).toEqual(['foo']);
   });
 
   it('serves /healthz and /metrics from the dev server', async () => {
