@@ -5,6 +5,7 @@ import {
   joinAs,
   metricValue,
   once,
+  rawSocketIo,
   startServer,
   type TestClient,
   type TestServer,
@@ -408,15 +409,7 @@ describe('floods', () => {
 describe('raw Engine.IO and Socket.IO packets', () => {
   /** A websocket that has completed the Engine.IO and Socket.IO handshakes by hand. */
   async function rawClient(): Promise<WebSocket> {
-    const ws = new WebSocket(
-      `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
-    );
-    const frames: string[] = [];
-    ws.on('message', (data) => frames.push(String(data)));
-    await waitFor(() => frames.some((frame) => frame.startsWith('0{')), 'the Engine.IO open');
-    ws.send('40');
-    await waitFor(() => frames.some((frame) => frame.startsWith('40{')), 'the Socket.IO connect');
-    return ws;
+    return (await rawSocketIo(server.url)).ws;
   }
 
   function closed(ws: WebSocket): Promise<void> {

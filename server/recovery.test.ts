@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SignalingError } from './protocol.ts';
-import { once, startServer, type TestClient, type TestServer, waitFor } from './test-helpers.ts';
+import {
+  joinAs,
+  once,
+  rawSocketIo,
+  startServer,
+  type TestClient,
+  type TestServer,
+  waitFor,
+} from './test-helpers.ts';
 
 // Connection state recovery: a member whose transport drops keeps its seat for the window.
 // Clients here do not reconnect by themselves, so each test decides when the drop ends
@@ -189,14 +197,7 @@ describe('a held seat and a newcomer', () => {
 describe('how the connection ended', () => {
   /** A browser-like websocket client seated in `room` by hand-written Socket.IO packets. */
   async function rawMember(room: string): Promise<WebSocket> {
-    const ws = new WebSocket(
-      `${server.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
-    );
-    const frames: string[] = [];
-    ws.on('message', (data) => frames.push(String(data)));
-    await waitFor(() => frames.some((frame) => frame.startsWith('0{')), 'the Engine.IO open');
-    ws.send('40');
-    await waitFor(() => frames.some((frame) => frame.startsWith('40{')), 'the Socket.IO connect');
+    const { ws, frames } = await rawSocketIo(server.url);
     ws.send(`42${JSON.stringify(['create or join', room])}`);
     await waitFor(() => frames.some((frame) => frame.startsWith('42["ready"')), 'ready');
     return ws;
@@ -205,9 +206,7 @@ describe('how the connection ended', () => {
   it('frees the seat at once when a tab closes or reloads (websocket 1001 going away)', async () => {
     await setUp(5000);
     const alice = await server.connect();
-    const created = once(alice, 'created');
-    alice.emit('create or join', 'foo');
-    await created;
+    await joinAs(alice, 'foo');
     const tab = await rawMember('foo');
     const aliceSaw = names(alice);
     const bye = once(alice, 'bye');
@@ -220,9 +219,7 @@ describe('how the connection ended', () => {
   it('holds the seat when the network fails (no close frame)', async () => {
     await setUp(5000);
     const alice = await server.connect();
-    const created = once(alice, 'created');
-    alice.emit('create or join', 'foo');
-    await created;
+    await joinAs(alice, 'foo');
     const tab = await rawMember('foo');
     const reconnecting = once(alice, 'peer:reconnecting');
     tab.terminate();

@@ -6,6 +6,7 @@ import {
   type ManagerOptions,
   type SocketOptions,
 } from 'socket.io-client';
+import WebSocket from 'ws';
 import type { ClientToServerEvents, ServerToClientEvents } from './protocol.ts';
 import { attachSignaling, type SignalingHandle, type SignalingOptions } from './signaling.ts';
 
@@ -136,4 +137,21 @@ export async function metricValue(
       Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted),
     )
     .reduce((sum, value) => sum + value.value, 0);
+}
+
+/** A websocket that has done the Engine.IO and Socket.IO handshakes by hand, with every frame it got. */
+export interface RawSocketIo {
+  ws: WebSocket;
+  frames: string[];
+}
+
+/** Opens a raw websocket to `url`'s Socket.IO endpoint and completes both handshakes by hand. */
+export async function rawSocketIo(url: string): Promise<RawSocketIo> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+  const frames: string[] = [];
+  ws.on('message', (data) => frames.push(String(data)));
+  await waitFor(() => frames.some((frame) => frame.startsWith('0{')), 'the Engine.IO open');
+  ws.send('40');
+  await waitFor(() => frames.some((frame) => frame.startsWith('40{')), 'the Socket.IO connect');
+  return { ws, frames };
 }
