@@ -116,9 +116,9 @@ export interface SignalingOptions<S extends RoomStore = Rooms> {
   /**
    * Socket.IO connection state recovery, in milliseconds: a member whose connection drops keeps
    * its seat this long, the other member is told `peer:reconnecting`, and relays it missed are
-   * replayed when it recovers. 0 turns it off. Off in the core because Socket.IO then appends
-   * an offset argument to every room broadcast and keeps each broadcast for the window plus up
-   * to a minute; the Vite plugin and the production server turn it on.
+   * replayed when it recovers (see `HeldSessionAdapter`). 0 turns it off. Off in the core, which
+   * then frees a seat the moment its connection goes, as PROTOCOL.md describes; the Vite plugin
+   * and the production server turn it on.
    * @default 0
    */
   recoveryWindowMs?: number;
