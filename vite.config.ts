@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { signaling } from './server/vite-plugin.ts';
+import { signaling } from './server/vite/index.ts';
 
 export default defineConfig({
   plugins: [signaling()],

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { SignalingPayload } from '../server/protocol.ts';
+import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
 import { explainMediaError } from './media-errors.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';

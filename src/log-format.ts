@@ -1,4 +1,4 @@
-import type { SignalingPayload } from '../server/protocol.ts';
+import type { SignalingPayload } from '../server/protocol/index.ts';
 
 /** A short, single-line description of a relayed payload for the log. */
 export function summarize(payload: SignalingPayload): string {

@@ -1,4 +1,4 @@
-import { parseRoomName } from '../server/room-name.ts';
+import { parseRoomName } from '../server/protocol/room-name.ts';
 
 /** What the page URL asks for: no room, a valid room, or a path that is no room name. */
 export type PathRoom =

@@ -6,7 +6,7 @@ import type {
   ServerToClientEvents,
   SignalingError,
   SignalingPayload,
-} from '../server/protocol.ts';
+} from '../server/protocol/index.ts';
 import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */

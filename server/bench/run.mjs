@@ -77,8 +77,8 @@ if (clients > 19_000 && !only.has('redis')) {
 function stale() {
   if (!existsSync(mainJs)) return true;
   const built = statSync(mainJs).mtimeMs;
-  return readdirSync(`${root}server`)
-    .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
+  return readdirSync(`${root}server`, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts') && !name.startsWith('test'))
     .some((name) => statSync(`${root}server/${name}`).mtimeMs > built);
 }
 

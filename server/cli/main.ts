@@ -1,0 +1,82 @@
+/**
+ * Production entry: serves the built SPA and the signaling from one plain Node http server,
+ * with no Vite at run time. `npm run build && npm start`.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics } from 'prom-client';
+import sirv from 'sirv';
+import { attachSignaling } from '../index.ts';
+import { connectRedis } from '../stores/redis/index.ts';
+import { readConfig } from './config.ts';
+
+const config = readConfig(process.env);
+const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
+
+// `single`: any path that is not a file gets index.html, so `/any-room` loads the app.
+const serveStatic = sirv(clientDir, { single: true, etag: true });
+const notFound = (res: ServerResponse) => {
+  res.statusCode = 404;
+  res.end('Not found');
+};
+const server = createServer((req, res) => {
+  signaling.httpHandler(req, res, () =>
+    serveStatic(req, res, () => {
+      // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
+      // dots: a one-segment path that is no file is a room, so it gets the app too.
+      if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
+        req.url = '/';
+        serveStatic(req, res, () => notFound(res));
+      } else notFound(res);
+    }),
+  );
+});
+
+const redis = config.redisUrl
+  ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
+  : undefined;
+const signaling = attachSignaling(server, {
+  roomCapacity: config.roomCapacity,
+  rooms: redis?.rooms,
+  clientLog: config.clientLog,
+  exposeAddresses: config.exposeAddresses,
+  maxPayloadBytes: config.maxPayloadBytes,
+  rateLimits: config.rateLimits,
+  access: config.access,
+  recoveryWindowMs: config.recoveryWindowMs,
+  metrics: config.metrics,
+  socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
+  ice: config.ice,
+});
+redis?.bind(signaling.io);
+// Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
+collectDefaultMetrics({ register: signaling.metrics.registry });
+
+// Node's default accept backlog is 511: a burst of reconnects (a deploy, a network blip) at
+// thousands per second overflows it while the event loop is busy, and the kernel drops the
+// rest. The kernel caps this at net.core.somaxconn.
+server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(
+    `[signaling] serving ${clientDir} and signaling on http://${config.host ?? 'localhost'}:${port}/`,
+  );
+});
+
+const shutdown = async (signal: string) => {
+  console.log(`[signaling] ${signal}: draining; clients are told to reconnect`);
+  // Whatever happens below, the process ends within a few seconds: an orchestrator's SIGKILL
+  // would come next anyway, and a clean exit code is more useful than a kill.
+  setTimeout(() => {
+    console.error('[signaling] drain took too long; exiting with connections still open');
+    process.exit(1);
+  }, 5000).unref();
+  server.close();
+  await signaling.close();
+  await redis?.close();
+  server.closeAllConnections();
+  console.log('[signaling] drained; bye');
+  process.exit(0);
+};
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,60 @@
+import type { SignalingMetrics } from '../http/metrics.ts';
+import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
+import type { IceOptions } from './ice.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
+import type { SeatHolds } from './seat-holds.ts';
+import type { MaybePromise, RoomStore } from './store.ts';
+import type { SignalingLogger, SignalingServer, SignalingSocket } from './types.ts';
+import type { payloadSchema } from './validation.ts';
+
+/**
+ * What one attach shares with its handlers: made once by `createSignaling`, read by the
+ * handler functions that every socket shares (no closures per socket).
+ */
+export interface SignalingContext {
+  io: SignalingServer;
+  rooms: RoomStore;
+  holds: SeatHolds;
+  metrics: SignalingMetrics;
+  logger: SignalingLogger;
+  limits: RateLimitOptions;
+  payload: ReturnType<typeof payloadSchema>;
+  clientLog: boolean;
+  exposeAddresses: boolean;
+  ice: IceOptions;
+  recoveryWindowMs: number;
+  /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
+  wentAway: WeakSet<object>;
+  /** Set once by drain() and close(). */
+  lifecycle: { draining: boolean; closed: boolean };
+}
+
+/** Mirrors a server log line to the client that caused it (the codelab's `log`), if enabled. */
+export function logTo(context: SignalingContext, socket: SignalingSocket, ...parts: unknown[]) {
+  if (context.clientLog) socket.emit('log', ['Message from server:', ...parts]);
+}
+
+/** Answers the sender with `signaling:error`; nothing else changes. */
+export function refuse(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  event: ClientEventName,
+  code: ErrorCode,
+  message: string,
+): void {
+  context.metrics.reject(code);
+  socket.emit('signaling:error', { event, code, message });
+  logTo(context, socket, `Refused "${event}": ${message}`);
+}
+
+/** Logs a failed asynchronous store call that nobody waits on, so it is never unhandled. */
+export function settle(context: SignalingContext, value: MaybePromise<void>, what: string): void {
+  if (value instanceof Promise) {
+    value.catch((error: unknown) =>
+      context.logger.error(
+        `[signaling] room store failed on ${what}; check the store (Redis?):`,
+        error,
+      ),
+    );
+  }
+}

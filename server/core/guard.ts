@@ -1,0 +1,53 @@
+import type { ClientEventName } from '../protocol/index.ts';
+import { refuse, type SignalingContext } from './context.ts';
+import type { MaybePromise } from './store.ts';
+import type { ServerSocketData, SignalingSocket } from './types.ts';
+
+/** A client event's listener, shared by every socket: Socket.IO calls it with the socket as `this`. */
+export type SharedListener = (this: SignalingSocket, value?: unknown) => void;
+
+/** The work of one client event, given the socket it came from and its one argument. */
+export type EventHandler = (
+  context: SignalingContext,
+  socket: SignalingSocket,
+  value: unknown,
+) => MaybePromise<void>;
+
+/**
+ * Wraps a handler into the listener every socket registers. Each request takes a token from
+ * the socket's `bucket` first, so floods of bad input are limited too. A handler that throws or
+ * rejects would surface as an unhandled error in Socket.IO's emitter: the sender is answered
+ * `internal` instead, and every other room keeps going.
+ */
+export function guarded(
+  context: SignalingContext,
+  event: ClientEventName,
+  bucket: keyof ServerSocketData['buckets'] & ('join' | 'message'),
+  handler: EventHandler,
+): SharedListener {
+  const fail = (socket: SignalingSocket, error: unknown) => {
+    context.logger.error(
+      `[signaling] "${event}" from ${socket.id} failed; the client was told:`,
+      error,
+    );
+    refuse(context, socket, event, 'internal', 'the server failed on this request; try again');
+  };
+  return function listener(this: SignalingSocket, value?: unknown) {
+    if (!this.data.buckets[bucket].take()) {
+      refuse(
+        context,
+        this,
+        event,
+        'rate-limited',
+        `too many "${event}" requests; wait a moment and retry`,
+      );
+      return;
+    }
+    try {
+      const result = handler(context, this, value);
+      if (result instanceof Promise) result.catch((error: unknown) => fail(this, error));
+    } catch (error) {
+      fail(this, error);
+    }
+  };
+}

@@ -1,0 +1,38 @@
+import { ROOM_PREFIX } from '../../protocol/index.ts';
+import { type SignalingContext, settle } from '../context.ts';
+import { free, leave } from '../seating.ts';
+import type { SignalingSocket } from '../types.ts';
+
+// Socket.IO persists a session for recovery on more reasons (socket.io's lib/socket.ts,
+// RECOVERABLE_DISCONNECT_REASONS), but the others are this server closing connections itself
+// (a drain, engine.io closing with its http server on a Vite restart): no one comes back to
+// those seats here. A seat is held only when the network failed.
+const NETWORK_FAILURES: ReadonlySet<string> = new Set([
+  'transport error',
+  'transport close',
+  'ping timeout',
+]);
+
+/**
+ * The `disconnect` listener every socket shares. A tab that left frees its seat at once; one
+ * whose network failed keeps it for the recovery window, and the rest of the room is told
+ * `peer:reconnecting` rather than `bye`.
+ */
+export function disconnectListener(context: SignalingContext) {
+  return function onDisconnect(this: SignalingSocket, reason: string): void {
+    const room = this.data.room;
+    if (room === undefined) return;
+    const recoverable = NETWORK_FAILURES.has(reason) && !context.wentAway.has(this.conn);
+    if (context.recoveryWindowMs > 0 && !context.lifecycle.draining && recoverable) {
+      const member = this.id;
+      // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
+      // as long, so a dropped network is "reconnecting" to the other member, not "left".
+      context.holds.hold(member, room, context.recoveryWindowMs, () =>
+        settle(context, free(context, member, room), `freeing the held seat in ${room}`),
+      );
+      context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
+      return;
+    }
+    settle(context, leave(context, this), `leave of ${room}`);
+  };
+}

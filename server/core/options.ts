@@ -1,0 +1,108 @@
+import type { ServerOptions } from 'socket.io';
+import type { AccessOptions } from '../http/access.ts';
+import type { HttpHandler, SignalingMetrics } from '../http/metrics.ts';
+import type { IceOptions } from './ice.ts';
+import type { RateLimitOptions } from './rate-limit.ts';
+import type { SeatHolds } from './seat-holds.ts';
+import type { RoomStore } from './store.ts';
+import type { SignalingLogger, SignalingServer } from './types.ts';
+
+/** Options of {@link attachSignaling}. */
+export interface SignalingOptions<S extends RoomStore = RoomStore> {
+  /**
+   * How many members a room holds (ignored when `rooms` is given: the store has its own).
+   * @default 2
+   */
+  roomCapacity?: number;
+  /**
+   * Where room occupancy lives, e.g. a Redis store shared by several processes.
+   * @default new MemoryRooms(roomCapacity), in this process's memory
+   */
+  rooms?: S;
+  /**
+   * Mirror server log lines to the client that caused them (the codelab's `log` event). Useful
+   * in development; it costs an extra packet per relayed message, so production turns it off.
+   * @default true
+   */
+  clientLog?: boolean;
+  /**
+   * Answer `ipaddr` with the server's non-loopback IPv4 addresses.
+   * @default true
+   */
+  exposeAddresses?: boolean;
+  /**
+   * Options passed to Socket.IO's `Server` (and engine.io's `attach`), e.g. `destroyUpgrade`.
+   * @default {}
+   */
+  socketOptions?: Partial<ServerOptions>;
+  /**
+   * The STUN and TURN servers handed to each client at join (TURN with short-lived
+   * credentials from the shared secret, never the secret itself).
+   * @default {}
+   */
+  ice?: IceOptions;
+  /**
+   * Where warnings and errors go.
+   * @default console
+   */
+  logger?: SignalingLogger;
+  /**
+   * The largest `message` payload relayed, in bytes of JSON; larger ones are refused with
+   * `invalid-payload`. Socket.IO's `maxHttpBufferSize` is set to twice this, so a packet past
+   * that closes the connection before it is even parsed.
+   * @default 65536
+   */
+  maxPayloadBytes?: number;
+  /**
+   * Per-socket token buckets; a request past them is refused with `rate-limited`. Buckets not
+   * given keep their defaults (see `DEFAULT_RATE_LIMITS`).
+   * @default DEFAULT_RATE_LIMITS
+   */
+  rateLimits?: Partial<RateLimitOptions>;
+  /**
+   * Handshake checks: allowed origins and hosts, connections per address.
+   * @default { allowedOrigins: [], allowedHosts: [], maxConnectionsPerAddress: 20 }
+   */
+  access?: AccessOptions;
+  /**
+   * Socket.IO connection state recovery, in milliseconds: a member whose connection drops keeps
+   * its seat this long, the other member is told `peer:reconnecting`, and relays it missed are
+   * replayed when it recovers (see `HeldSessionAdapter`). 0 turns it off. Off in the core, which
+   * then frees a seat the moment its connection goes, as PROTOCOL.md describes; the Vite plugin
+   * and the production server turn it on.
+   * @default 0
+   */
+  recoveryWindowMs?: number;
+  /**
+   * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
+   * @default true
+   */
+  metrics?: boolean;
+}
+
+/** What {@link attachSignaling} returns. */
+export interface SignalingHandle<S extends RoomStore = RoomStore> {
+  /** The Socket.IO server, typed with the protocol's events. */
+  io: SignalingServer;
+  /** The room state of this attach. */
+  rooms: S;
+  /** Seats held for members whose connection dropped (empty unless recovery is on). */
+  holds: SeatHolds;
+  /** The Prometheus metrics of this attach. */
+  metrics: SignalingMetrics;
+  /** Serves `/healthz` and `/metrics`; mount it on the http server (Connect-style `next`). */
+  httpHandler: HttpHandler;
+  /** How many client addresses have open connections (for leak checks). */
+  openAddresses(): number;
+  /**
+   * Tells every client `server:shutdown`, refuses new handshakes and closes every connection so
+   * clients reconnect (to this server once restarted, or to another). Resolves once they are
+   * gone, or after `timeoutMs`. Idempotent.
+   */
+  drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Drains (waiting at most `timeoutMs`), then stops the engine. Idempotent. It never closes the
+   * http server, which belongs to the caller (Socket.IO's own `io.close()` would).
+   */
+  close(timeoutMs?: number): Promise<void>;
+}

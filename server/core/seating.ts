@@ -1,0 +1,121 @@
+import { ROOM_PREFIX } from '../protocol/index.ts';
+import { logTo, type SignalingContext } from './context.ts';
+import { iceServersFor } from './ice.ts';
+import { after, type JoinOutcome, type MaybePromise } from './store.ts';
+import type { SignalingSocket } from './types.ts';
+
+/**
+ * Seats `socket` in `room` and tells the members, per the codelab's sequence. A seat held for
+ * a dropped connection gives way when the room is otherwise full: the likeliest newcomer is
+ * that very tab reloaded (a reload drops the connection as a network failure does).
+ */
+export function seat(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  room: string,
+): MaybePromise<void> {
+  const { rooms, holds } = context;
+  return after(rooms.join(room, socket.id), (first) => {
+    const [stale] = first.kind === 'full' ? holds.heldIn(room) : [];
+    if (stale === undefined) return place(context, socket, room, first);
+    holds.release(stale);
+    return after(free(context, stale, room), () =>
+      after(rooms.join(room, socket.id), (outcome) => place(context, socket, room, outcome)),
+    );
+  });
+}
+
+/** Acts on the store's answer: seats the socket and tells the room, or says full. */
+function place(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  room: string,
+  outcome: JoinOutcome,
+): MaybePromise<void> {
+  const { io, metrics } = context;
+  // The tab left while a shared store was deciding: hand the seat straight back.
+  if (socket.disconnected) {
+    return outcome.kind === 'full' ? undefined : after(context.rooms.leave(room, socket.id), noop);
+  }
+  const key = ROOM_PREFIX + room;
+  if (outcome.kind !== 'full') socket.emit('ice:servers', iceServersFor(context.ice, socket.id));
+  switch (outcome.kind) {
+    case 'created':
+      logTo(context, socket, `Room ${room} now has 1 client(s)`);
+      socket.join(key);
+      socket.data.room = room;
+      metrics.joins.inc();
+      logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
+      socket.emit('created', room, socket.id);
+      update(context, room, 1);
+      break;
+    case 'joined':
+      logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
+      logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
+      io.to(key).emit('join', room);
+      socket.join(key);
+      socket.data.room = room;
+      metrics.joins.inc();
+      socket.emit('joined', room, socket.id);
+      io.to(key).emit('ready');
+      update(context, room, outcome.others.length + 1);
+      break;
+    case 'full':
+      logTo(context, socket, `Room ${room} is full`);
+      metrics.full.inc();
+      socket.emit('full', room);
+      break;
+  }
+}
+
+/**
+ * A socket came back through connection state recovery with its old id, rooms and data. If
+ * its seat was held, it keeps it; if the seat was freed meanwhile (the window ended, or a
+ * reloaded tab took it), it asks for one again like a new tab, so a room never holds more
+ * members than its capacity.
+ */
+export function resume(context: SignalingContext, socket: SignalingSocket): MaybePromise<void> {
+  const room = socket.data.room;
+  if (room === undefined) return;
+  const key = ROOM_PREFIX + room;
+  const held = context.holds.release(socket.id) === room;
+  return after(context.rooms.members(room), (members) => {
+    if (held && members.includes(socket.id)) {
+      socket.to(key).emit('peer:reconnected', room);
+      logTo(context, socket, `Client ID ${socket.id} is back in room ${room}`);
+      return;
+    }
+    socket.leave(key);
+    socket.data.room = undefined;
+    return seat(context, socket, room);
+  });
+}
+
+/** Frees `member`'s seat in `room` and tells whoever remains that it left. */
+export function free(context: SignalingContext, member: string, room: string): MaybePromise<void> {
+  const remaining = context.rooms.leave(room, member);
+  context.io.to(ROOM_PREFIX + room).emit('bye', room);
+  return after(remaining, (members) => update(context, room, members.length));
+}
+
+/** Frees the socket's seat and tells whoever remains that it left. */
+export function leave(context: SignalingContext, socket: SignalingSocket): MaybePromise<void> {
+  const room = socket.data.room;
+  if (room === undefined) return;
+  socket.data.room = undefined;
+  socket.leave(ROOM_PREFIX + room);
+  return free(context, socket.id, room);
+}
+
+/** Tells the members of `room` how many seats are taken, after the codelab's own events. */
+function update(context: SignalingContext, room: string, members: number): void {
+  // A shared store can answer after close(), when the adapter can no longer publish.
+  if (members > 0 && !context.lifecycle.closed) {
+    context.io
+      .to(ROOM_PREFIX + room)
+      .emit('room:update', { room, members, capacity: context.rooms.capacity });
+  }
+}
+
+/** Does nothing: the value a store's answer is mapped to when nobody needs it. */
+export function noop(): void {}

@@ -1,0 +1,92 @@
+import * as v from 'valibot';
+import { parseRoomName } from '../protocol/room-name.ts';
+
+/** What checking one inbound value gave: the value to use, or why it was refused. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** The most relayed-payload bytes by default: a large SDP offer is ~10-20 KB, so 64 KiB fits. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/**
+ * How deep a relayed payload may nest. SDP and ICE payloads are two levels deep; the limit
+ * exists so that walking a hostile payload can never exhaust the stack.
+ */
+export const MAX_PAYLOAD_DEPTH = 16;
+
+/**
+ * A room name as PROTOCOL.md defines it, normalised to NFC. It wraps `parseRoomName` (shared
+ * with the browser client) so the rule and its messages live in one place.
+ */
+export const RoomNameSchema = v.pipe(
+  v.unknown(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseRoomName(dataset.value);
+    if (!parsed.ok) {
+      addIssue({ message: parsed.reason });
+      return NEVER;
+    }
+    return parsed.room;
+  }),
+);
+
+/** The optional argument of `bye`: nothing, or the name of the room being left. */
+export const ByeArgumentSchema = v.optional(RoomNameSchema);
+
+/** A payload that passed {@link payloadSchema}, with its size (what the byte budget charges). */
+export interface CheckedPayload {
+  payload: unknown;
+  bytes: number;
+}
+
+/**
+ * A relayed payload: a JSON value (what codelab clients send), at most `maxBytes` of JSON and
+ * {@link MAX_PAYLOAD_DEPTH} levels deep. Binary attachments are refused: no client of the
+ * protocol sends them, and they would bypass the JSON size count.
+ */
+export function payloadSchema(maxBytes: number) {
+  return v.pipe(
+    v.unknown(),
+    v.rawTransform(({ dataset, addIssue, NEVER }): CheckedPayload => {
+      const payload = dataset.value;
+      const problem =
+        payload === undefined ? 'a message needs a payload' : shapeProblem(payload, 0);
+      if (problem !== undefined) {
+        addIssue({ message: problem });
+        return NEVER;
+      }
+      // The walk above bounded the depth, so stringifying cannot overflow the stack, and the
+      // transport's buffer limit (maxHttpBufferSize) bounds the work.
+      const bytes = Buffer.byteLength(JSON.stringify(payload));
+      if (bytes > maxBytes) {
+        addIssue({
+          message: `the payload is ${bytes} bytes of JSON, more than the ${maxBytes} allowed; send less`,
+        });
+        return NEVER;
+      }
+      return { payload, bytes };
+    }),
+  );
+}
+
+/** Runs `schema` on `value` and gives the first issue's message on refusal. */
+export function check<T>(schema: v.GenericSchema<unknown, T>, value: unknown): Checked<T> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return { ok: true, value: result.output };
+  return { ok: false, reason: result.issues[0].message };
+}
+
+function shapeProblem(value: unknown, depth: number): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_PAYLOAD_DEPTH) {
+    return `the payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+    return 'binary payloads are not relayed; send JSON';
+  }
+  const children = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) {
+    const problem = shapeProblem(child, depth + 1);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../cli/config.ts';
+
+describe('readConfig', () => {
+  it('defaults to the documented limits, with recovery on and addresses hidden', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      roomCapacity: 2,
+      clientLog: false,
+      exposeAddresses: false,
+      maxPayloadBytes: 65536,
+      recoveryWindowMs: 10_000,
+      metrics: true,
+      access: {
+        allowedOrigins: [],
+        allowedHosts: true,
+        maxConnectionsPerAddress: 20,
+        trustProxy: false,
+      },
+      rateLimits: {
+        join: { burst: 10, perSecond: 1 },
+        message: { burst: 100, perSecond: 20 },
+        messageBytes: { burst: 262144, perSecond: 32768 },
+      },
+    });
+  });
+
+  it('reads allow-lists, limits and switches from the environment', () => {
+    const config = readConfig({
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      ALLOWED_HOSTS: '.example.com',
+      MAX_CONNECTIONS_PER_ADDRESS: '5',
+      TRUST_PROXY: '1',
+      RATE_MESSAGE_PER_SECOND: '2.5',
+      SIGNALING_RECOVERY_SECONDS: '0',
+      SIGNALING_METRICS: '0',
+    });
+    expect(config.access).toEqual({
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      allowedHosts: ['.example.com'],
+      maxConnectionsPerAddress: 5,
+      trustProxy: true,
+    });
+    expect(config.rateLimits.message).toEqual({ burst: 100, perSecond: 2.5 });
+    expect(config.recoveryWindowMs).toBe(0);
+    expect(config.metrics).toBe(false);
+  });
+
+  it('names the variable to fix when a value is out of range', () => {
+    expect(() => readConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' })).toThrow(
+      /\[signaling\] MAX_CONNECTIONS_PER_ADDRESS=0/,
+    );
+    expect(() => readConfig({ RATE_JOIN_BURST: 'lots' })).toThrow(/RATE_JOIN_BURST=lots/);
+  });
+
+  it('reads the ICE servers from comma-separated URLs, the secret and the lifetime', () => {
+    const config = readConfig({
+      STUN_URLS: 'stun:a.example.org:3478, stun:b.example.org',
+      TURN_URLS: 'turn:t.example.org:3478?transport=udp',
+      TURN_SECRET: 's3cret',
+      TURN_TTL: '600',
+    });
+    expect(config.ice).toEqual({
+      stunUrls: ['stun:a.example.org:3478', 'stun:b.example.org'],
+      turnUrls: ['turn:t.example.org:3478?transport=udp'],
+      turnSecret: 's3cret',
+      turnTtl: 600,
+    });
+  });
+
+  it('has no ICE servers and a day of TURN lifetime by default', () => {
+    expect(readConfig({}).ice).toEqual({
+      stunUrls: [],
+      turnUrls: [],
+      turnSecret: undefined,
+      turnTtl: 86_400,
+    });
+  });
+
+  it('names the variable to fix when the lifetime is no whole number', () => {
+    expect(() => readConfig({ TURN_TTL: 'soon' })).toThrow(/TURN_TTL=soon/);
+  });
+});

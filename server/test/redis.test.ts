@@ -1,0 +1,248 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createClient } from '@redis/client';
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { once, type TestClient } from './helpers.ts';
+
+// Two production server processes (the built server/cli/main.ts, as `npm start` runs it) on one
+// real Redis, started here on a free port and killed in teardown.
+
+const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
+
+let workDir: string;
+let redis: ChildProcess;
+let redisUrl: string;
+let admin: ReturnType<typeof createClient>;
+const servers: ChildProcess[] = [];
+let clients: TestClient[] = [];
+
+beforeAll(async () => {
+  // Inside the project, so the built server resolves its packages from node_modules.
+  await mkdir(join('node_modules', '.cache'), { recursive: true });
+  workDir = await mkdtemp(join(process.cwd(), 'node_modules', '.cache', 'signaling-redis-'));
+  const port = await freePort();
+  // main.ts serves the built SPA from ../client/; the tests need none of it, but it must exist.
+  await mkdir(join(workDir, 'client'));
+  redisUrl = `redis://127.0.0.1:${port}`;
+  redis = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const missing = new Promise<never>((_, reject) =>
+    redis.once('error', (error) =>
+      reject(
+        new Error(
+          `[signaling] cannot start ${REDIS_SERVER} (${error.message}): install it (apt-get install redis-server) or set REDIS_SERVER`,
+        ),
+      ),
+    ),
+  );
+  await Promise.race([waitForLine(redis, /Ready to accept connections/, 'redis-server'), missing]);
+  await promisify(execFile)(
+    join('node_modules', '.bin', 'vite'),
+    [
+      'build',
+      '--ssr',
+      'server/cli/main.ts',
+      '--outDir',
+      join(workDir, 'server'),
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: process.cwd() },
+  );
+  admin = createClient({ url: redisUrl });
+  await admin.connect();
+}, 30_000);
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => stop(server)));
+  await admin?.close();
+  if (redis) await stop(redis);
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  for (const client of clients) client.disconnect();
+  clients = [];
+});
+
+/** A free TCP port on loopback, for redis-server (which cannot report one it picked). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits first. */
+function waitForLine(
+  child: ChildProcess,
+  pattern: RegExp,
+  name: string,
+): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(pattern);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited (${code}) before ready:\n${seen}`)),
+    );
+  });
+}
+
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  await exited;
+}
+
+/** Starts one production server process on Redis; resolves with its URL once it listens. */
+async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(workDir, 'server', 'main.js')], {
+    // The race test opens 600 tabs from one address; the default cap is 20 per address.
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      MAX_CONNECTIONS_PER_ADDRESS: '1000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  servers.push(child);
+  const [, url] = await waitForLine(child, /signaling on (http:\/\/[^/]+)\//, 'server');
+  return { url: url as string, child };
+}
+
+async function connect(url: string): Promise<TestClient> {
+  const client: TestClient = connectClient(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
+  clients.push(client);
+  await once(client, 'connect');
+  return client;
+}
+
+/** Asks for a seat and resolves with the answer's event name. */
+function ask(client: TestClient, room: string): Promise<'created' | 'joined' | 'full'> {
+  return new Promise((resolve) => {
+    client.once('created', () => resolve('created'));
+    client.once('joined', () => resolve('joined'));
+    client.once('full', () => resolve('full'));
+    client.emit('create or join', room);
+  });
+}
+
+describe('two server processes on one Redis', () => {
+  let a: { url: string; child: ChildProcess };
+  let b: { url: string; child: ChildProcess };
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startProcess(), startProcess()]);
+  }, 15_000);
+
+  it('seats members of one room on two processes and relays messages both ways', async () => {
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    expect(await ask(alice, 'across')).toBe('created');
+    const aliceHears = Promise.all([once(alice, 'join'), once(alice, 'ready')]);
+    const bobReady = once(bob, 'ready');
+    expect(await ask(bob, 'across')).toBe('joined');
+    await Promise.all([aliceHears, bobReady]);
+
+    const offer = { type: 'offer', sdp: 'v=0\r\n'.repeat(200) };
+    const atBob = once(bob, 'message');
+    alice.emit('message', offer);
+    expect(await atBob).toEqual([offer]);
+    const candidate = { type: 'candidate', label: 0, id: '0', candidate: 'candidate:1 1 UDP' };
+    const atAlice = once(alice, 'message');
+    bob.emit('message', candidate);
+    expect(await atAlice).toEqual([candidate]);
+  });
+
+  it('tells a third tab on either process that the room is full', async () => {
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    expect(await ask(alice, 'third')).toBe('created');
+    expect(await ask(bob, 'third')).toBe('joined');
+    const [carol, dave] = await Promise.all([connect(a.url), connect(b.url)]);
+    expect(await ask(carol, 'third')).toBe('full');
+    expect(await ask(dave, 'third')).toBe('full');
+    expect((await admin.hKeys('signaling:room:third')).sort()).toEqual([alice.id, bob.id].sort());
+  });
+
+  it('gives exactly two seats in each of 200 rooms raced by 3 joiners over both processes', async () => {
+    const rooms = Array.from({ length: 200 }, (_, index) => `race-${index}`);
+    const joiners = await Promise.all(
+      rooms.flatMap((room, index) =>
+        [0, 1, 2].map(async (seat) => ({
+          room,
+          client: await connect((index + seat) % 2 === 0 ? a.url : b.url),
+        })),
+      ),
+    );
+    const answers = await Promise.all(joiners.map(({ client, room }) => ask(client, room)));
+    const byRoom = new Map<string, string[]>();
+    answers.forEach((answer, index) => {
+      const room = joiners[index]?.room as string;
+      byRoom.set(room, [...(byRoom.get(room) ?? []), answer]);
+    });
+    for (const room of rooms) {
+      expect(byRoom.get(room)?.sort(), room).toEqual(['created', 'full', 'joined']);
+      expect(await admin.hLen(`signaling:room:${room}`), room).toBe(2);
+    }
+  }, 20_000);
+
+  it('keeps no seat for a tab that disconnects while its join is in flight', async () => {
+    const ghost = await connect(a.url);
+    // Hold every Redis write so the join stays in flight; a second request proves it is.
+    await admin.sendCommand(['CLIENT', 'PAUSE', '5000', 'WRITE']);
+    ghost.emit('create or join', 'ghost');
+    const refused = once<[{ code: string }]>(ghost, 'signaling:error');
+    ghost.emit('create or join', 'ghost');
+    expect((await refused)[0].code).toBe('already-in-room');
+    ghost.disconnect();
+    await admin.sendCommand(['CLIENT', 'UNPAUSE']);
+    // The ghost's join and its release go over process A's one Redis connection, in order,
+    // before two new tabs have connected and asked: a kept seat would make bob `full`.
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    expect(await ask(alice, 'ghost')).toBe('created');
+    expect(await ask(bob, 'ghost')).toBe('joined');
+  });
+
+  it('frees the seats of a killed process within seconds, so its peer can be joined again', async () => {
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    expect(await ask(alice, 'phoenix')).toBe('created');
+    expect(await ask(bob, 'phoenix')).toBe('joined');
+    const bye = once(alice, 'bye');
+    await stop(b.child, 'SIGKILL');
+    // A killed process says nothing: the survivor's sweep frees the seat once its heartbeat
+    // key expires (3 s), and tells the member who stayed.
+    expect(await bye).toEqual(['phoenix']);
+    expect(await admin.hKeys('signaling:room:phoenix')).toEqual([alice.id]);
+    const carol = await connect(a.url);
+    const ready = once(alice, 'ready');
+    expect(await ask(carol, 'phoenix')).toBe('joined');
+    await ready;
+  }, 15_000);
+});
