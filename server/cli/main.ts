@@ -1,6 +1,8 @@
+#!/usr/bin/env node
 /**
- * Production entry: serves the built SPA and the signaling from one plain Node http server,
- * with no Vite at run time. `npm run build && npm start`.
+ * The `webrtc-rooms` command: serves the built SPA and the signaling from one plain Node http
+ * server, with no Vite at run time. `npx webrtc-rooms --help` lists the settings; in this
+ * repository, `npm run build && npm start`.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -8,62 +10,91 @@ import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
 import { attachSignaling } from '../index.ts';
 import { connectRedis } from '../stores/redis/index.ts';
-import { readConfig } from './config.ts';
+import { helpText, parseCommandLine } from './args.ts';
+import { readConfig, type ServerConfig } from './config.ts';
 
-const config = readConfig(process.env);
-const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
+/** The settings from the command line and the environment; on a mistake, says which and exits. */
+function configOrExit(): ServerConfig | undefined {
+  try {
+    const command = parseCommandLine(process.argv.slice(2));
+    if (command.help) {
+      console.log(helpText());
+      return undefined;
+    }
+    return readConfig(process.env, command.flags);
+  } catch (error) {
+    console.error(`[signaling] ${(error as Error).message.replace(/^\[signaling\] /, '')}`);
+    console.error('Run `webrtc-rooms --help` for the settings.');
+    process.exit(2);
+  }
+}
 
-// `single`: any path that is not a file gets index.html, so `/any-room` loads the app.
-const serveStatic = sirv(clientDir, { single: true, etag: true });
-const notFound = (res: ServerResponse) => {
+const config = configOrExit();
+if (config) await serve(config);
+
+/** Listens with `config` until SIGTERM or SIGINT, then drains and exits. */
+async function serve(config: ServerConfig): Promise<void> {
+  // The package ships the app's build beside the server's: dist/client and dist/server/cli.
+  const clientDir = fileURLToPath(new URL('../../client/', import.meta.url));
+  const serveStatic = sirv(clientDir, { single: true, etag: true });
+  const server = createServer((req, res) => {
+    signaling.httpHandler(req, res, () =>
+      serveStatic(req, res, () => {
+        // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
+        // dots: a one-segment path that is no file is a room, so it gets the app too.
+        if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
+          req.url = '/';
+          serveStatic(req, res, () => notFound(res));
+        } else notFound(res);
+      }),
+    );
+  });
+  const redis = config.redisUrl
+    ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
+    : undefined;
+  const signaling = attachSignaling(server, {
+    roomCapacity: config.roomCapacity,
+    rooms: redis?.rooms,
+    clientLog: config.clientLog,
+    exposeAddresses: config.exposeAddresses,
+    maxPayloadBytes: config.maxPayloadBytes,
+    rateLimits: config.rateLimits,
+    access: config.access,
+    recoveryWindowMs: config.recoveryWindowMs,
+    metrics: config.metrics,
+    socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
+    ice: config.ice,
+  });
+  redis?.bind(signaling.io);
+  // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
+  collectDefaultMetrics({ register: signaling.metrics.registry });
+
+  // Node's default accept backlog is 511: a burst of reconnects (a deploy, a network blip) at
+  // thousands per second overflows it while the event loop is busy, and the kernel drops the
+  // rest. The kernel caps this at net.core.somaxconn.
+  server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    console.log(
+      `[signaling] serving ${clientDir} and signaling on http://${config.host ?? 'localhost'}:${port}/`,
+    );
+  });
+  const stop = async () => {
+    server.close();
+    await signaling.close();
+    await redis?.close();
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM', stop));
+  process.once('SIGINT', () => void shutdown('SIGINT', stop));
+}
+
+function notFound(res: ServerResponse) {
   res.statusCode = 404;
   res.end('Not found');
-};
-const server = createServer((req, res) => {
-  signaling.httpHandler(req, res, () =>
-    serveStatic(req, res, () => {
-      // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
-      // dots: a one-segment path that is no file is a room, so it gets the app too.
-      if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
-        req.url = '/';
-        serveStatic(req, res, () => notFound(res));
-      } else notFound(res);
-    }),
-  );
-});
+}
 
-const redis = config.redisUrl
-  ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
-  : undefined;
-const signaling = attachSignaling(server, {
-  roomCapacity: config.roomCapacity,
-  rooms: redis?.rooms,
-  clientLog: config.clientLog,
-  exposeAddresses: config.exposeAddresses,
-  maxPayloadBytes: config.maxPayloadBytes,
-  rateLimits: config.rateLimits,
-  access: config.access,
-  recoveryWindowMs: config.recoveryWindowMs,
-  metrics: config.metrics,
-  socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
-  ice: config.ice,
-});
-redis?.bind(signaling.io);
-// Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.
-collectDefaultMetrics({ register: signaling.metrics.registry });
-
-// Node's default accept backlog is 511: a burst of reconnects (a deploy, a network blip) at
-// thousands per second overflows it while the event loop is busy, and the kernel drops the
-// rest. The kernel caps this at net.core.somaxconn.
-server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(
-    `[signaling] serving ${clientDir} and signaling on http://${config.host ?? 'localhost'}:${port}/`,
-  );
-});
-
-const shutdown = async (signal: string) => {
+async function shutdown(signal: string, stop: () => Promise<void>) {
   console.log(`[signaling] ${signal}: draining; clients are told to reconnect`);
   // Whatever happens below, the process ends within a few seconds: an orchestrator's SIGKILL
   // would come next anyway, and a clean exit code is more useful than a kill.
@@ -71,12 +102,7 @@ const shutdown = async (signal: string) => {
     console.error('[signaling] drain took too long; exiting with connections still open');
     process.exit(1);
   }, 5000).unref();
-  server.close();
-  await signaling.close();
-  await redis?.close();
-  server.closeAllConnections();
+  await stop();
   console.log('[signaling] drained; bye');
   process.exit(0);
-};
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,247 @@
+import { DEFAULT_TURN_TTL } from '../core/ice.ts';
+import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../http/access.ts';
+
+/** How a setting's text becomes its value, and the value when it is not set. */
+export type SettingKind =
+  | { type: 'integer' | 'number'; min: number; max: number; default: number }
+  | { type: 'boolean'; default: boolean }
+  | { type: 'text' }
+  | { type: 'list' };
+
+/**
+ * One setting of the production server: its flag, its environment variable, its default and
+ * what it does. `--help` and the config reader both come from {@link SETTINGS}, so they cannot
+ * disagree.
+ */
+export type Setting = SettingKind & {
+  /** The flag without its dashes (`port` is `--port`; a yes/no flag also has `--no-port`). */
+  flag: string;
+  env: string;
+  description: string;
+  /** The default as `--help` shows it, when the value alone does not say it. */
+  shown?: string;
+};
+
+/** The value a setting reads as. */
+export type SettingValue<S extends Setting> = S extends { type: 'integer' | 'number' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'list' }
+      ? string[]
+      : string | undefined;
+
+const { join, message, messageBytes } = DEFAULT_RATE_LIMITS;
+
+/** Every setting of the `webrtc-rooms` command, in the order `--help` lists them. */
+export const SETTINGS = {
+  port: {
+    flag: 'port',
+    env: 'PORT',
+    type: 'integer',
+    min: 0,
+    max: 65535,
+    default: 8080,
+    description: 'port to listen on (0 picks a free one)',
+  },
+  host: {
+    flag: 'host',
+    env: 'HOST',
+    type: 'text',
+    shown: 'all interfaces',
+    description: 'address to listen on',
+  },
+  roomCapacity: {
+    flag: 'room-capacity',
+    env: 'ROOM_CAPACITY',
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    default: 2,
+    description: "members per room (the codelab's rule is two)",
+  },
+  clientLog: {
+    flag: 'client-log',
+    env: 'SIGNALING_CLIENT_LOG',
+    type: 'boolean',
+    default: false,
+    description: "mirror server log lines to each client (the codelab's `log` event)",
+  },
+  exposeAddresses: {
+    flag: 'expose-addresses',
+    env: 'SIGNALING_EXPOSE_ADDRESSES',
+    type: 'boolean',
+    default: false,
+    description: "answer `ipaddr` with the server's LAN addresses",
+  },
+  maxPayloadBytes: {
+    flag: 'max-payload-bytes',
+    env: 'MAX_PAYLOAD_BYTES',
+    type: 'integer',
+    min: 1024,
+    max: 2 ** 24,
+    default: DEFAULT_MAX_PAYLOAD_BYTES,
+    description: 'largest relayed `message`, in bytes of JSON',
+  },
+  rateJoinBurst: {
+    flag: 'rate-join-burst',
+    env: 'RATE_JOIN_BURST',
+    type: 'integer',
+    min: 1,
+    max: 2 ** 30,
+    default: join.burst,
+    description: '`create or join`, `bye` and `ipaddr` a socket may send at once',
+  },
+  rateJoinPerSecond: {
+    flag: 'rate-join-per-second',
+    env: 'RATE_JOIN_PER_SECOND',
+    type: 'number',
+    min: 0,
+    max: 2 ** 30,
+    default: join.perSecond,
+    description: '... and per second after that',
+  },
+  rateMessageBurst: {
+    flag: 'rate-message-burst',
+    env: 'RATE_MESSAGE_BURST',
+    type: 'integer',
+    min: 1,
+    max: 2 ** 30,
+    default: message.burst,
+    description: '`message`s a socket may relay at once',
+  },
+  rateMessagePerSecond: {
+    flag: 'rate-message-per-second',
+    env: 'RATE_MESSAGE_PER_SECOND',
+    type: 'number',
+    min: 0,
+    max: 2 ** 30,
+    default: message.perSecond,
+    description: '... and per second after that',
+  },
+  rateMessageBytesBurst: {
+    flag: 'rate-message-bytes-burst',
+    env: 'RATE_MESSAGE_BYTES_BURST',
+    type: 'integer',
+    min: 1,
+    max: 2 ** 30,
+    default: messageBytes.burst,
+    description: 'bytes a socket may relay at once',
+  },
+  rateMessageBytesPerSecond: {
+    flag: 'rate-message-bytes-per-second',
+    env: 'RATE_MESSAGE_BYTES_PER_SECOND',
+    type: 'number',
+    min: 0,
+    max: 2 ** 30,
+    default: messageBytes.perSecond,
+    description: '... and per second after that',
+  },
+  allowedOrigins: {
+    flag: 'allowed-origins',
+    env: 'ALLOWED_ORIGINS',
+    type: 'list',
+    shown: 'none',
+    description: "origins that may connect besides the server's own (comma-separated)",
+  },
+  allowedHosts: {
+    flag: 'allowed-hosts',
+    env: 'ALLOWED_HOSTS',
+    type: 'list',
+    shown: 'any',
+    description:
+      'host names clients may connect to (comma-separated; `.example.com` with subdomains)',
+  },
+  maxConnectionsPerAddress: {
+    flag: 'max-connections-per-address',
+    env: 'MAX_CONNECTIONS_PER_ADDRESS',
+    type: 'integer',
+    min: 1,
+    max: 100_000,
+    default: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    description: 'open connections from one client address',
+  },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'TRUST_PROXY',
+    type: 'boolean',
+    default: false,
+    description: 'count clients by the last `X-Forwarded-For` entry (behind a proxy)',
+  },
+  recoverySeconds: {
+    flag: 'recovery-seconds',
+    env: 'SIGNALING_RECOVERY_SECONDS',
+    type: 'integer',
+    min: 0,
+    max: 3600,
+    default: 10,
+    description: 'how long a member whose network dropped keeps its seat (0 is off)',
+  },
+  metrics: {
+    flag: 'metrics',
+    env: 'SIGNALING_METRICS',
+    type: 'boolean',
+    default: true,
+    description: 'serve Prometheus `/metrics` (`/healthz` is always served)',
+  },
+  pingIntervalSeconds: {
+    flag: 'ping-interval-seconds',
+    env: 'PING_INTERVAL_SECONDS',
+    type: 'integer',
+    min: 1,
+    max: 3600,
+    default: 25,
+    description: 'heartbeat period; a silent connection drops after interval + timeout',
+  },
+  pingTimeoutSeconds: {
+    flag: 'ping-timeout-seconds',
+    env: 'PING_TIMEOUT_SECONDS',
+    type: 'integer',
+    min: 1,
+    max: 3600,
+    default: 20,
+    description: "how long the server waits for a heartbeat's answer",
+  },
+  stunUrls: {
+    flag: 'stun-urls',
+    env: 'STUN_URLS',
+    type: 'list',
+    shown: 'none',
+    description: '`stun:` URLs handed to clients (comma-separated)',
+  },
+  turnUrls: {
+    flag: 'turn-urls',
+    env: 'TURN_URLS',
+    type: 'list',
+    shown: 'none',
+    description: '`turn:` URLs handed to clients (comma-separated; needs the TURN secret)',
+  },
+  turnSecret: {
+    flag: 'turn-secret',
+    env: 'TURN_SECRET',
+    type: 'text',
+    shown: 'none',
+    description: "coturn's `static-auth-secret` (prefer the variable: flags show in `ps`)",
+  },
+  turnTtl: {
+    flag: 'turn-ttl',
+    env: 'TURN_TTL',
+    type: 'integer',
+    min: 60,
+    max: 30 * 86_400,
+    default: DEFAULT_TURN_TTL,
+    description: 'seconds a TURN credential stays valid',
+  },
+  redisUrl: {
+    flag: 'redis-url',
+    env: 'REDIS_URL',
+    type: 'text',
+    shown: 'in memory',
+    description: 'share rooms with every process on this Redis (`redis://host:6379`)',
+  },
+} as const satisfies Record<string, Setting>;
+
+/** The settings by name. */
+export type Settings = typeof SETTINGS;
