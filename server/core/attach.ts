@@ -9,6 +9,7 @@ import {
 } from '../http/metrics.ts';
 import { trackConnections } from './connections.ts';
 import { type SignalingContext, settle } from './context.ts';
+import { trackListeners } from './detach.ts';
 import { guarded, type SharedListener } from './guard.ts';
 import { bye } from './handlers/bye.ts';
 import { createOrJoin } from './handlers/create-or-join.ts';
@@ -58,7 +59,9 @@ export function createSignaling<S extends RoomStore>(
     draining: () => lifecycle.draining,
   };
   const metrics = createMetrics(source);
-  const io = createServer(httpServer, options, gate, lifecycle, metrics);
+  const { value: io, detach } = trackListeners(httpServer, () =>
+    createServer(httpServer, options, gate, lifecycle, metrics),
+  );
   const context: SignalingContext = {
     io,
     rooms,
@@ -84,10 +87,17 @@ export function createSignaling<S extends RoomStore>(
   });
   const onConnection = connectionListener(context);
   io.on('connection', onConnection);
-  const { drain, close } = createLifecycle(context, connections);
+  const ends = createLifecycle(context, connections);
+  const { drain } = ends;
+  const close = async (timeoutMs?: number) => {
+    await ends.close(timeoutMs);
+    detach();
+    httpServer.off('close', onServerClose);
+  };
   // engine.io closes itself when the http server closes (Vite's restart does this); drop the
   // rest of this attach's state with it.
-  httpServer.once('close', () => void close());
+  const onServerClose = () => void close();
+  httpServer.once('close', onServerClose);
   return {
     io,
     rooms,

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +109,7 @@ describe('the Vite plugin', () => {
     expect(await created).toEqual(['foo', alice.id]);
   });
 
-  it('warns with the fix instead of crashing in middleware mode', async () => {
+  it('warns with the fix in middleware mode when it has no http server', async () => {
     const warnings: string[] = [];
     const logger = createLogger('silent');
     logger.warn = (message) => warnings.push(message);
@@ -119,7 +120,102 @@ describe('the Vite plugin', () => {
       server: { middlewareMode: true },
     });
     cleanups.push(() => server.close());
-    expect(warnings.join('\n')).toMatch(/middleware mode.*attachSignaling\(httpServer\)/s);
+    expect(warnings.join('\n')).toMatch(/middleware mode.*signaling\(\{ httpServer \}\)/s);
+  });
+});
+
+/** Vite in middleware mode on an http server of the test's own, as an Express app would host it. */
+async function startMiddlewareVite(plugin: Plugin<SignalingPluginApi>, hmrServer = false) {
+  const httpServer = createHttpServer();
+  const vite = await createServer({
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [plugin],
+    server: { middlewareMode: true, hmr: hmrServer ? { server: httpServer } : false },
+  });
+  httpServer.on('request', (req, res) => vite.middlewares(req, res));
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () => new Promise((resolve) => httpServer.close(resolve)),
+    () => vite.close(),
+  );
+  const { port } = httpServer.address() as { port: number };
+  return { vite, httpServer, url: `http://127.0.0.1:${port}` };
+}
+
+describe('the Vite plugin in middleware mode', () => {
+  it('attaches to the http server given as an option, and serves /healthz through Vite', async () => {
+    const httpServer = createHttpServer();
+    const plugin = signaling({ httpServer });
+    const vite = await createServer({
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [plugin],
+      server: { middlewareMode: true, hmr: false },
+    });
+    httpServer.on('request', (req, res) => vite.middlewares(req, res));
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () => new Promise((resolve) => httpServer.close(resolve)),
+      () => vite.close(),
+    );
+    const url = `http://127.0.0.1:${(httpServer.address() as { port: number }).port}`;
+    const alice = client(url);
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'foo');
+    expect(await created).toEqual(['foo', alice.id]);
+    expect(await (await fetch(`${url}/healthz`)).json()).toMatchObject({ connections: 1 });
+  });
+
+  it("attaches to Vite's server.hmr.server, beside the HMR websocket", async () => {
+    const { vite, url } = await startMiddlewareVite(signaling(), true);
+    const alice = client(url);
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'foo');
+    expect((await created)[0]).toBe('foo');
+    const hmr = new WebSocket(url.replace('http', 'ws'), 'vite-hmr');
+    cleanups.push(async () => hmr.close());
+    const [data] = await once<[Buffer]>(hmr, 'message');
+    expect(JSON.parse(data.toString())).toEqual({ type: 'connected' });
+    expect(signalingApi(vite).handle?.rooms.members('foo')).toEqual([alice.id]);
+  });
+
+  it('closes the old attach on a restart, and clients re-join the new one over websocket', async () => {
+    const plugin = signaling();
+    const { vite, url } = await startMiddlewareVite(plugin, true);
+    const before = plugin.api?.handle;
+    const alice = client(url, true);
+    alice.on('connect', () => alice.emit('create or join', 'foo'));
+    await once(alice, 'created');
+
+    const rejoined = once(alice, 'created');
+    await vite.restart();
+    await rejoined;
+    expect(plugin.api?.handle).not.toBe(before);
+    expect(before?.rooms.size).toBe(0);
+    expect(plugin.api?.handle?.rooms.members('foo')).toEqual([alice.id]);
+    expect(alice.io.engine.transport.name).toBe('websocket');
+  });
+
+  it('lets go of the http server when Vite closes, leaving it as it found it', async () => {
+    const httpServer = createHttpServer();
+    const own = () => undefined;
+    httpServer.on('request', own);
+    const vite = await createServer({
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [signaling({ httpServer })],
+      server: { middlewareMode: true, hmr: false },
+    });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => httpServer.close(resolve)));
+    const alice = client(`http://127.0.0.1:${(httpServer.address() as { port: number }).port}`);
+    await once(alice, 'connect');
+    const gone = once(alice, 'disconnect');
+    await vite.close();
+    await gone;
+    expect(httpServer.listeners('request')).toEqual([own]);
+    expect(httpServer.listeners('upgrade')).toEqual([]);
   });
 });
 
