@@ -38,7 +38,7 @@ export default defineConfig({
       name: 'dev',
       // The fault tests need the production server's short heartbeat; the TURN test starts
       // its own servers.
-      testIgnore: /(dev-server|faults|turn)\.spec\.ts/,
+      testIgnore: /(dev-server|faults|turn|package)\.spec\.ts/,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {
@@ -50,7 +50,7 @@ export default defineConfig({
     },
     {
       name: 'production',
-      testIgnore: /(dev-server|turn)\.spec\.ts/,
+      testIgnore: /(dev-server|turn|package)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
     },
     {
@@ -58,6 +58,11 @@ export default defineConfig({
       // server makes), so it runs once, not per project.
       name: 'turn',
       testMatch: /turn\.spec\.ts/,
+    },
+    {
+      // Packs the build, installs it in a fresh Vite app and starts that app's servers: once.
+      name: 'package',
+      testMatch: /package\.spec\.ts/,
     },
   ],
   webServer: [
@@ -79,7 +84,8 @@ export default defineConfig({
         PING_TIMEOUT_SECONDS: '2',
       },
       reuseExistingServer: !CI,
-      timeout: 120_000,
+      // The build is the app's and the library's (tsc): minutes on a busy machine.
+      timeout: 300_000,
     },
   ],
 });

@@ -21,7 +21,7 @@ test('a network drop of a few seconds keeps the seat: the other tab sees reconne
 
 /** Starts the built production server on `port` and resolves once it answers. */
 async function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['dist/server/main.js'], {
+  const child = spawn(process.execPath, ['dist/server/cli/main.js'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: 'ignore',
   });

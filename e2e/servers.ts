@@ -65,9 +65,9 @@ export async function startCoturn(secret: string): Promise<Started> {
   };
 }
 
-/** Starts the production build (`node dist/server/main.js`) with `env`; resolves once it serves. */
+/** Starts the production build (`node dist/server/cli/main.js`) with `env`; resolves once it serves. */
 export async function startProductionServer(env: Record<string, string>): Promise<Started> {
-  const main = fileURLToPath(new URL('../dist/server/main.js', import.meta.url));
+  const main = fileURLToPath(new URL('../dist/server/cli/main.js', import.meta.url));
   if (!existsSync(main)) {
     throw new Error(`[e2e] ${main} is missing: run \`npm run build\` first`);
   }

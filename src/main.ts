@@ -1,2 +1,3 @@
-// Registers the app's custom elements; index.html places <rooms-app>.
-import './components/rooms-app.ts';
+// The app of this repository: the package's client entry registers the custom elements, and
+// index.html places <rooms-app>.
+import './index.ts';

@@ -26,7 +26,7 @@ import { Histogram } from './stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const here = fileURLToPath(new URL('./', import.meta.url));
-const mainJs = `${root}dist/server/main.js`;
+const mainJs = `${root}dist/server/cli/main.js`;
 
 const { values } = parseArgs({
   options: {

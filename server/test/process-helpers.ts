@@ -9,8 +9,9 @@ const OUT = fileURLToPath(
 );
 
 /**
- * Builds server/cli/main.ts as `npm run build` does, with a one-file client beside it (main.ts
- * serves `../client/`), and returns the entry's path. Tests spawn it with plain `node`.
+ * Builds server/cli/main.ts into one file, where `npm run build` puts it (dist/server/cli/main.js
+ * serves dist/client/), with a one-file client, and returns the entry's path. Tests spawn it
+ * with plain `node`.
  */
 export async function buildProductionServer(): Promise<string> {
   await build({
@@ -18,13 +19,13 @@ export async function buildProductionServer(): Promise<string> {
     logLevel: 'silent',
     build: {
       ssr: fileURLToPath(new URL('../cli/main.ts', import.meta.url)),
-      outDir: `${OUT}server`,
+      outDir: `${OUT}server/cli`,
       emptyOutDir: true,
     },
   });
   await mkdir(`${OUT}client`, { recursive: true });
   await writeFile(`${OUT}client/index.html`, '<!doctype html><title>rooms</title>\n');
-  return `${OUT}server/main.js`;
+  return `${OUT}server/cli/main.js`;
 }
 
 /** A production server in a child process. */

@@ -25,7 +25,8 @@ beforeAll(async () => {
   await mkdir(join('node_modules', '.cache'), { recursive: true });
   workDir = await mkdtemp(join(process.cwd(), 'node_modules', '.cache', 'signaling-redis-'));
   const port = await freePort();
-  // main.ts serves the built SPA from ../client/; the tests need none of it, but it must exist.
+  // main.ts, built into server/cli/, serves the SPA from ../../client/; the tests need none of
+  // it, but it must exist.
   await mkdir(join(workDir, 'client'));
   redisUrl = `redis://127.0.0.1:${port}`;
   redis = spawn(
@@ -50,7 +51,7 @@ beforeAll(async () => {
       '--ssr',
       'server/cli/main.ts',
       '--outDir',
-      join(workDir, 'server'),
+      join(workDir, 'server', 'cli'),
       '--logLevel',
       'warn',
     ],
@@ -114,7 +115,7 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
 
 /** Starts one production server process on Redis; resolves with its URL once it listens. */
 async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(workDir, 'server', 'main.js')], {
+  const child = spawn(process.execPath, [join(workDir, 'server', 'cli', 'main.js')], {
     // The race test opens 600 tabs from one address; the default cap is 20 per address.
     env: {
       ...process.env,
