@@ -112,15 +112,16 @@ test('a stranger installs the package: the Vite plugin and the command both let 
     const stopVite = await start(
       stops,
       app,
-      'npx',
-      ['vite', '--port', String(vitePort), '--strictPort', '--host', '127.0.0.1'],
+      join(app, 'node_modules/.bin/vite'),
+      ['--port', String(vitePort), '--strictPort', '--host', '127.0.0.1'],
       /Local: +http/,
     );
     await openPair(`http://127.0.0.1:${vitePort}/${room}`);
     phase('met on the Vite plugin');
     await stopVite();
 
-    const help = await run('npx', ['webrtc-rooms', '--help'], { cwd: app });
+    // The command as npm linked it; npx (below) finds the same link.
+    const help = await run(join(app, 'node_modules/.bin/webrtc-rooms'), ['--help']);
     expect(help.stdout).toMatch(/--port <n> +PORT +8080/);
     const port = await freePort();
     await start(
