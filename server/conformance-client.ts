@@ -240,9 +240,13 @@ export class RawPolling implements Closable {
     return endpoint(this.base, { EIO: '4', transport: 'polling', sid: this.sid });
   }
 
-  /** One GET: waits for the server's next payload (long-polling). */
-  get(): Promise<PollingResponse> {
-    return request(this.url, { signal: this.#abort.signal });
+  /** One GET: waits for the server's next payload (long-polling), at most `timeoutMs`. */
+  get(timeoutMs?: number): Promise<PollingResponse> {
+    const signal =
+      timeoutMs === undefined
+        ? this.#abort.signal
+        : AbortSignal.any([this.#abort.signal, AbortSignal.timeout(timeoutMs)]);
+    return request(this.url, { signal });
   }
 
   /** One POST of `packets`, joined with the record separator. */
@@ -265,15 +269,19 @@ export class RawPolling implements Closable {
 
   /** The next packet that `matches`, polling as long as needed; earlier packets are skipped. */
   nextMatching(matches: (packet: Frame) => boolean, what: string, timeoutMs = 2000) {
+    const deadline = Date.now() + timeoutMs;
     return this.inbox.take(matches, what, timeoutMs, async () => {
       if (this.#ended) return false;
-      const response = await this.get();
+      const response = await this.get(Math.max(deadline - Date.now(), 1));
+      // Status 0: the GET outlived the deadline; `take` reports the timeout.
+      if (response.status === 0) return true;
       if (response.status !== 200) {
         this.#ended = true;
         return false;
       }
-      for (const packet of response.body.split(RECORD_SEPARATOR)) this.inbox.push(packet);
-      if (response.body.split(RECORD_SEPARATOR).includes('1')) this.#ended = true;
+      const packets = response.body.split(RECORD_SEPARATOR);
+      for (const packet of packets) this.inbox.push(packet);
+      if (packets.includes('1')) this.#ended = true;
       return true;
     });
   }

@@ -1,4 +1,6 @@
+import { type Server as HttpServer, get as httpGet } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import {
   type Closable,
   type Connected,
@@ -228,8 +230,48 @@ describe('Engine.IO handshake', () => {
   });
 });
 
-const PING_INTERVAL = 150;
-const PING_TIMEOUT = 100;
+describe('deliberate handshake refusals (allowRequest)', () => {
+  it('refuses a handshake for a Host it does not serve with 403 (DNS rebinding)', async () => {
+    await serve();
+    const response = await getWithHost(
+      endpoint(server.url, { EIO: '4', transport: 'polling' }),
+      'rebound.example:80',
+    );
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toEqual({
+      code: 4,
+      message:
+        '[signaling] host "rebound.example:80" is not served here; add it to ALLOWED_HOSTS (or Vite\'s server.allowedHosts)',
+    });
+  });
+
+  it('refuses new handshakes with 403 while draining', async () => {
+    await serve();
+    void server.handle.drain(1000);
+    expect(await raw({ EIO: '4', transport: 'polling' })).toEqual({
+      status: 403,
+      body: engineError(4, '[signaling] the server is shutting down; reconnect in a moment'),
+    });
+  });
+});
+
+/** A GET with a Host header of the test's choosing (fetch may not set one). */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { Host: host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+const PING_INTERVAL = 200;
+const PING_TIMEOUT = 150;
 const shortHeartbeat = {
   socketOptions: { pingInterval: PING_INTERVAL, pingTimeout: PING_TIMEOUT },
 };
@@ -374,8 +416,8 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
     expect(await session.get()).toMatchObject({ body: '6' });
     socket.send('5');
     // The upgrade is processed in frame order: an answer on the WebSocket means it is done.
-    socket.send(eventPacket('ipaddr'));
-    await socket.nextEvent('ipaddr').catch(() => {});
+    socket.send(eventPacket('bye'));
+    await socket.nextEvent('signaling:error');
     expect(await session.get()).toEqual({
       status: 400,
       body: engineError(3, 'Bad request'),
@@ -414,6 +456,43 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
     socket.send('4hello');
     await socket.closed;
     expect((await create(session, 'foo'))[0]).toBe('foo');
+  });
+});
+
+// Not the spec's, engine.io's: it ends every upgrade request on other paths of its http server
+// after `destroyUpgradeTimeout`, which would kill Vite's HMR socket on the same port. The Vite
+// plugin passes `destroyUpgrade: false` (vite-plugin.ts); the core leaves engine.io's default.
+describe('upgrade requests on other paths (destroyUpgrade)', () => {
+  /** Another path's WebSocket (like Vite's HMR) whose listener answers only after 150 ms. */
+  function slowNeighbour(): WebSocketServer {
+    const neighbour = new WebSocketServer({ noServer: true });
+    (server.handle.io.httpServer as HttpServer).on('upgrade', (request, socket, head) => {
+      if (!request.url?.startsWith('/hmr')) return;
+      setTimeout(() => {
+        if (socket.writable) {
+          neighbour.handleUpgrade(request, socket, head, (client) => client.send('hello'));
+        }
+      }, 150);
+    });
+    return neighbour;
+  }
+
+  it('lets engine.io end them after destroyUpgradeTimeout by default', async () => {
+    await serve({ socketOptions: { destroyUpgradeTimeout: 50 } });
+    const neighbour = slowNeighbour();
+    const socket = track(new RawWebSocket(new URL('/hmr', server.url.replace('http', 'ws')).href));
+    await socket.closed;
+    expect(socket.inbox.received).toEqual([]);
+    neighbour.close();
+  });
+
+  it('leaves them to their own listener with destroyUpgrade: false', async () => {
+    await serve({ socketOptions: { destroyUpgrade: false, destroyUpgradeTimeout: 50 } });
+    const neighbour = slowNeighbour();
+    const socket = track(new RawWebSocket(new URL('/hmr', server.url.replace('http', 'ws')).href));
+    expect(await socket.next('the neighbour greeting')).toBe('hello');
+    await socket.close();
+    neighbour.close();
   });
 });
 
@@ -488,6 +567,8 @@ describe('Engine.IO packet and payload encoding', () => {
     const { client } = await polling();
     const posted = await client.post(eventPacket('message', 'x'.repeat(2100)));
     expect(posted.status).toBe(413);
+    // Only that body is dropped: the session goes on.
+    expect((await create(client, 'foo'))[0]).toBe('foo');
   });
 
   it('closes a WebSocket that sends a frame larger than maxPayload with 1009', async () => {
@@ -528,11 +609,35 @@ describe('Engine.IO packet and payload encoding', () => {
     expect((await first).body).toBe('1');
     expect((await client.get()).status).toBe(400);
   });
+
+  it('answers 400 to a second concurrent POST and closes the session', async () => {
+    await serve();
+    const { client } = await polling();
+    // A body that never ends keeps the first POST open.
+    const stalled = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('4')),
+    });
+    const first = fetch(client.url, {
+      method: 'POST',
+      body,
+      duplex: 'half',
+      signal: stalled.signal,
+    } as RequestInit).catch(() => undefined);
+    await waitFor(
+      () => Boolean(engineClients().clients[client.sid]?.transport.dataReq),
+      'the first POST to be read',
+    );
+    expect((await client.post(eventPacket('bye'))).status).toBe(400);
+    expect((await client.get()).status).toBe(400);
+    stalled.abort();
+    await first;
+  });
 });
 
 /** engine.io's table of open sessions, as far as these tests look into it. */
 interface EngineClients {
-  clients: Record<string, { transport: { writable: boolean } } | undefined>;
+  clients: Record<string, { transport: { writable: boolean; dataReq?: unknown } } | undefined>;
 }
 
 describe('Socket.IO namespace connection', () => {
@@ -577,6 +682,14 @@ describe('Socket.IO namespace connection', () => {
       })}`,
     );
     expect((await create(first.client, 'foo'))[0]).toBe('foo');
+  });
+
+  // Socket.IO's rule, not the spec's: a CONNECT to a namespace the client is in is a state error.
+  it('closes a connection that sends CONNECT to a namespace it is already in', async () => {
+    await serve();
+    const { client } = await ws();
+    client.send('40');
+    await client.closed;
   });
 
   it('closes a connection whose first packet is not a CONNECT', async () => {
@@ -758,6 +871,15 @@ describe('Socket.IO binary attachments', () => {
     await alice.client.closed;
     expect(await bob.client.nextEvent('bye')).toEqual(['foo']);
     expect(server.handle.rooms.members('foo')).toEqual([bob.id]);
+  });
+
+  it('closes a polling connection that posts a b-prefixed binary packet outside a BINARY_EVENT', async () => {
+    await serve({ clientLog: false });
+    const { client } = await polling();
+    await create(client, 'foo');
+    await send(client, `b${ATTACHMENT.toString('base64')}`);
+    await client.nextMatching((packet) => packet === '1', 'the close packet');
+    expect(server.handle.rooms.size).toBe(0);
   });
 
   it('closes a connection whose placeholder names a missing attachment; the peer hears bye', async () => {
