@@ -9,6 +9,7 @@ import {
   endpoint,
   eventPacket,
   isConnect,
+  type PollingResponse,
   parseConnect,
   parseEvent,
   RawPolling,
@@ -45,8 +46,8 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function ws(options?: Record<string, unknown>): Promise<Connected<RawWebSocket>> {
-  const connected = await connectWebSocket(server.url, options);
+async function ws(auth?: Record<string, unknown>): Promise<Connected<RawWebSocket>> {
+  const connected = await connectWebSocket(server.url, auth);
   track(connected.client);
   return connected;
 }
@@ -107,8 +108,8 @@ async function expectNoRelayBefore(sender: RawWebSocket, peer: RawWebSocket): Pr
 describe('Engine.IO handshake', () => {
   it('opens a polling session with sid, upgrades, pingInterval, pingTimeout and maxPayload', async () => {
     await serve();
-    const { handshake, response } = await RawPolling.open(server.url);
-    track(new RawPolling(server.url, handshake.sid));
+    const { session, handshake, response } = await RawPolling.open(server.url);
+    track(session);
     expect(response.status).toBe(200);
     expect(response.contentType).toBe('text/plain; charset=UTF-8');
     expect(Object.keys(handshake).sort()).toEqual(
@@ -364,36 +365,30 @@ describe('Engine.IO heartbeat', () => {
 });
 
 describe('Engine.IO upgrade from polling to WebSocket', () => {
-  /** A polling session in the main namespace, and a WebSocket that probed it (3probe seen). */
-  async function probed() {
-    const { client: session, id } = await polling();
+  /** A WebSocket opened to upgrade the polling `session` (the same sid), once open. */
+  async function upgradeTo(session: RawPolling): Promise<RawWebSocket> {
     const socket = track(
       new RawWebSocket(
         endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
       ),
     );
     await socket.opened();
+    return socket;
+  }
+
+  /** Probes the upgrade of `session`: `2probe` on a new WebSocket, answered `3probe`. */
+  async function probe(session: RawPolling): Promise<RawWebSocket> {
+    const socket = await upgradeTo(session);
     socket.send('2probe');
     expect(await socket.next('the probe answer')).toBe('3probe');
-    return { session, socket, id };
+    return socket;
   }
 
   it('answers 2probe with 3probe, ends the pending GET with a noop, and upgrades on 5', async () => {
     await serve({ clientLog: false });
     const { client: session, id } = await polling();
-    const pending = session.get();
-    await waitFor(
-      () => Boolean(engineClients().clients[session.sid]?.transport.writable),
-      'the GET to wait',
-    );
-    const socket = track(
-      new RawWebSocket(
-        endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
-      ),
-    );
-    await socket.opened();
-    socket.send('2probe');
-    expect(await socket.next('the probe answer')).toBe('3probe');
+    const { response: pending } = await pendingGet(session);
+    const socket = await probe(session);
     expect(await pending).toMatchObject({ status: 200, body: '6' });
     socket.send('5', eventPacket('create or join', 'foo'));
     expect(await socket.nextEvent('created')).toEqual(['foo', id]);
@@ -403,14 +398,7 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
     await serve({ clientLog: false });
     const { client: session, id } = await polling();
     await create(session, 'foo');
-    const socket = track(
-      new RawWebSocket(
-        endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
-      ),
-    );
-    await socket.opened();
-    socket.send('2probe');
-    expect(await socket.next('the probe answer')).toBe('3probe');
+    const socket = await probe(session);
     socket.send('5');
     const bob = await ws();
     bob.client.send(eventPacket('create or join', 'foo'));
@@ -420,7 +408,8 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
 
   it('delivers on the WebSocket what was buffered while polling was paused', async () => {
     await serve({ clientLog: false });
-    const { session, socket } = await probed();
+    const { client: session } = await polling();
+    const socket = await probe(session);
     expect(await session.get()).toMatchObject({ body: '6' });
     // The client paused polling (no GET): what the server sends now waits for the upgrade.
     await send(session, eventPacket('create or join', 'foo'));
@@ -430,7 +419,8 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
 
   it('refuses polling requests for a session that was upgraded', async () => {
     await serve();
-    const { session, socket } = await probed();
+    const { client: session } = await polling();
+    const socket = await probe(session);
     expect(await session.get()).toMatchObject({ body: '6' });
     socket.send('5');
     // The upgrade is processed in frame order: an answer on the WebSocket means it is done.
@@ -445,7 +435,8 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
 
   it('closes a second WebSocket for a session already upgraded', async () => {
     await serve();
-    const { session, socket } = await probed();
+    const { client: session } = await polling();
+    const socket = await probe(session);
     expect(await session.get()).toMatchObject({ body: '6' });
     socket.send('5');
     socket.send(eventPacket('bye'));
@@ -465,12 +456,7 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
   it('drops the WebSocket, not the session, when the upgrade starts with another packet', async () => {
     await serve({ clientLog: false });
     const { client: session } = await polling();
-    const socket = track(
-      new RawWebSocket(
-        endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
-      ),
-    );
-    await socket.opened();
+    const socket = await upgradeTo(session);
     socket.send('4hello');
     await socket.closed;
     expect((await create(session, 'foo'))[0]).toBe('foo');
@@ -570,11 +556,12 @@ describe('Engine.IO packet and payload encoding', () => {
     await client.closed;
   });
 
+  // engine.io decodes the payload after reading it and answers `ok` regardless; the session is
+  // closed all the same (the protocol's own test suite accepts either, in effect).
   it('ends a polling session on a payload that is not Engine.IO packets', async () => {
     await serve();
     const { client } = await polling();
-    const posted = await client.post('abc');
-    expect([200, 400]).toContain(posted.status);
+    expect(await client.post('abc')).toMatchObject({ status: 200, body: 'ok' });
     expect((await client.get()).status).toBe(400);
   });
 
@@ -612,16 +599,7 @@ describe('Engine.IO packet and payload encoding', () => {
   it('answers 400 to a second concurrent GET and closes the session', async () => {
     await serve();
     const { client } = await polling();
-    const first = client.get();
-    // Until the first GET has reached the server, the second would not overlap it.
-    await waitFor(
-      () =>
-        Boolean(
-          (server.handle.io.engine as unknown as EngineClients).clients[client.sid]?.transport
-            .writable,
-        ),
-      'the first GET to wait',
-    );
+    const { response: first } = await pendingGet(client);
     const second = await client.get();
     expect(second.status).toBe(400);
     expect((await first).body).toBe('1');
@@ -970,11 +948,7 @@ describe('disconnection', () => {
     const bob = await ws();
     bob.client.send(eventPacket('create or join', 'foo'));
     await alice.client.nextEvent('room:update');
-    const pending = alice.client.get();
-    await waitFor(
-      () => Boolean(engineClients().clients[alice.client.sid]?.transport.writable),
-      'the GET to wait',
-    );
+    const { response: pending } = await pendingGet(alice.client);
     expect(await alice.client.post('1')).toMatchObject({ status: 200, body: 'ok' });
     expect(await pending).toMatchObject({ status: 200, body: '6' });
     expect(await bob.client.nextEvent('bye')).toEqual(['foo']);
@@ -1105,4 +1079,17 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
 
 function engineClients(): EngineClients {
   return server.handle.io.engine as unknown as EngineClients;
+}
+
+/**
+ * Starts a GET and resolves, once the server holds it, with `{ response }` (wrapped: an async
+ * function would wait for the response itself).
+ */
+async function pendingGet(session: RawPolling): Promise<{ response: Promise<PollingResponse> }> {
+  const response = session.get();
+  await waitFor(
+    () => Boolean(engineClients().clients[session.sid]?.transport.writable),
+    'the server to hold the GET',
+  );
+  return { response };
 }
