@@ -3,11 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import {
   type Closable,
+  type Closed,
   type Connected,
   connectPolling,
   connectWebSocket,
   endpoint,
   eventPacket,
+  type Frame,
   isConnect,
   type PollingResponse,
   parseConnect,
@@ -94,6 +96,26 @@ async function pair(room: string) {
   await bob.client.nextEvent('ready');
   await alice.client.nextEvent('ready');
   return { alice, bob };
+}
+
+/** Connects over WebSocket, sends `frames`, and resolves once the server closed the socket. */
+async function closedAfter(...frames: Frame[]): Promise<Closed> {
+  const { client } = await ws();
+  client.send(...frames);
+  return client.closed;
+}
+
+/**
+ * Sends `frame` on a new WebSocket session, then a request the server answers while the
+ * session lives (`bye` with no seat): whichever comes first, the close or the answer.
+ */
+async function fateOf(frame: Frame): Promise<'closed' | 'still open'> {
+  const { client } = await ws();
+  client.send(frame, eventPacket('bye'));
+  return Promise.race([
+    client.closed.then(() => 'closed' as const),
+    client.nextEvent('signaling:error').then(() => 'still open' as const),
+  ]);
 }
 
 /**
@@ -357,10 +379,7 @@ describe('Engine.IO heartbeat', () => {
   // engine.io answers a client `2` (v3's heartbeat direction) as an error: v4 reversed it.
   it('closes a client that pings the server, the v3 direction', async () => {
     await serve();
-    const { socket } = await RawWebSocket.open(server.url);
-    track(socket);
-    socket.send('2');
-    await socket.closed;
+    await closedAfter('2');
   });
 });
 
@@ -374,6 +393,18 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
     );
     await socket.opened();
     return socket;
+  }
+
+  /** A polling session upgraded to WebSocket all the way: probe, noop, `5`, and done. */
+  async function upgraded(): Promise<{ session: RawPolling; socket: RawWebSocket }> {
+    const { client: session } = await polling();
+    const socket = await probe(session);
+    expect(await session.get()).toMatchObject({ body: '6' });
+    socket.send('5');
+    // The upgrade is processed in frame order: an answer on the WebSocket means it is done.
+    socket.send(eventPacket('bye'));
+    await socket.nextEvent('signaling:error');
+    return { session, socket };
   }
 
   /** Probes the upgrade of `session`: `2probe` on a new WebSocket, answered `3probe`. */
@@ -419,13 +450,7 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
 
   it('refuses polling requests for a session that was upgraded', async () => {
     await serve();
-    const { client: session } = await polling();
-    const socket = await probe(session);
-    expect(await session.get()).toMatchObject({ body: '6' });
-    socket.send('5');
-    // The upgrade is processed in frame order: an answer on the WebSocket means it is done.
-    socket.send(eventPacket('bye'));
-    await socket.nextEvent('signaling:error');
+    const { session } = await upgraded();
     expect(await session.get()).toEqual({
       status: 400,
       body: engineError(3, 'Bad request'),
@@ -435,12 +460,7 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
 
   it('closes a second WebSocket for a session already upgraded', async () => {
     await serve();
-    const { client: session } = await polling();
-    const socket = await probe(session);
-    expect(await session.get()).toMatchObject({ body: '6' });
-    socket.send('5');
-    socket.send(eventPacket('bye'));
-    await socket.nextEvent('signaling:error');
+    const { session, socket } = await upgraded();
     const second = track(
       new RawWebSocket(
         endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
@@ -551,9 +571,7 @@ describe('Engine.IO packet and payload encoding', () => {
 
   it('closes a WebSocket session on a frame that is not an Engine.IO packet', async () => {
     await serve();
-    const { client } = await ws();
-    client.send('abc');
-    await client.closed;
+    await closedAfter('abc');
   });
 
   // engine.io decodes the payload after reading it and answers `ok` regardless; the session is
@@ -683,9 +701,7 @@ describe('Socket.IO namespace connection', () => {
   // Socket.IO's rule, not the spec's: a CONNECT to a namespace the client is in is a state error.
   it('closes a connection that sends CONNECT to a namespace it is already in', async () => {
     await serve();
-    const { client } = await ws();
-    client.send('40');
-    await client.closed;
+    await closedAfter('40');
   });
 
   // Socket.IO's, not the spec's: a session that joins no namespace is closed after
@@ -730,9 +746,7 @@ describe('Socket.IO namespace connection', () => {
   it('closes a connection that sends an EVENT whose payload is not a non-empty array', async () => {
     await serve();
     for (const packet of ['42[]', '42{"0":"create or join"}', '42"ipaddr"']) {
-      const { client } = await ws();
-      client.send(packet);
-      await client.closed;
+      await closedAfter(packet);
     }
   });
 
@@ -743,14 +757,7 @@ describe('Socket.IO namespace connection', () => {
   // worth reporting to socket.io-parser rather than patching here.
   it.fails('closes a connection that sends an EVENT with no payload at all', async () => {
     await serve();
-    const { client } = await ws();
-    client.send('42');
-    client.send(eventPacket('bye'));
-    const outcome = await Promise.race([
-      client.closed.then(() => 'closed'),
-      client.nextEvent('signaling:error').then(() => 'still open'),
-    ]);
-    expect(outcome).toBe('closed');
+    expect(await fateOf('42')).toBe('closed');
   });
 });
 
@@ -963,15 +970,7 @@ describe('disconnection', () => {
   // if (packet.type === 'close') connection.close(); })` (and report it upstream).
   it.fails('closes the session on a close packet over WebSocket', async () => {
     await serve({ clientLog: false });
-    const { client } = await ws();
-    client.send('1');
-    // If the session survived the close packet, this request is answered.
-    client.send(eventPacket('bye'));
-    const outcome = await Promise.race([
-      client.closed.then(() => 'closed'),
-      client.nextEvent('signaling:error').then(() => 'still open'),
-    ]);
-    expect(outcome).toBe('closed');
+    expect(await fateOf('1')).toBe('closed');
   });
 
   it('drain tells every client server:shutdown, then closes each transport', async () => {
