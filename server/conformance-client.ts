@@ -76,13 +76,6 @@ class Inbox {
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
-  /** Every packet not read yet, marked read. */
-  drain(): Frame[] {
-    const unread = this.received.slice(this.#read);
-    this.#read = this.received.length;
-    return unread;
-  }
-
   /**
    * The first unread packet that `matches`; the packets before it are read too. `fetchMore` is
    * called while none matches (a GET for polling); it resolves false once no more can come.
@@ -122,7 +115,7 @@ export class RawWebSocket implements Closable {
   readonly inbox = new Inbox();
   /** Resolves when the WebSocket closes, with the code and reason. */
   readonly closed: Promise<Closed>;
-  /** Set once the HTTP upgrade was refused (e.g. a 403 from the access gate). */
+  /** The HTTP status, when the upgrade was refused (engine.io's refusals are all 400). */
   refusedWith?: number;
   /** Answer every ping (`2`) with a pong (`3`) by itself, as a live client does. */
   pong = false;
@@ -157,6 +150,7 @@ export class RawWebSocket implements Closable {
     return { socket, handshake };
   }
 
+  /** Whether the WebSocket has closed. */
   get isClosed(): boolean {
     return this.#isClosed;
   }
@@ -170,6 +164,7 @@ export class RawWebSocket implements Closable {
     });
   }
 
+  /** Sends each of `frames` in a WebSocket frame of its own. */
   send(...frames: Frame[]): void {
     for (const frame of frames) this.ws.send(frame);
   }
@@ -236,6 +231,7 @@ export class RawPolling implements Closable {
     return { session: new RawPolling(base, handshake.sid), handshake, response };
   }
 
+  /** The session's polling URL (`sid` included). */
   get url(): string {
     return endpoint(this.base, { EIO: '4', transport: 'polling', sid: this.sid });
   }
@@ -302,7 +298,7 @@ export class RawPolling implements Closable {
   }
 }
 
-/** A fetch whose body is read whole; network failures become status 0. */
+/** A fetch whose body is read whole; an aborted one (teardown, a deadline) is status 0. */
 async function request(url: string, init: RequestInit = {}): Promise<PollingResponse> {
   try {
     const response = await fetch(url, init);

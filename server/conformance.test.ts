@@ -11,6 +11,7 @@ import {
   eventPacket,
   type Frame,
   isConnect,
+  isEvent,
   type PollingResponse,
   parseConnect,
   parseEvent,
@@ -960,6 +961,28 @@ describe('disconnection', () => {
     expect(await pending).toMatchObject({ status: 200, body: '6' });
     expect(await bob.client.nextEvent('bye')).toEqual(['foo']);
     expect((await alice.client.get()).status).toBe(400);
+  });
+
+  // DEVIATION, ours (PROTOCOL.md: on bye, disconnect or reload, "free the seat at once"): with
+  // recovery on, a client that closes its polling session on purpose with `1` is held like a
+  // dropped network, for the whole window: engine.io reports that close as `transport close`,
+  // which NETWORK_FAILURES (signaling.ts) counts as recoverable, and `wentAway` only knows
+  // WebSocket's 1001. Over polling a failed network is `transport error` (the GET or POST
+  // dies), so the fix is, in the `disconnect` handler: not recoverable when the reason is
+  // `transport close` and `socket.conn.transport.name === 'polling'`.
+  it.fails('frees the seat at once when a polling client sends the close packet, recovery on', async () => {
+    await serve({ clientLog: false, recoveryWindowMs: 5000 });
+    const alice = await polling();
+    await create(alice.client, 'foo');
+    const bob = await ws();
+    bob.client.send(eventPacket('create or join', 'foo'));
+    await bob.client.nextEvent('ready');
+    await send(alice.client, '1');
+    const notice = await bob.client.nextMatching(
+      (frame) => isEvent('bye')(frame) || isEvent('peer:reconnecting')(frame),
+      'bye or peer:reconnecting',
+    );
+    expect(notice).toBe(eventPacket('bye', 'foo'));
   });
 
   // DEVIATION (engine.io v4: `close` is "used to indicate that a transport can be closed", and
