@@ -385,13 +385,18 @@ describe('Engine.IO heartbeat', () => {
 });
 
 describe('Engine.IO upgrade from polling to WebSocket', () => {
-  /** A WebSocket opened to upgrade the polling `session` (the same sid), once open. */
-  async function upgradeTo(session: RawPolling): Promise<RawWebSocket> {
-    const socket = track(
+  /** A WebSocket to the polling `session`'s sid: an upgrade attempt, not yet open. */
+  function upgradeSocket(session: RawPolling): RawWebSocket {
+    return track(
       new RawWebSocket(
         endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
       ),
     );
+  }
+
+  /** A WebSocket opened to upgrade the polling `session`, once open. */
+  async function upgradeTo(session: RawPolling): Promise<RawWebSocket> {
+    const socket = upgradeSocket(session);
     await socket.opened();
     return socket;
   }
@@ -462,14 +467,28 @@ describe('Engine.IO upgrade from polling to WebSocket', () => {
   it('closes a second WebSocket for a session already upgraded', async () => {
     await serve();
     const { session, socket } = await upgraded();
-    const second = track(
-      new RawWebSocket(
-        endpoint(server.url, { EIO: '4', transport: 'websocket', sid: session.sid }, 'ws'),
-      ),
-    );
+    const second = upgradeSocket(session);
     await second.closed;
     expect(second.inbox.received).toEqual([]);
     expect(socket.isClosed).toBe(false);
+  });
+
+  it('closes a second WebSocket while an upgrade is in progress', async () => {
+    await serve();
+    const { client: session } = await polling();
+    const first = await probe(session);
+    const second = upgradeSocket(session);
+    await second.closed;
+    expect(second.inbox.received).toEqual([]);
+    expect(first.isClosed).toBe(false);
+  });
+
+  it('drops a probed WebSocket that never sends 5 after upgradeTimeout; polling goes on', async () => {
+    await serve({ clientLog: false, socketOptions: { upgradeTimeout: 100 } });
+    const { client: session } = await polling();
+    const socket = await probe(session);
+    await socket.closed;
+    expect((await create(session, 'foo'))[0]).toBe('foo');
   });
 
   // engine.io also takes a bare `5` without a probe (lenient, and harmless); anything else
@@ -593,6 +612,17 @@ describe('Engine.IO packet and payload encoding', () => {
     expect(posted.status).toBe(413);
     // Only that body is dropped: the session goes on.
     expect((await create(client, 'foo'))[0]).toBe('foo');
+  });
+
+  // Two limits on purpose: past maxPayloadBytes a relay is refused at the handler and the
+  // connection kept; only past maxPayload (twice that) does the transport drop it unparsed.
+  it('refuses a relay between maxPayloadBytes and maxPayload with invalid-payload, and stays', async () => {
+    await serve({ clientLog: false, maxPayloadBytes: 1000 });
+    const { alice, bob } = await pair('foo');
+    alice.client.send(eventPacket('message', 'x'.repeat(1500)));
+    const [error] = await alice.client.nextEvent('signaling:error');
+    expect(error).toMatchObject({ event: 'message', code: 'invalid-payload' });
+    await expectNoRelayBefore(alice.client, bob.client);
   });
 
   it('closes a WebSocket that sends a frame larger than maxPayload with 1009', async () => {
