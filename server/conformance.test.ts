@@ -26,8 +26,10 @@ import { startServer, type TestServer, waitFor } from './test-helpers.ts';
 // (socket.io's docs/engine.io-protocol/v4-current.md) and Socket.IO v5
 // (docs/socket.io-protocol/v5-current.md). Every client here is raw (`fetch` for long-polling,
 // `ws` for WebSocket), so each test states the exact bytes a third-party client would see.
-// Where the server departs from the specs on purpose, the test says so and why; where it
-// departs by mistake, the test asserts the spec with `it.fails` and names the fix.
+// Where the server departs from the specs on purpose, the test says so and why. Where it
+// departs by mistake (ours, or a dependency's), the test asserts what the spec says with
+// `it.fails`, and its comment (DEVIATION) names the cause and the fix: it passes while the
+// deviation lasts and fails once it is fixed, the cue to make it a plain `it`.
 
 let server: TestServer;
 let opened: Closable[] = [];
@@ -839,10 +841,10 @@ describe('Socket.IO events', () => {
 });
 
 describe('Socket.IO acknowledgements', () => {
-  // DEVIATION (v5: "The receiver MUST respond with an ACK packet with the same event ID"): the
-  // handlers in signaling.ts take only their argument (`guard(...)((value) => ...)`), so the
-  // ack callback Socket.IO appends is never called and no `3<id>[...]` is ever sent; a client
-  // that asks for an ack waits forever. Fix: in `guard`, when the last argument is a function,
+  // DEVIATION, ours (v5: "The receiver MUST respond with an ACK packet with the same event
+  // ID"): the handlers in signaling.ts take only their argument (`guard(...)((value) => ...)`),
+  // so the ack callback Socket.IO appends is never called and no `3<id>[...]` is ever sent; a
+  // client that asks for an ack waits forever. Fix: in `guard`, when the last argument is a function,
   // answer it (`{ data }` on success, `{ error: code }` with every `refuse`, as STYLE.md's
   // typed ack says) and keep `signaling:error` for codelab clients.
   it.fails('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
@@ -1015,10 +1017,11 @@ describe('disconnection', () => {
     expect(notice).toBe(eventPacket('bye', 'foo'));
   });
 
-  // DEVIATION (engine.io v4: `close` is "used to indicate that a transport can be closed", and
-  // the protocol's own test suite expects a WebSocket session to end on it): engine.io 6.6's
-  // Socket#onPacket has no case for `close`, and the WebSocket transport hands it there, so the
-  // session lives on until the ping timeout (45 s by default) and the seat with it. Fix, in
+  // DEVIATION, upstream (engine.io v4: `close` is "used to indicate that a transport can be
+  // closed", and the protocol's own test suite expects a WebSocket session to end on it):
+  // engine.io 6.6's Socket#onPacket has no case for `close`, and the WebSocket transport hands
+  // it there, so the session lives on until the ping timeout (45 s by default), the seat with
+  // it. Fix, in
   // signaling.ts's `io.engine.on('connection', ...)`: `connection.on('packet', (packet) => {
   // if (packet.type === 'close') connection.close(); })` (and report it upstream).
   it.fails('closes the session on a close packet over WebSocket', async () => {
