@@ -1,6 +1,7 @@
 import { type Server as HttpServer, get as httpGet } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import type { SignalingOptions } from '../index.ts';
 import {
   type Closable,
   type Closed,
@@ -19,8 +20,7 @@ import {
   RawWebSocket,
   RECORD_SEPARATOR,
 } from './conformance-client.ts';
-import type { SignalingOptions } from './signaling.ts';
-import { startServer, type TestServer, waitFor } from './test-helpers.ts';
+import { startServer, type TestServer, waitFor } from './helpers.ts';
 
 // Conformance to the wire protocols under the signaling protocol: Engine.IO v4
 // (socket.io's docs/engine.io-protocol/v4-current.md) and Socket.IO v5
@@ -145,7 +145,7 @@ describe('Engine.IO handshake', () => {
     expect(handshake.pingInterval).toBe(25_000);
     expect(handshake.pingTimeout).toBe(20_000);
     // Deliberate: not engine.io's 1e6 but maxHttpBufferSize, twice maxPayloadBytes (64 KiB), so
-    // a packet past it is dropped before it is parsed (signaling.ts, `maxHttpBufferSize`).
+    // a packet past it is dropped before it is parsed (core/attach.ts, `maxHttpBufferSize`).
     expect(handshake.maxPayload).toBe(2 * 64 * 1024);
   });
 
@@ -713,7 +713,7 @@ describe('Socket.IO namespace connection', () => {
     expect(isConnect(await socket.next())).toBe(true);
   });
 
-  // The access gate's middleware (signaling.ts, `io.use`) refuses past the per-address cap;
+  // The access gate's middleware (core/attach.ts, `io.use`) refuses past the per-address cap;
   // Socket.IO adds the error's `data` next to the spec's `message`.
   it('answers 44 with the middleware message and data when the access gate refuses', async () => {
     await serve({ access: { maxConnectionsPerAddress: 1 } });
