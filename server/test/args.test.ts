@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { helpText, parseCommandLine } from '../cli/args.ts';
 import { readConfig } from '../cli/config.ts';
@@ -76,5 +77,10 @@ describe('the webrtc-rooms command line', () => {
     expect(helpText()).toMatch(/--port <n> +PORT +8080\n +port to listen on/);
     expect(helpText()).toMatch(/--metrics +SIGNALING_METRICS +on\n/);
     expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +86400\n/);
+  });
+
+  it('is shown in the README as the command prints it', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\n${helpText()}\n`);
   });
 });

@@ -63,9 +63,10 @@ export async function spawnServer(
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
   const port = await new Promise<number>((resolve, reject) => {
+    // Loading the server's modules takes over 10 s on a machine this busy (load 40 on 2 cores).
     const deadline = setTimeout(
       () => reject(new Error(`server did not listen:\n${output}`)),
-      10_000,
+      30_000,
     );
     const check = () => {
       const match = /signaling on http:\/\/[^:]+:(\d+)\//.exec(output);
