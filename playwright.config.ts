@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { findChromium } from './e2e/browser.mjs';
+import { fakeCameraFile } from './e2e/fake-camera.ts';
 
 const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 5273);
 const PROD_PORT = Number(process.env.E2E_PROD_PORT ?? 4273);
@@ -7,8 +8,17 @@ const CI = Boolean(process.env.CI);
 const browser = findChromium();
 
 /**
+ * Tests tagged `@client-only` exercise the browser side of the call (WebRTC, cameras, the
+ * timeline): the server's part in them is relaying messages, the same core on both servers, so
+ * they run once, on the production build. Everything the two servers do differently (seats,
+ * reloads, closes, the codelab page, the first call) runs on both.
+ */
+const CLIENT_ONLY = /@client-only/;
+
+/**
  * End-to-end tests in a real Chromium, against `npm run dev` (Vite with the signaling plugin)
- * and against the production build on a plain Node server: the same specs run on both.
+ * and against the production build on a plain Node server. How a spec waits: the top of
+ * e2e/fixtures.ts.
  */
 export default defineConfig({
   testDir: 'e2e',
@@ -18,10 +28,15 @@ export default defineConfig({
   workers: 2,
   fullyParallel: true,
   reporter: CI ? [['list'], ['html', { open: 'never' }]] : 'list',
-  timeout: 30_000,
-  expect: { timeout: 10_000 },
+  // Sized for two shared cores next to other CPU-heavy work, where one call test can take two
+  // minutes; alone they take seconds. Waits end when the condition holds, so these cost a
+  // passing run nothing.
+  timeout: 180_000,
+  expect: { timeout: 20_000 },
   use: {
-    trace: 'retain-on-failure',
+    // DOM snapshots and network, without the screencast: filming pages that play video costs
+    // the loaded machine more than the rest of the trace.
+    trace: { mode: 'retain-on-failure', screenshots: false },
     launchOptions: {
       executablePath: browser?.executablePath,
       args: [
@@ -30,15 +45,17 @@ export default defineConfig({
         '--disable-sync',
         '--use-fake-ui-for-media-stream',
         '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${fakeCameraFile()}`,
       ],
     },
   },
   projects: [
     {
       name: 'dev',
-      // The fault tests need the production server's short heartbeat; the TURN test starts
-      // its own servers.
+      // The fault tests start production servers of their own (a short heartbeat, a kill); so
+      // does the TURN test.
       testIgnore: /(dev-server|faults|turn|package)\.spec\.ts/,
+      grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {
@@ -70,7 +87,7 @@ export default defineConfig({
       command: `npx vite --port ${DEV_PORT} --strictPort`,
       url: `http://localhost:${DEV_PORT}/`,
       reuseExistingServer: !CI,
-      timeout: 60_000,
+      timeout: 120_000,
     },
     {
       command: 'npm run build && npm start',
@@ -79,9 +96,8 @@ export default defineConfig({
         PORT: String(PROD_PORT),
         HOST: '127.0.0.1',
         SIGNALING_CLIENT_LOG: '1',
-        // A short heartbeat, so a dropped network is noticed within the fault tests' patience.
-        PING_INTERVAL_SECONDS: '2',
-        PING_TIMEOUT_SECONDS: '2',
+        // Socket.IO's default heartbeat: a short one cut off tabs whose busy renderer answered
+        // a ping late. The fault specs start servers of their own with a short one.
       },
       reuseExistingServer: !CI,
       // The build is the app's and the library's (tsc): minutes on a busy machine.

@@ -32,7 +32,11 @@ export class CallTab {
     this.timeline = page.getByRole('list', { name: 'Signaling timeline' });
   }
 
-  /** Waits until the chat can send, i.e. the data channel is open. */
+  /**
+   * Waits until the chat can send, i.e. the data channel is open. After a reload or a hang-up
+   * on the other side this tab may still show its old call for a moment: prove the new one
+   * with a chat line that crosses (`expectChatCrosses` in call.spec.ts).
+   */
   async expectChatOpen() {
     await expect(this.status).toHaveText('Call connected.');
     await expect(this.sendButton).toBeEnabled();

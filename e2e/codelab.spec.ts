@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures.ts';
+import { expect, test, WAIT } from './fixtures.ts';
 
 /**
  * A page of the codelab's step 04, unchanged in what matters: it loads the Socket.IO client
@@ -68,6 +68,6 @@ test('a codelab step-04 page works unchanged: created, join/joined, ready, full,
   expect(await heard(third)).toEqual([`full ${room}`]);
 
   await second.close();
-  await expect.poll(() => heard(first)).toContain(`bye ${room}`);
+  await expect.poll(() => heard(first), { timeout: WAIT.peerLeft }).toContain(`bye ${room}`);
   await context.close();
 });

@@ -1,7 +1,7 @@
 import { utimes } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CallTab } from './call-tab.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, test, WAIT } from './fixtures.ts';
 
 // Runs only against `npm run dev`, alone (see playwright.config.ts): it restarts Vite.
 test('editing server/ restarts Vite, and open tabs reconnect, get their seats and their call back', async ({
@@ -21,7 +21,9 @@ test('editing server/ restarts Vite, and open tabs reconnect, get their seats an
   // The old server's sockets are gone (Vite's client may also reload the page): each tab
   // is on a new socket of the new server, with its seat back.
   for (const [index, tab] of [alice, bob].entries()) {
-    await expect(lastConnect(tab)).not.toHaveText(before[index] ?? '');
+    await expect(lastConnect(tab)).not.toHaveText(before[index] ?? '', {
+      timeout: WAIT.serverRestart,
+    });
     await tab.expectMembers(2);
     await expect(tab.connection).toHaveText('Connected');
   }

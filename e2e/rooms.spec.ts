@@ -41,8 +41,7 @@ test('closing a tab shows the other it left, and a new tab takes the seat', asyn
 }) => {
   const [alice, bob] = await openPair(`/${room}`);
   await bob.page.close();
-  await alice.expectMembers(1);
-  await expect(alice.page.getByText('The other member left the room')).toBeVisible();
+  await alice.expectPeerLeft();
   await expect(alice.log).toContainText(`The other member left room ${room}`);
   await expect(alice.role).toHaveText('created (first member)');
   const carol = await openTab(`/${room}`);
@@ -66,7 +65,7 @@ test('a tab in another room is untouched by this room', async ({ openTab, openPa
   await other.expectMembers(1);
   const [alice, bob] = await openPair(`/${room}`);
   await bob.page.close();
-  await alice.expectMembers(1);
+  await alice.expectPeerLeft();
   await other.expectMembers(1);
   await expect(other.role).toHaveText('created (first member)');
   await expect(other.log).not.toContainText('Another member');

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 /** A process a test started, and how to stop it. */
 export interface Started {
   port: number;
-  /** Stops the process and waits for it to exit. */
-  stop(): Promise<void>;
+  /** Stops the process (SIGTERM unless told otherwise) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** A TCP port free on loopback right now (the kernel picks it). */
@@ -58,26 +58,32 @@ export async function startCoturn(secret: string): Promise<Started> {
   await waitForOutput(child, /Total General servers/, 'coturn (turnserver)');
   return {
     port,
-    async stop() {
-      await stop(child);
+    async stop(signal) {
+      await stop(child, signal);
       await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** Starts the production build (`node dist/server/cli/main.js`) with `env`; resolves once it serves. */
-export async function startProductionServer(env: Record<string, string>): Promise<Started> {
+/**
+ * Starts the production build (`node dist/server/cli/main.js`) with `env` on `port` (a free one by
+ * default); resolves once it serves, however long a loaded machine takes to get there.
+ */
+export async function startProductionServer(
+  env: Record<string, string>,
+  port?: number,
+): Promise<Started> {
   const main = fileURLToPath(new URL('../dist/server/cli/main.js', import.meta.url));
   if (!existsSync(main)) {
     throw new Error(`[e2e] ${main} is missing: run \`npm run build\` first`);
   }
-  const port = await freePort();
+  const listenOn = port ?? (await freePort());
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...env, PORT: String(listenOn), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await waitForOutput(child, /serving .* on http/, 'the production server');
-  return { port, stop: () => stop(child) };
+  return { port: listenOn, stop: (signal) => stop(child, signal) };
 }
 
 /** Resolves when `child` prints a line matching `ready`; rejects if it exits first. */
@@ -99,9 +105,9 @@ function waitForOutput(child: ChildProcess, ready: RegExp, name: string): Promis
   });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.kill(signal);
   await exited;
 }

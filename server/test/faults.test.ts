@@ -1,9 +1,9 @@
 import { io as connectClient } from 'socket.io-client';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SignalingLogger } from '../index.ts';
 import type { SignalingError } from '../protocol/index.ts';
 import { once, startServer, type TestClient, type TestServer } from './helpers.ts';
-import { buildProductionServer, type ChildServer, spawnServer } from './process-helpers.ts';
+import { type ChildServer, productionServerEntry, spawnServer } from './process-helpers.ts';
 
 describe('an exception in a handler', () => {
   let server: TestServer;
@@ -66,12 +66,9 @@ describe('draining', () => {
 });
 
 describe('the production server process', () => {
-  let entry: string;
+  const entry = productionServerEntry();
   const children: ChildServer[] = [];
   const clients: TestClient[] = [];
-  beforeAll(async () => {
-    entry = await buildProductionServer();
-  }, 60_000);
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
     for (const child of children.splice(0)) {

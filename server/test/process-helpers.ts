@@ -1,31 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-
-/** Where the fault and soak tests build the production server (node_modules resolves from there). */
-const OUT = fileURLToPath(
-  new URL('../../node_modules/.cache/signaling-process-tests/', import.meta.url),
-);
+import { inject } from 'vitest';
 
 /**
- * Builds server/cli/main.ts into one file, where `npm run build` puts it (dist/server/cli/main.js
- * serves dist/client/), with a one-file client, and returns the entry's path. Tests spawn it
- * with plain `node`.
+ * The production server (server/cli/main.ts built as `npm run build` builds it, with a one-file
+ * client beside it), built once per run by global-setup.ts. Tests spawn it with plain `node`.
  */
-export async function buildProductionServer(): Promise<string> {
-  await build({
-    configFile: false,
-    logLevel: 'silent',
-    build: {
-      ssr: fileURLToPath(new URL('../cli/main.ts', import.meta.url)),
-      outDir: `${OUT}server/cli`,
-      emptyOutDir: true,
-    },
-  });
-  await mkdir(`${OUT}client`, { recursive: true });
-  await writeFile(`${OUT}client/index.html`, '<!doctype html><title>rooms</title>\n');
-  return `${OUT}server/cli/main.js`;
+export function productionServerEntry(): string {
+  return inject('productionServerEntry');
 }
 
 /** A production server in a child process. */

@@ -1,19 +1,16 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient } from '@redis/client';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { once, type TestClient } from './helpers.ts';
+import { productionServerEntry } from './process-helpers.ts';
 
-// Two production server processes (the built server/cli/main.ts, as `npm start` runs it) on one
-// real Redis, started here on a free port and killed in teardown.
+// Two production server processes (the built server/cli/main.ts, as `npm start` runs it, built
+// once per run by global-setup.ts) on one real Redis, started here on a free port and killed in teardown.
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? 'redis-server';
 
-let workDir: string;
 let redis: ChildProcess;
 let redisUrl: string;
 let admin: ReturnType<typeof createClient>;
@@ -21,13 +18,7 @@ const servers: ChildProcess[] = [];
 let clients: TestClient[] = [];
 
 beforeAll(async () => {
-  // Inside the project, so the built server resolves its packages from node_modules.
-  await mkdir(join('node_modules', '.cache'), { recursive: true });
-  workDir = await mkdtemp(join(process.cwd(), 'node_modules', '.cache', 'signaling-redis-'));
   const port = await freePort();
-  // main.ts, built into server/cli/, serves the SPA from ../../client/; the tests need none of
-  // it, but it must exist.
-  await mkdir(join(workDir, 'client'));
   redisUrl = `redis://127.0.0.1:${port}`;
   redis = spawn(
     REDIS_SERVER,
@@ -44,19 +35,6 @@ beforeAll(async () => {
     ),
   );
   await Promise.race([waitForLine(redis, /Ready to accept connections/, 'redis-server'), missing]);
-  await promisify(execFile)(
-    join('node_modules', '.bin', 'vite'),
-    [
-      'build',
-      '--ssr',
-      'server/cli/main.ts',
-      '--outDir',
-      join(workDir, 'server', 'cli'),
-      '--logLevel',
-      'warn',
-    ],
-    { cwd: process.cwd() },
-  );
   admin = createClient({ url: redisUrl });
   await admin.connect();
 }, 30_000);
@@ -65,7 +43,6 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => stop(server)));
   await admin?.close();
   if (redis) await stop(redis);
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 afterEach(() => {
@@ -115,7 +92,7 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
 
 /** Starts one production server process on Redis; resolves with its URL once it listens. */
 async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(workDir, 'server', 'cli', 'main.js')], {
+  const child = spawn(process.execPath, [productionServerEntry()], {
     // The race test opens 600 tabs from one address; the default cap is 20 per address.
     env: {
       ...process.env,

@@ -1,7 +1,7 @@
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { once, type TestClient, waitFor } from './helpers.ts';
-import { buildProductionServer, type ChildServer, spawnServer } from './process-helpers.ts';
+import { type ChildServer, productionServerEntry, spawnServer } from './process-helpers.ts';
 
 // A bounded soak on loopback: pairs of clients join a room, exchange an offer, an answer and
 // candidates, leave, and start again, for a fixed time. The server runs as the production
@@ -95,9 +95,8 @@ async function pairSession(room: string): Promise<number> {
 
 describe('soak', () => {
   beforeAll(async () => {
-    const entry = await buildProductionServer();
     server = await spawnServer(
-      entry,
+      productionServerEntry(),
       {
         MAX_CONNECTIONS_PER_ADDRESS: String(PAIRS_AT_ONCE * 4),
         // Recovery keeps every broadcast for its window plus up to a minute (Socket.IO's
