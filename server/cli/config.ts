@@ -6,7 +6,11 @@ import {
 } from '../core/rate-limit.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
 import type { AccessOptions } from '../http/access.ts';
-import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../http/access.ts';
+import {
+  DEFAULT_HANDSHAKES,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+} from '../http/access.ts';
 
 /** The production server's settings, read from the environment. */
 export interface ServerConfig {
@@ -31,8 +35,10 @@ export interface ServerConfig {
   /**
    * `ALLOWED_ORIGINS` (comma-separated origins besides the server's own), `ALLOWED_HOSTS`
    * (comma-separated host names; unset allows any, as a public server's name is not known
-   * here), `MAX_CONNECTIONS_PER_ADDRESS` (default 20), `TRUST_PROXY=1` (count clients by the
-   * last `X-Forwarded-For` entry).
+   * here), `MAX_CONNECTIONS_PER_ADDRESS` (default 20), `RATE_HANDSHAKE_BURST` /
+   * `RATE_HANDSHAKE_PER_SECOND` (new connections per address, default 20 / 5),
+   * `MAX_HELD_SEATS_PER_ADDRESS` (seats held for dropped connections per address, default 4),
+   * `TRUST_PROXY=1` (count clients by the last `X-Forwarded-For` entry).
    */
   access: AccessOptions;
   /** `SIGNALING_RECOVERY_SECONDS`, default 10: how long a dropped member keeps its seat; 0 is off. */
@@ -76,6 +82,14 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
         'MAX_CONNECTIONS_PER_ADDRESS',
         DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         1,
+        100_000,
+      ),
+      handshakes: bucket(env, 'RATE_HANDSHAKE', DEFAULT_HANDSHAKES),
+      maxHeldSeatsPerAddress: integer(
+        env,
+        'MAX_HELD_SEATS_PER_ADDRESS',
+        DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+        0,
         100_000,
       ),
       trustProxy: flag(env, 'TRUST_PROXY', false),

@@ -1,5 +1,9 @@
 import { Server } from 'socket.io';
-import { AccessGate, type AccessVerdict } from '../http/access.ts';
+import {
+  AccessGate,
+  type AccessVerdict,
+  DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+} from '../http/access.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -17,7 +21,7 @@ import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
 import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
-import type { SignalingHandle, SignalingOptions } from './options.ts';
+import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
 import { resolveRateLimits, TokenBucket } from './rate-limit.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
@@ -49,7 +53,9 @@ export function createSignaling<S extends RoomStore>(
   }
   const gate = new AccessGate(options.access);
   const lifecycle = { draining: false, closed: false };
-  const holds = new SeatHolds();
+  const holds = new SeatHolds(
+    options.access?.maxHeldSeatsPerAddress ?? DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+  );
   // Read lazily: the metrics exist before the server, whose handshake gate counts refusals.
   const source: MetricsSource = {
     connections: () => io.of('/').sockets.size,
@@ -63,6 +69,7 @@ export function createSignaling<S extends RoomStore>(
     io,
     rooms,
     holds,
+    gate,
     metrics,
     logger: options.logger ?? console,
     limits,
@@ -84,7 +91,16 @@ export function createSignaling<S extends RoomStore>(
   });
   const onConnection = connectionListener(context);
   io.on('connection', onConnection);
-  const { drain, close } = createLifecycle(context, connections);
+  const lifecycleHandle = createLifecycle(context, connections);
+  const { drain } = lifecycleHandle;
+  // Limits that outlive a socket keep a bucket per key; full buckets are dropped now and then,
+  // so after a flood the server's memory returns to where it was.
+  const pruning = setInterval(() => gate.prune(), PRUNE_INTERVAL_MS);
+  pruning.unref();
+  const close = (timeoutMs?: number) => {
+    clearInterval(pruning);
+    return lifecycleHandle.close(timeoutMs);
+  };
   // engine.io closes itself when the http server closes (Vite's restart does this); drop the
   // rest of this attach's state with it.
   httpServer.once('close', () => void close());
@@ -98,8 +114,28 @@ export function createSignaling<S extends RoomStore>(
       createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
     ),
     openAddresses: () => gate.addresses,
+    tracked: () => tracked(io, gate, holds),
     drain,
     close,
+  };
+}
+
+/** How often buckets that are full again are dropped. */
+const PRUNE_INTERVAL_MS = 5000;
+
+/** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
+function tracked(io: SignalingServer, gate: AccessGate, holds: SeatHolds): TrackedState {
+  const { adapter } = io.of('/');
+  const held = adapter instanceof HeldSessionAdapter;
+  return {
+    sockets: io.of('/').sockets.size,
+    engineConnections: io.engine.clientsCount,
+    openAddresses: gate.addresses,
+    handshakeAddresses: gate.handshakeAddresses,
+    heldSeats: holds.size,
+    heldSeatIndex: holds.indexSizes.addresses + holds.indexSizes.rooms,
+    awaySessions: held ? adapter.heldSessions : 0,
+    awaySessionRooms: held ? adapter.indexedRooms : 0,
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AccessGate } from '../http/access.ts';
 import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import type { IceOptions } from './ice.ts';
@@ -15,6 +16,8 @@ export interface SignalingContext {
   io: SignalingServer;
   rooms: RoomStore;
   holds: SeatHolds;
+  /** The handshake checks, which also say what address a socket counts against. */
+  gate: AccessGate;
   metrics: SignalingMetrics;
   logger: SignalingLogger;
   limits: RateLimitOptions;

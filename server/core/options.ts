@@ -94,6 +94,8 @@ export interface SignalingHandle<S extends RoomStore = RoomStore> {
   httpHandler: HttpHandler;
   /** How many client addresses have open connections (for leak checks). */
   openAddresses(): number;
+  /** The size of every structure kept per client, to check that each returns to empty. */
+  tracked(): TrackedState;
   /**
    * Tells every client `server:shutdown`, refuses new handshakes and closes every connection so
    * clients reconnect (to this server once restarted, or to another). Resolves once they are
@@ -105,4 +107,24 @@ export interface SignalingHandle<S extends RoomStore = RoomStore> {
    * http server, which belongs to the caller (Socket.IO's own `io.close()` would).
    */
   close(timeoutMs?: number): Promise<void>;
+}
+
+/** The sizes of the structures the server keeps per client; all zero on an idle server. */
+export interface TrackedState {
+  /** Connected Socket.IO sockets. */
+  sockets: number;
+  /** Engine.IO connections, with those that never reached the namespace. */
+  engineConnections: number;
+  /** Addresses with open connections. */
+  openAddresses: number;
+  /** Addresses whose handshake bucket is not full again yet. */
+  handshakeAddresses: number;
+  /** Seats held for dropped connections. */
+  heldSeats: number;
+  /** Entries of the held seats' indexes (per address and per room). */
+  heldSeatIndex: number;
+  /** Sessions Socket.IO keeps for recovery. */
+  awaySessions: number;
+  /** Rooms those sessions are indexed under. */
+  awaySessionRooms: number;
 }
