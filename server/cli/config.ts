@@ -4,6 +4,7 @@ import {
   DEFAULT_RATE_LIMITS,
   type RateLimitOptions,
 } from '../core/rate-limit.ts';
+import { DEFAULT_ROOM_ACCESS, type RoomAccessOptions } from '../core/room-access.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
 import type { AccessOptions } from '../http/access.ts';
 import {
@@ -55,6 +56,16 @@ export interface ServerConfig {
    * `static-auth-secret`) and `TURN_TTL` (credential lifetime in seconds, default 86400).
    */
   ice: IceOptions;
+  /**
+   * `RATE_PIN_ROOM_BURST` / `RATE_PIN_ROOM_PER_SECOND` (wrong PINs per room name, default 5 /
+   * 1/60), `RATE_PIN_ADDRESS_BURST` / `RATE_PIN_ADDRESS_PER_SECOND` (per address, 10 / 1/30),
+   * `ROOM_LOCK_LINGER_SECONDS` (default 10), `ROOM_TOKEN_SECRET` (HS256, at least 32 bytes) or
+   * `ROOM_TOKEN_PUBLIC_KEY` (PEM) with `ROOM_TOKEN_ALGORITHM` (default ES256): joins then need a
+   * token; `ROOM_TOKEN_MAX_SECONDS` (the longest lifetime accepted, default 86400).
+   */
+  roomAccess: RoomAccessOptions;
+  /** `ADMIN_SECRET`: serves the operator's page at `/_signaling/admin` behind it; unset, no page. */
+  adminSecret: string | undefined;
   /** `REDIS_URL`: share rooms with every process on this Redis; unset keeps them in memory. */
   redisUrl: string | undefined;
 }
@@ -106,6 +117,28 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       turnSecret: env.TURN_SECRET || undefined,
       turnTtl: integer(env, 'TURN_TTL', DEFAULT_TURN_TTL, 60, 30 * 86_400),
     },
+    roomAccess: {
+      pinGuessesPerRoom: bucket(env, 'RATE_PIN_ROOM', DEFAULT_ROOM_ACCESS.pinGuessesPerRoom),
+      pinGuessesPerAddress: bucket(
+        env,
+        'RATE_PIN_ADDRESS',
+        DEFAULT_ROOM_ACCESS.pinGuessesPerAddress,
+      ),
+      lockLingerMs:
+        integer(env, 'ROOM_LOCK_LINGER_SECONDS', DEFAULT_ROOM_ACCESS.lockLingerMs / 1000, 0, 3600) *
+        1000,
+      tokenSecret: env.ROOM_TOKEN_SECRET || undefined,
+      tokenPublicKey: env.ROOM_TOKEN_PUBLIC_KEY || undefined,
+      tokenAlgorithm: env.ROOM_TOKEN_ALGORITHM || undefined,
+      tokenMaxLifetimeSeconds: integer(
+        env,
+        'ROOM_TOKEN_MAX_SECONDS',
+        DEFAULT_ROOM_ACCESS.tokenMaxLifetimeSeconds,
+        1,
+        30 * 86_400,
+      ),
+    },
+    adminSecret: env.ADMIN_SECRET || undefined,
     redisUrl: env.REDIS_URL || undefined,
   };
 }

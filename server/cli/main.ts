@@ -47,6 +47,7 @@ const signaling = attachSignaling(server, {
   metrics: config.metrics,
   socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
   ice: config.ice,
+  roomAccess: config.roomAccess,
 });
 redis?.bind(signaling.io);
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.

@@ -23,6 +23,7 @@ import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
 import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
 import { resolveRateLimits, TokenBucket } from './rate-limit.ts';
+import { RoomAccess } from './room-access.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
 import { HeldSessionAdapter } from './session-adapter.ts';
@@ -52,6 +53,7 @@ export function createSignaling<S extends RoomStore>(
     );
   }
   const gate = new AccessGate(options.access);
+  const access = new RoomAccess(options.roomAccess);
   const lifecycle = { draining: false, closed: false };
   const holds = new SeatHolds(
     options.access?.maxHeldSeatsPerAddress ?? DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
@@ -70,6 +72,7 @@ export function createSignaling<S extends RoomStore>(
     rooms,
     holds,
     gate,
+    access,
     metrics,
     logger: options.logger ?? console,
     limits,
@@ -89,13 +92,17 @@ export function createSignaling<S extends RoomStore>(
     // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
     next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
   });
+  if (access.tokensRequired) io.use(tokenMiddleware(access, metrics));
   const onConnection = connectionListener(context);
   io.on('connection', onConnection);
   const lifecycleHandle = createLifecycle(context, connections);
   const { drain } = lifecycleHandle;
   // Limits that outlive a socket keep a bucket per key; full buckets are dropped now and then,
   // so after a flood the server's memory returns to where it was.
-  const pruning = setInterval(() => gate.prune(), PRUNE_INTERVAL_MS);
+  const pruning = setInterval(() => {
+    gate.prune();
+    access.prune();
+  }, PRUNE_INTERVAL_MS);
   pruning.unref();
   const close = (timeoutMs?: number) => {
     clearInterval(pruning);
@@ -114,7 +121,7 @@ export function createSignaling<S extends RoomStore>(
       createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
     ),
     openAddresses: () => gate.addresses,
-    tracked: () => tracked(io, gate, holds),
+    tracked: () => tracked(io, gate, holds, access),
     drain,
     close,
   };
@@ -124,7 +131,12 @@ export function createSignaling<S extends RoomStore>(
 const PRUNE_INTERVAL_MS = 5000;
 
 /** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
-function tracked(io: SignalingServer, gate: AccessGate, holds: SeatHolds): TrackedState {
+function tracked(
+  io: SignalingServer,
+  gate: AccessGate,
+  holds: SeatHolds,
+  access: RoomAccess,
+): TrackedState {
   const { adapter } = io.of('/');
   const held = adapter instanceof HeldSessionAdapter;
   return {
@@ -136,6 +148,32 @@ function tracked(io: SignalingServer, gate: AccessGate, holds: SeatHolds): Track
     heldSeatIndex: holds.indexSizes.addresses + holds.indexSizes.rooms,
     awaySessions: held ? adapter.heldSessions : 0,
     awaySessionRooms: held ? adapter.indexedRooms : 0,
+    ...access.sizes,
+  };
+}
+
+/**
+ * Verifies the room token of every handshake when tokens are required; the grant rides on
+ * the socket's data until a join spends it. Refused, socket.io-client gets `connect_error`
+ * with `data.code` `token-refused` and does not retry by itself.
+ */
+function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
+  return (socket: SignalingSocket, next: (error?: Error) => void) => {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    access.verify(auth?.token).then(
+      (grant) => {
+        socket.data.grant = grant;
+        next();
+      },
+      (error: Error) => {
+        metrics.reject('token-refused');
+        next(
+          Object.assign(new Error(`[signaling] ${error.message}`), {
+            data: { code: 'token-refused' },
+          }),
+        );
+      },
+    );
   };
 }
 

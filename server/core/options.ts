@@ -3,6 +3,7 @@ import type { AccessOptions } from '../http/access.ts';
 import type { HttpHandler, SignalingMetrics } from '../http/metrics.ts';
 import type { IceOptions } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
+import type { RoomAccessOptions } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
 import type { RoomStore } from './store.ts';
 import type { SignalingLogger, SignalingServer } from './types.ts';
@@ -74,6 +75,11 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    */
   recoveryWindowMs?: number;
   /**
+   * PIN locks (guess limits, how long a lock outlives its room) and signed room tokens.
+   * @default DEFAULT_ROOM_ACCESS, no tokens
+   */
+  roomAccess?: RoomAccessOptions;
+  /**
    * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
    * @default true
    */
@@ -127,4 +133,10 @@ export interface TrackedState {
   awaySessions: number;
   /** Rooms those sessions are indexed under. */
   awaySessionRooms: number;
+  /** Room names with a PIN guess bucket not full again yet. */
+  pinRooms: number;
+  /** Addresses with a PIN guess bucket not full again yet. */
+  pinAddresses: number;
+  /** Ids of room tokens spent and not yet expired. */
+  spentTokens: number;
 }

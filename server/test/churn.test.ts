@@ -76,6 +76,9 @@ const IDLE_PAIR: TrackedState = {
   heldSeatIndex: 0,
   awaySessions: 0,
   awaySessionRooms: 0,
+  pinRooms: 0,
+  pinAddresses: 0,
+  spentTokens: 0,
 };
 
 async function expectPairRelays(pair: Awaited<ReturnType<TestServer['pair']>>) {
