@@ -6,10 +6,12 @@
  *
  *   npm run build && npm run bench:churn [-- --rounds 5 --seconds 4 --entry path/to/main.js]
  *
- * Each round measures three phases of `--seconds`: the pair alone (A), the churn alone (B), and
- * both (C). It prints the server's CPU per relay in A, and in C both gross (all server CPU over
- * the relays) and net of the churn's own cost (C minus B's CPU rate, over the relays), with
- * medians over the rounds and the ratio to A. `--limits off` lifts the handshake limit, to see
+ * Each round measures phases of `--seconds`: the pair alone (A), the churn alone (B), both (C),
+ * and the pair at once after the churn stopped (D, within the recovery window, so whatever the
+ * churn left behind is still there). It prints the server's CPU per relay in A; in C gross (all
+ * server CPU over the relays, the churn's own handshakes included) and net of the churn's own
+ * cost (C minus B's CPU rate, over the relays); and in D; with medians over the rounds and the
+ * ratios to A. `--limits off` lifts the handshake limit, to see
  * the session adapter's share alone.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -173,7 +175,10 @@ async function startChurn(url: string, rate: number) {
   };
 }
 
-/** One round: A (pair), B (churn), C (both); CPU seconds and relays of each. */
+/**
+ * One round: A (the pair alone), B (the churn alone), C (both), D (the pair again at once after
+ * the churn stopped, while the recovery window still holds whatever the churn left behind).
+ */
 async function round(server: { child: ChildProcess; url: string }, ms: number, rate: number) {
   const pid = server.child.pid ?? 0;
   const pair = await startPair(server.url);
@@ -191,13 +196,16 @@ async function round(server: { child: ChildProcess; url: string }, ms: number, r
   churn = await startChurn(server.url, rate);
   const c = await measure(() => pair.run(ms));
   const churnedC = await churn.stop();
+  const d = await measure(() => pair.run(Math.min(ms, 4000)));
   pair.close();
   const net = c.cpu - (b.cpu / b.seconds) * c.seconds;
   return {
     aUs: (a.cpu / a.relays) * 1e6,
     cGrossUs: (c.cpu / c.relays) * 1e6,
     cNetUs: (Math.max(0, net) / c.relays) * 1e6,
+    dUs: (d.cpu / d.relays) * 1e6,
     churnPerSecond: (churnedB.opened + churnedB.refused) / b.seconds,
+    churnCpuUs: (b.cpu / Math.max(1, churnedB.opened + churnedB.refused)) * 1e6,
     churnOpened: churnedB.opened + churnedC.opened,
     churned: churnedB.opened + churnedB.refused + churnedC.opened + churnedC.refused,
     relaysA: a.relays,
@@ -232,16 +240,20 @@ async function main() {
       const result = await round(server, ms, rate);
       results.push(result);
       console.log(
-        `round ${index + 1}: pair alone ${result.aUs.toFixed(1)} µs/relay (${result.relaysA} relays); ` +
-          `during churn ${result.cGrossUs.toFixed(1)} gross, ${result.cNetUs.toFixed(1)} net of churn (${result.relaysC} relays); ` +
-          `churn ${Math.round(result.churnPerSecond)}/s, ${result.churnOpened} of ${result.churned} opened`,
+        `round ${index + 1}: before ${result.aUs.toFixed(1)} µs/relay (${result.relaysA} relays); ` +
+          `during churn ${result.cGrossUs.toFixed(1)} gross, ${result.cNetUs.toFixed(1)} net (${result.relaysC} relays); ` +
+          `just after ${result.dUs.toFixed(1)}; churn ${Math.round(result.churnPerSecond)}/s ` +
+          `(${result.churnCpuUs.toFixed(0)} µs server CPU each), ${result.churnOpened} of ${result.churned} opened`,
       );
     }
     const a = median(results.map((r) => r.aUs));
     const gross = median(results.map((r) => r.cGrossUs));
     const net = median(results.map((r) => r.cNetUs));
+    const after = median(results.map((r) => r.dUs));
+    const ratio = (value: number) => `${(value / a).toFixed(2)}x`;
     console.log(
-      `median server CPU per relay: before ${a.toFixed(1)} µs, during churn ${gross.toFixed(1)} µs gross (${(gross / a).toFixed(2)}x), ${net.toFixed(1)} µs net of the churn's own cost (${(net / a).toFixed(2)}x)`,
+      `median server CPU per relay: before ${a.toFixed(1)} µs; during churn ${gross.toFixed(1)} µs gross (${ratio(gross)}), ` +
+        `${net.toFixed(1)} µs net of the churn's own cost (${ratio(net)}); just after the churn ${after.toFixed(1)} µs (${ratio(after)})`,
     );
   } finally {
     await stop(server.child);

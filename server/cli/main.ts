@@ -48,6 +48,7 @@ const signaling = attachSignaling(server, {
   socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
   ice: config.ice,
   roomAccess: config.roomAccess,
+  adminSecret: config.adminSecret,
 });
 redis?.bind(signaling.io);
 // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.

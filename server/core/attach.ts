@@ -4,6 +4,7 @@ import {
   type AccessVerdict,
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
+import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -118,12 +119,75 @@ export function createSignaling<S extends RoomStore>(
     metrics,
     httpHandler: hostCheckedHandler(
       gate,
-      createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
+      withAdmin(
+        options.adminSecret,
+        gate,
+        adminSource(context, connections),
+        createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
+      ),
     ),
     openAddresses: () => gate.addresses,
     tracked: () => tracked(io, gate, holds, access),
     drain,
     close,
+  };
+}
+
+/** Puts the operator's page in front of `serve` when a secret is configured. */
+function withAdmin(
+  secret: string | undefined,
+  gate: AccessGate,
+  snapshot: AdminSource,
+  serve: HttpHandler,
+): HttpHandler {
+  if (!secret) return serve;
+  const admin = createAdminHandler(secret, snapshot, (request) => gate.address(request));
+  return (request, response, next) =>
+    admin(request, response, () => serve(request, response, next));
+}
+
+/** The operator's figures of this process: counts and states, room names only when asked. */
+function adminSource(context: SignalingContext, connections: Set<unknown>): AdminSource {
+  const { io, rooms, holds, gate, metrics, lifecycle } = context;
+  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }) =>
+    (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
+  return async (names) => {
+    const summaries = [...(rooms.summaries?.() ?? [])];
+    const byMembers: Record<string, number> = {};
+    for (const { members } of summaries) byMembers[members] = (byMembers[members] ?? 0) + 1;
+    const refusals: Record<string, number> = {};
+    for (const { labels, value } of (await metrics.rejections.get()).values) {
+      refusals[String(labels.reason)] = value;
+    }
+    const { adapter } = io.of('/');
+    return {
+      process: {
+        pid: process.pid,
+        uptimeSeconds: Math.round(process.uptime()),
+        draining: lifecycle.draining,
+      },
+      connections: {
+        sockets: io.of('/').sockets.size,
+        engine: connections.size,
+        addresses: gate.addresses,
+      },
+      away: {
+        sessions: adapter instanceof HeldSessionAdapter ? adapter.heldSessions : 0,
+        heldSeats: holds.size,
+      },
+      rooms: {
+        total: rooms.size,
+        locked: summaries.filter((room) => room.locked).length,
+        byMembers,
+        ...(names && { names: summaries }),
+      },
+      totals: {
+        joins: await count(metrics.joins),
+        full: await count(metrics.full),
+        relays: await count(metrics.relays),
+      },
+      refusals,
+    };
   };
 }
 
@@ -242,13 +306,15 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
 }
 
 /**
- * /healthz and /metrics answer the hosts the handshake answers, so a DNS-rebinding page cannot
+ * /healthz, /metrics and the operator's page answer the hosts the handshake answers, so a DNS-rebinding page cannot
  * read them from a server on localhost either.
  */
 function hostCheckedHandler(gate: AccessGate, serve: HttpHandler): HttpHandler {
   return (request, response, next) => {
     const path = (request.url ?? '').split('?')[0];
-    if ((path === '/healthz' || path === '/metrics') && !gate.hostAllowed(request)) {
+    const guarded =
+      path === '/healthz' || path === '/metrics' || (path ?? '').startsWith(ADMIN_PATH);
+    if (guarded && !gate.hostAllowed(request)) {
       response.statusCode = 403;
       response.end('[signaling] this host is not served here; add it to ALLOWED_HOSTS');
       return;

@@ -80,6 +80,12 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    */
   roomAccess?: RoomAccessOptions;
   /**
+   * Serves the operator's page (`/_signaling/admin`) from `httpHandler`, behind this secret.
+   * Unset, there is no page.
+   * @default undefined
+   */
+  adminSecret?: string;
+  /**
    * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
    * @default true
    */
