@@ -86,29 +86,9 @@ export function createSignaling<S extends RoomStore>(
     lifecycle,
   };
   const connections = trackConnections(io, gate, context.wentAway);
-  io.use((socket, next) => {
-    const verdict = gate.checkConnection(socket.request);
-    if (verdict.ok) return next();
-    metrics.reject(verdict.reason);
-    // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
-    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
-  });
-  if (access.tokensRequired) io.use(tokenMiddleware(access, metrics));
-  const onConnection = connectionListener(context);
-  io.on('connection', onConnection);
-  const lifecycleHandle = createLifecycle(context, connections);
-  const { drain } = lifecycleHandle;
-  // Limits that outlive a socket keep a bucket per key; full buckets are dropped now and then,
-  // so after a flood the server's memory returns to where it was.
-  const pruning = setInterval(() => {
-    gate.prune();
-    access.prune();
-  }, PRUNE_INTERVAL_MS);
-  pruning.unref();
-  const close = (timeoutMs?: number) => {
-    clearInterval(pruning);
-    return lifecycleHandle.close(timeoutMs);
-  };
+  useMiddlewares(context);
+  io.on('connection', connectionListener(context));
+  const { drain, close } = pruned(context, createLifecycle(context, connections));
   // engine.io closes itself when the http server closes (Vite's restart does this); drop the
   // rest of this attach's state with it.
   httpServer.once('close', () => void close());
@@ -130,6 +110,40 @@ export function createSignaling<S extends RoomStore>(
     tracked: () => tracked(io, gate, holds, access),
     drain,
     close,
+  };
+}
+
+/** The namespace's middlewares: the connection count, then the room token if required. */
+function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
+  io.use((socket, next) => {
+    const verdict = gate.checkConnection(socket.request);
+    if (verdict.ok) return next();
+    metrics.reject(verdict.reason);
+    // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
+    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
+  });
+  if (access.tokensRequired) io.use(tokenMiddleware(access, metrics));
+}
+
+/**
+ * Limits that outlive a socket keep a bucket per key; full buckets are dropped now and then,
+ * so after a flood the server's memory returns to where it was. Stops with `close`.
+ */
+function pruned(
+  { gate, access }: SignalingContext,
+  lifecycle: ReturnType<typeof createLifecycle>,
+): ReturnType<typeof createLifecycle> {
+  const pruning = setInterval(() => {
+    gate.prune();
+    access.prune();
+  }, PRUNE_INTERVAL_MS);
+  pruning.unref();
+  return {
+    drain: lifecycle.drain,
+    close: (timeoutMs?: number) => {
+      clearInterval(pruning);
+      return lifecycle.close(timeoutMs);
+    },
   };
 }
 
