@@ -16,6 +16,7 @@ import type {
   SignalingHandle as CoreHandle,
   SignalingOptions as CoreOptions,
 } from './core/options.ts';
+import { DEFAULT_ROOM_ACCESS } from './core/room-access.ts';
 import type { RoomStore } from './core/store.ts';
 import type { AttachableServer } from './core/types.ts';
 import { MemoryRooms } from './stores/memory.ts';
@@ -23,7 +24,15 @@ import { MemoryRooms } from './stores/memory.ts';
 export type { IceOptions } from './core/ice.ts';
 export type { BucketOptions, RateLimitOptions } from './core/rate-limit.ts';
 export { DEFAULT_RATE_LIMITS } from './core/rate-limit.ts';
-export type { JoinOutcome, MaybePromise, RoomStore } from './core/store.ts';
+export type { RoomAccessOptions } from './core/room-access.ts';
+export { DEFAULT_ROOM_ACCESS } from './core/room-access.ts';
+export type {
+  JoinKey,
+  JoinOutcome,
+  MaybePromise,
+  RoomStore,
+  RoomSummary,
+} from './core/store.ts';
 export type {
   AttachableServer,
   SignalingLogger,
@@ -50,6 +59,8 @@ export function attachSignaling<S extends RoomStore = MemoryRooms>(
   httpServer: AttachableServer,
   options: SignalingOptions<S> = {},
 ): SignalingHandle<S> {
-  const rooms = options.rooms ?? (new MemoryRooms(options.roomCapacity) as RoomStore as S);
+  const lockLingerMs = options.roomAccess?.lockLingerMs ?? DEFAULT_ROOM_ACCESS.lockLingerMs;
+  const rooms =
+    options.rooms ?? (new MemoryRooms(options.roomCapacity, { lockLingerMs }) as RoomStore as S);
   return createSignaling(httpServer, rooms, options);
 }

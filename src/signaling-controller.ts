@@ -224,9 +224,14 @@ export class SignalingController implements ReactiveController {
     this.#socket = undefined;
   }
 
-  /** Asks for a seat in `room`, leaving the current room first. */
-  join(room: string): void {
+  /**
+   * Asks for a seat in `room`, leaving the current room first. A `pin` locks a new room or
+   * opens a locked one; it is kept for this tab's session (sessionStorage), so a reload or a
+   * reconnect asks with it again.
+   */
+  join(room: string, pin?: string): void {
     if (this.room !== null && this.seat !== 'full' && this.seat !== 'idle') this.leave();
+    if (pin !== undefined) rememberPin(room, pin);
     this.room = room;
     this.error = null;
     this.peerLeft = false;
@@ -293,7 +298,9 @@ export class SignalingController implements ReactiveController {
   #askForSeat(room: string): void {
     this.seat = 'joining';
     this.#log('client', `Asking to join room ${room}`);
-    this.#socket?.emit('create or join', room);
+    const pin = rememberedPin(room);
+    if (pin === undefined) this.#socket?.emit('create or join', room);
+    else this.#socket?.emit('create or join', room, { pin });
   }
 
   #setConnection(state: ConnectionState): void {
@@ -308,3 +315,27 @@ export class SignalingController implements ReactiveController {
     this.#host.requestUpdate();
   }
 }
+
+/** sessionStorage key of a room's PIN in this tab. */
+const pinKey = (room: string) => `webrtc-rooms:pin:${room}`;
+
+/** Keeps `room`'s PIN for this tab's session (it survives a reload, not the tab). */
+function rememberPin(room: string, pin: string): void {
+  try {
+    sessionStorage.setItem(pinKey(room), pin);
+  } catch {
+    // Storage may be off (private modes): the PIN then lasts until the page goes.
+    pinsInMemory.set(room, pin);
+  }
+}
+
+/** The PIN this tab gave for `room`, if any. */
+function rememberedPin(room: string): string | undefined {
+  try {
+    return sessionStorage.getItem(pinKey(room)) ?? pinsInMemory.get(room);
+  } catch {
+    return pinsInMemory.get(room);
+  }
+}
+
+const pinsInMemory = new Map<string, string>();

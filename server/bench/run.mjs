@@ -435,6 +435,8 @@ for (let round = 1; round <= repeat; round++) {
   // connections from a few addresses, and each socket relaying as fast as it can.
   const benchLimits = {
     MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    RATE_HANDSHAKE_BURST: '100000',
+    RATE_HANDSHAKE_PER_SECOND: '100000',
     RATE_JOIN_BURST: '1000',
     RATE_JOIN_PER_SECOND: '1000',
     RATE_MESSAGE_BURST: '100000',

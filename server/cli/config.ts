@@ -1,5 +1,6 @@
 import type { IceOptions } from '../core/ice.ts';
 import type { RateLimitOptions } from '../core/rate-limit.ts';
+import type { RoomAccessOptions } from '../core/room-access.ts';
 import type { AccessOptions } from '../http/access.ts';
 import { SETTINGS, type Setting, type SettingValue } from './settings.ts';
 
@@ -23,6 +24,10 @@ export interface ServerConfig {
   /** `--ping-interval-seconds` and `--ping-timeout-seconds`, in milliseconds. */
   heartbeat: { pingInterval: number; pingTimeout: number };
   ice: IceOptions;
+  /** PIN guess limits, the lock's linger and room tokens (`--rate-pin-*`, `--room-*`). */
+  roomAccess: RoomAccessOptions;
+  /** `--admin-secret`: the operator's page at `/_signaling/admin`; unset, no page. */
+  adminSecret: string | undefined;
   redisUrl: string | undefined;
 }
 
@@ -66,6 +71,8 @@ export function readConfig(
       allowedOrigins: read(s.allowedOrigins),
       allowedHosts: allowedHosts.length > 0 ? allowedHosts : true,
       maxConnectionsPerAddress: read(s.maxConnectionsPerAddress),
+      handshakes: { burst: read(s.rateHandshakeBurst), perSecond: read(s.rateHandshakePerSecond) },
+      maxHeldSeatsPerAddress: read(s.maxHeldSeatsPerAddress),
       trustProxy: read(s.trustProxy),
     },
     recoveryWindowMs: read(s.recoverySeconds) * 1000,
@@ -80,6 +87,22 @@ export function readConfig(
       turnSecret: read(s.turnSecret),
       turnTtl: read(s.turnTtl),
     },
+    roomAccess: {
+      pinGuessesPerRoom: {
+        burst: read(s.ratePinRoomBurst),
+        perSecond: read(s.ratePinRoomPerSecond),
+      },
+      pinGuessesPerAddress: {
+        burst: read(s.ratePinAddressBurst),
+        perSecond: read(s.ratePinAddressPerSecond),
+      },
+      lockLingerMs: read(s.roomLockLingerSeconds) * 1000,
+      tokenSecret: read(s.roomTokenSecret),
+      tokenPublicKey: read(s.roomTokenPublicKey),
+      tokenAlgorithm: read(s.roomTokenAlgorithm),
+      tokenMaxLifetimeSeconds: read(s.roomTokenMaxSeconds),
+    },
+    adminSecret: read(s.adminSecret),
     redisUrl: read(s.redisUrl),
   };
 }

@@ -64,6 +64,8 @@ async function serve(config: ServerConfig): Promise<void> {
     metrics: config.metrics,
     socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
     ice: config.ice,
+    roomAccess: config.roomAccess,
+    adminSecret: config.adminSecret,
   });
   redis?.bind(signaling.io);
   // Process figures (memory, CPU, handles) beside the signaling's own, for the one process there is.

@@ -1,7 +1,12 @@
 import { DEFAULT_TURN_TTL } from '../core/ice.ts';
 import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
+import { DEFAULT_ROOM_ACCESS } from '../core/room-access.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
-import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from '../http/access.ts';
+import {
+  DEFAULT_HANDSHAKES,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+} from '../http/access.ts';
 
 /** How a setting's text becomes its value, and the value when it is not set. */
 export type SettingKind =
@@ -34,6 +39,55 @@ export type SettingValue<S extends Setting> = S extends { type: 'integer' | 'num
       : string | undefined;
 
 const { join, message, messageBytes } = DEFAULT_RATE_LIMITS;
+const { pinGuessesPerRoom, pinGuessesPerAddress } = DEFAULT_ROOM_ACCESS;
+
+/** A token bucket's two settings: the burst, and the rate after it. */
+function bucketSettings(
+  flag: string,
+  env: string,
+  defaults: { burst: number; perSecond: number },
+  what: string,
+) {
+  return [
+    {
+      flag: `${flag}-burst`,
+      env: `${env}_BURST`,
+      type: 'integer',
+      min: 1,
+      max: 2 ** 30,
+      default: defaults.burst,
+      description: what,
+    },
+    {
+      flag: `${flag}-per-second`,
+      env: `${env}_PER_SECOND`,
+      type: 'number',
+      min: 0,
+      max: 2 ** 30,
+      default: defaults.perSecond,
+      description: '... and per second after that',
+    },
+  ] as const;
+}
+
+const [rateHandshakeBurst, rateHandshakePerSecond] = bucketSettings(
+  'rate-handshake',
+  'RATE_HANDSHAKE',
+  DEFAULT_HANDSHAKES,
+  'new connections one client address may open at once',
+);
+const [ratePinRoomBurst, ratePinRoomPerSecond] = bucketSettings(
+  'rate-pin-room',
+  'RATE_PIN_ROOM',
+  pinGuessesPerRoom,
+  'wrong PINs one room name takes at once',
+);
+const [ratePinAddressBurst, ratePinAddressPerSecond] = bucketSettings(
+  'rate-pin-address',
+  'RATE_PIN_ADDRESS',
+  pinGuessesPerAddress,
+  'wrong PINs one client address may send at once',
+);
 
 /** Every setting of the `webrtc-rooms` command, in the order `--help` lists them. */
 export const SETTINGS = {
@@ -163,6 +217,17 @@ export const SETTINGS = {
     default: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     description: 'open connections from one client address',
   },
+  rateHandshakeBurst,
+  rateHandshakePerSecond,
+  maxHeldSeatsPerAddress: {
+    flag: 'max-held-seats-per-address',
+    env: 'MAX_HELD_SEATS_PER_ADDRESS',
+    type: 'integer',
+    min: 0,
+    max: 100_000,
+    default: DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+    description: 'seats held for dropped connections of one client address',
+  },
   trustProxy: {
     flag: 'trust-proxy',
     env: 'TRUST_PROXY',
@@ -233,6 +298,56 @@ export const SETTINGS = {
     max: 30 * 86_400,
     default: DEFAULT_TURN_TTL,
     description: 'seconds a TURN credential stays valid',
+  },
+  ratePinRoomBurst,
+  ratePinRoomPerSecond,
+  ratePinAddressBurst,
+  ratePinAddressPerSecond,
+  roomLockLingerSeconds: {
+    flag: 'room-lock-linger-seconds',
+    env: 'ROOM_LOCK_LINGER_SECONDS',
+    type: 'integer',
+    min: 0,
+    max: 3600,
+    default: DEFAULT_ROOM_ACCESS.lockLingerMs / 1000,
+    description: "how long a locked room's PIN outlives its last member (a reload)",
+  },
+  roomTokenSecret: {
+    flag: 'room-token-secret',
+    env: 'ROOM_TOKEN_SECRET',
+    type: 'text',
+    shown: 'none',
+    description: 'HS256 secret (32+ bytes): joins then need a signed room token',
+  },
+  roomTokenPublicKey: {
+    flag: 'room-token-public-key',
+    env: 'ROOM_TOKEN_PUBLIC_KEY',
+    type: 'text',
+    shown: 'none',
+    description: 'PEM public key: joins then need a room token signed by its private key',
+  },
+  roomTokenAlgorithm: {
+    flag: 'room-token-algorithm',
+    env: 'ROOM_TOKEN_ALGORITHM',
+    type: 'text',
+    shown: 'ES256',
+    description: "the public key's signing algorithm",
+  },
+  roomTokenMaxSeconds: {
+    flag: 'room-token-max-seconds',
+    env: 'ROOM_TOKEN_MAX_SECONDS',
+    type: 'integer',
+    min: 1,
+    max: 30 * 86_400,
+    default: DEFAULT_ROOM_ACCESS.tokenMaxLifetimeSeconds,
+    description: 'the longest lifetime a room token may have',
+  },
+  adminSecret: {
+    flag: 'admin-secret',
+    env: 'ADMIN_SECRET',
+    type: 'text',
+    shown: 'no page',
+    description: "serve the operator's page at `/_signaling/admin` behind this secret",
   },
   redisUrl: {
     flag: 'redis-url',

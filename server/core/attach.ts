@@ -1,5 +1,10 @@
 import { Server } from 'socket.io';
-import { AccessGate, type AccessVerdict } from '../http/access.ts';
+import {
+  AccessGate,
+  type AccessVerdict,
+  DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+} from '../http/access.ts';
+import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -18,8 +23,9 @@ import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
 import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
-import type { SignalingHandle, SignalingOptions } from './options.ts';
+import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
 import { resolveRateLimits, TokenBucket } from './rate-limit.ts';
+import { RoomAccess } from './room-access.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
 import { HeldSessionAdapter } from './session-adapter.ts';
@@ -49,8 +55,11 @@ export function createSignaling<S extends RoomStore>(
     );
   }
   const gate = new AccessGate(options.access);
+  const access = new RoomAccess(options.roomAccess);
   const lifecycle = { draining: false, closed: false };
-  const holds = new SeatHolds();
+  const holds = new SeatHolds(
+    options.access?.maxHeldSeatsPerAddress ?? DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
+  );
   // Read lazily: the metrics exist before the server, whose handshake gate counts refusals.
   const source: MetricsSource = {
     connections: () => io.of('/').sockets.size,
@@ -66,6 +75,8 @@ export function createSignaling<S extends RoomStore>(
     io,
     rooms,
     holds,
+    gate,
+    access,
     metrics,
     logger: options.logger ?? console,
     limits,
@@ -78,16 +89,9 @@ export function createSignaling<S extends RoomStore>(
     lifecycle,
   };
   const connections = trackConnections(io, gate, context.wentAway);
-  io.use((socket, next) => {
-    const verdict = gate.checkConnection(socket.request);
-    if (verdict.ok) return next();
-    metrics.reject(verdict.reason);
-    // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
-    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
-  });
-  const onConnection = connectionListener(context);
-  io.on('connection', onConnection);
-  const ends = createLifecycle(context, connections);
+  useMiddlewares(context);
+  io.on('connection', connectionListener(context));
+  const ends = pruned(context, createLifecycle(context, connections));
   const { drain } = ends;
   const close = async (timeoutMs?: number) => {
     await ends.close(timeoutMs);
@@ -105,11 +109,159 @@ export function createSignaling<S extends RoomStore>(
     metrics,
     httpHandler: hostCheckedHandler(
       gate,
-      createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
+      withAdmin(
+        options.adminSecret,
+        gate,
+        adminSource(context, connections),
+        createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
+      ),
     ),
     openAddresses: () => gate.addresses,
+    tracked: () => tracked(io, gate, holds, access),
     drain,
     close,
+  };
+}
+
+/** The namespace's middlewares: the connection count, then the room token if required. */
+function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
+  io.use((socket, next) => {
+    const verdict = gate.checkConnection(socket.request);
+    if (verdict.ok) return next();
+    metrics.reject(verdict.reason);
+    // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
+    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
+  });
+  if (access.tokensRequired) io.use(tokenMiddleware(access, metrics));
+}
+
+/**
+ * Limits that outlive a socket keep a bucket per key; full buckets are dropped now and then,
+ * so after a flood the server's memory returns to where it was. Stops with `close`.
+ */
+function pruned(
+  { gate, access }: SignalingContext,
+  lifecycle: ReturnType<typeof createLifecycle>,
+): ReturnType<typeof createLifecycle> {
+  const pruning = setInterval(() => {
+    gate.prune();
+    access.prune();
+  }, PRUNE_INTERVAL_MS);
+  pruning.unref();
+  return {
+    drain: lifecycle.drain,
+    close: (timeoutMs?: number) => {
+      clearInterval(pruning);
+      return lifecycle.close(timeoutMs);
+    },
+  };
+}
+
+/** Puts the operator's page in front of `serve` when a secret is configured. */
+function withAdmin(
+  secret: string | undefined,
+  gate: AccessGate,
+  snapshot: AdminSource,
+  serve: HttpHandler,
+): HttpHandler {
+  if (!secret) return serve;
+  const admin = createAdminHandler(secret, snapshot, (request) => gate.address(request));
+  return (request, response, next) =>
+    admin(request, response, () => serve(request, response, next));
+}
+
+/** The operator's figures of this process: counts and states, room names only when asked. */
+function adminSource(context: SignalingContext, connections: Set<unknown>): AdminSource {
+  const { io, rooms, holds, gate, metrics, lifecycle } = context;
+  const count = async (counter: { get(): Promise<{ values: { value: number }[] }> }) =>
+    (await counter.get()).values.reduce((sum, { value }) => sum + value, 0);
+  return async (names) => {
+    const summaries = [...(rooms.summaries?.() ?? [])];
+    const byMembers: Record<string, number> = {};
+    for (const { members } of summaries) byMembers[members] = (byMembers[members] ?? 0) + 1;
+    const refusals: Record<string, number> = {};
+    for (const { labels, value } of (await metrics.rejections.get()).values) {
+      refusals[String(labels.reason)] = value;
+    }
+    const { adapter } = io.of('/');
+    return {
+      process: {
+        pid: process.pid,
+        uptimeSeconds: Math.round(process.uptime()),
+        draining: lifecycle.draining,
+      },
+      connections: {
+        sockets: io.of('/').sockets.size,
+        engine: connections.size,
+        addresses: gate.addresses,
+      },
+      away: {
+        sessions: adapter instanceof HeldSessionAdapter ? adapter.heldSessions : 0,
+        heldSeats: holds.size,
+      },
+      rooms: {
+        total: rooms.size,
+        locked: summaries.filter((room) => room.locked).length,
+        byMembers,
+        ...(names && { names: summaries }),
+      },
+      totals: {
+        joins: await count(metrics.joins),
+        full: await count(metrics.full),
+        relays: await count(metrics.relays),
+      },
+      refusals,
+    };
+  };
+}
+
+/** How often buckets that are full again are dropped. */
+const PRUNE_INTERVAL_MS = 5000;
+
+/** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
+function tracked(
+  io: SignalingServer,
+  gate: AccessGate,
+  holds: SeatHolds,
+  access: RoomAccess,
+): TrackedState {
+  const { adapter } = io.of('/');
+  const held = adapter instanceof HeldSessionAdapter;
+  return {
+    sockets: io.of('/').sockets.size,
+    engineConnections: io.engine.clientsCount,
+    openAddresses: gate.addresses,
+    handshakeAddresses: gate.handshakeAddresses,
+    heldSeats: holds.size,
+    heldSeatIndex: holds.indexSizes.addresses + holds.indexSizes.rooms,
+    awaySessions: held ? adapter.heldSessions : 0,
+    awaySessionRooms: held ? adapter.indexedRooms : 0,
+    ...access.sizes,
+  };
+}
+
+/**
+ * Verifies the room token of every handshake when tokens are required; the grant rides on
+ * the socket's data until a join spends it. Refused, socket.io-client gets `connect_error`
+ * with `data.code` `token-refused` and does not retry by itself.
+ */
+function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
+  return (socket: SignalingSocket, next: (error?: Error) => void) => {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    access.verify(auth?.token).then(
+      (grant) => {
+        socket.data.grant = grant;
+        next();
+      },
+      (error: Error) => {
+        metrics.reject('token-refused');
+        next(
+          Object.assign(new Error(`[signaling] ${error.message}`), {
+            data: { code: 'token-refused' },
+          }),
+        );
+      },
+    );
   };
 }
 
@@ -178,13 +330,15 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
 }
 
 /**
- * /healthz and /metrics answer the hosts the handshake answers, so a DNS-rebinding page cannot
+ * /healthz, /metrics and the operator's page answer the hosts the handshake answers, so a DNS-rebinding page cannot
  * read them from a server on localhost either.
  */
 function hostCheckedHandler(gate: AccessGate, serve: HttpHandler): HttpHandler {
   return (request, response, next) => {
     const path = (request.url ?? '').split('?')[0];
-    if ((path === '/healthz' || path === '/metrics') && !gate.hostAllowed(request)) {
+    const guarded =
+      path === '/healthz' || path === '/metrics' || (path ?? '').startsWith(ADMIN_PATH);
+    if (guarded && !gate.hostAllowed(request)) {
       response.statusCode = 403;
       response.end('[signaling] this host is not served here; add it to ALLOWED_HOSTS');
       return;

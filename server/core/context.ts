@@ -1,7 +1,9 @@
+import type { AccessGate } from '../http/access.ts';
 import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import type { IceOptions } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
+import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
 import type { MaybePromise, RoomStore } from './store.ts';
 import type { SignalingLogger, SignalingServer, SignalingSocket } from './types.ts';
@@ -15,6 +17,10 @@ export interface SignalingContext {
   io: SignalingServer;
   rooms: RoomStore;
   holds: SeatHolds;
+  /** The handshake checks, which also say what address a socket counts against. */
+  gate: AccessGate;
+  /** PIN locks, their guess limits, and room tokens. */
+  access: RoomAccess;
   metrics: SignalingMetrics;
   logger: SignalingLogger;
   limits: RateLimitOptions;

@@ -4,13 +4,14 @@ import type { MaybePromise } from './store.ts';
 import type { ServerSocketData, SignalingSocket } from './types.ts';
 
 /** A client event's listener, shared by every socket: Socket.IO calls it with the socket as `this`. */
-export type SharedListener = (this: SignalingSocket, value?: unknown) => void;
+export type SharedListener = (this: SignalingSocket, value?: unknown, options?: unknown) => void;
 
-/** The work of one client event, given the socket it came from and its one argument. */
+/** The work of one client event, given the socket it came from and its arguments. */
 export type EventHandler = (
   context: SignalingContext,
   socket: SignalingSocket,
   value: unknown,
+  options?: unknown,
 ) => MaybePromise<void>;
 
 /**
@@ -32,7 +33,7 @@ export function guarded(
     );
     refuse(context, socket, event, 'internal', 'the server failed on this request; try again');
   };
-  return function listener(this: SignalingSocket, value?: unknown) {
+  return function listener(this: SignalingSocket, value?: unknown, options?: unknown) {
     if (!this.data.buckets[bucket].take()) {
       refuse(
         context,
@@ -44,7 +45,7 @@ export function guarded(
       return;
     }
     try {
-      const result = handler(context, this, value);
+      const result = handler(context, this, value, options);
       if (result instanceof Promise) result.catch((error: unknown) => fail(this, error));
     } catch (error) {
       fail(this, error);

@@ -3,6 +3,7 @@ import type { AccessOptions } from '../http/access.ts';
 import type { HttpHandler, SignalingMetrics } from '../http/metrics.ts';
 import type { IceOptions } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
+import type { RoomAccessOptions } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
 import type { RoomStore } from './store.ts';
 import type { SignalingLogger, SignalingServer } from './types.ts';
@@ -74,6 +75,17 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    */
   recoveryWindowMs?: number;
   /**
+   * PIN locks (guess limits, how long a lock outlives its room) and signed room tokens.
+   * @default DEFAULT_ROOM_ACCESS, no tokens
+   */
+  roomAccess?: RoomAccessOptions;
+  /**
+   * Serves the operator's page (`/_signaling/admin`) from `httpHandler`, behind this secret.
+   * Unset, there is no page.
+   * @default undefined
+   */
+  adminSecret?: string;
+  /**
    * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
    * @default true
    */
@@ -94,6 +106,8 @@ export interface SignalingHandle<S extends RoomStore = RoomStore> {
   httpHandler: HttpHandler;
   /** How many client addresses have open connections (for leak checks). */
   openAddresses(): number;
+  /** The size of every structure kept per client, to check that each returns to empty. */
+  tracked(): TrackedState;
   /**
    * Tells every client `server:shutdown`, refuses new handshakes and closes every connection so
    * clients reconnect (to this server once restarted, or to another). Resolves once they are
@@ -105,4 +119,30 @@ export interface SignalingHandle<S extends RoomStore = RoomStore> {
    * http server, which belongs to the caller (Socket.IO's own `io.close()` would).
    */
   close(timeoutMs?: number): Promise<void>;
+}
+
+/** The sizes of the structures the server keeps per client; all zero on an idle server. */
+export interface TrackedState {
+  /** Connected Socket.IO sockets. */
+  sockets: number;
+  /** Engine.IO connections, with those that never reached the namespace. */
+  engineConnections: number;
+  /** Addresses with open connections. */
+  openAddresses: number;
+  /** Addresses whose handshake bucket is not full again yet. */
+  handshakeAddresses: number;
+  /** Seats held for dropped connections. */
+  heldSeats: number;
+  /** Entries of the held seats' indexes (per address and per room). */
+  heldSeatIndex: number;
+  /** Sessions Socket.IO keeps for recovery. */
+  awaySessions: number;
+  /** Rooms those sessions are indexed under. */
+  awaySessionRooms: number;
+  /** Room names with a PIN guess bucket not full again yet. */
+  pinRooms: number;
+  /** Addresses with a PIN guess bucket not full again yet. */
+  pinAddresses: number;
+  /** Ids of room tokens spent and not yet expired. */
+  spentTokens: number;
 }

@@ -1,13 +1,16 @@
 import { ROOM_PREFIX } from '../protocol/index.ts';
-import { logTo, type SignalingContext } from './context.ts';
+import { logTo, refuse, type SignalingContext } from './context.ts';
 import { iceServersFor } from './ice.ts';
+import { LOCKED_MESSAGE } from './room-access.ts';
 import { after, type JoinOutcome, type MaybePromise } from './store.ts';
 import type { SignalingSocket } from './types.ts';
 
 /**
  * Seats `socket` in `room` and tells the members, per the codelab's sequence. A seat held for
  * a dropped connection gives way when the room is otherwise full: the likeliest newcomer is
- * that very tab reloaded (a reload drops the connection as a network failure does).
+ * that very tab reloaded (a reload drops the connection as a network failure does). The socket
+ * presents the key of its last join (`socket.data.key`: a PIN's hash), so a recovered socket
+ * asking again opens its locked room as it did the first time.
  */
 export function seat(
   context: SignalingContext,
@@ -15,12 +18,13 @@ export function seat(
   room: string,
 ): MaybePromise<void> {
   const { rooms, holds } = context;
-  return after(rooms.join(room, socket.id), (first) => {
+  const key = socket.data.key;
+  return after(rooms.join(room, socket.id, key), (first) => {
     const [stale] = first.kind === 'full' ? holds.heldIn(room) : [];
     if (stale === undefined) return place(context, socket, room, first);
     holds.release(stale);
     return after(free(context, stale, room), () =>
-      after(rooms.join(room, socket.id), (outcome) => place(context, socket, room, outcome)),
+      after(rooms.join(room, socket.id, key), (outcome) => place(context, socket, room, outcome)),
     );
   });
 }
@@ -35,9 +39,19 @@ function place(
   const { io, metrics } = context;
   // The tab left while a shared store was deciding: hand the seat straight back.
   if (socket.disconnected) {
-    return outcome.kind === 'full' ? undefined : after(context.rooms.leave(room, socket.id), noop);
+    const seated = outcome.kind === 'created' || outcome.kind === 'joined';
+    return seated ? after(context.rooms.leave(room, socket.id), noop) : undefined;
   }
   const key = ROOM_PREFIX + room;
+  if (outcome.kind === 'locked') {
+    // The same answer whatever the reason (wrong PIN, none, or nothing to join), so it never
+    // tells whether the room exists; only tries with a PIN count as guesses.
+    if (socket.data.key?.lock !== undefined) {
+      context.access.guessedWrong(room, context.gate.address(socket.request));
+    }
+    refuse(context, socket, 'create or join', 'room-locked', LOCKED_MESSAGE);
+    return;
+  }
   if (outcome.kind !== 'full') socket.emit('ice:servers', iceServersFor(context.ice, socket.id));
   switch (outcome.kind) {
     case 'created':

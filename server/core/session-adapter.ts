@@ -17,6 +17,7 @@ interface HeldSession {
   disconnectedAt: number;
   /** The room broadcasts this session missed, as Socket.IO replays them (`[event, ...args]`). */
   missed: unknown[][];
+  timer: NodeJS.Timeout;
 }
 
 /**
@@ -27,6 +28,11 @@ interface HeldSession {
  * received it, and appends nothing: with nobody away, a broadcast costs what it costs without
  * recovery.
  *
+ * Only sessions that had a seat are kept (a connection that never joined has nothing to
+ * recover), and they are indexed by room: a broadcast looks at the away sessions of the rooms
+ * it reaches, never at everyone's, so one client's churn cannot slow the relays of others.
+ * The core drops a session at once ({@link HeldSessionAdapter.forget}) when it frees the seat.
+ *
  * The offset a client sends back is ignored: replay is per session, not by position in a shared
  * log. socket.io-client asks to recover only once it holds some string offset, which it takes
  * from the last string argument of any event; every seated client has one, since `created` and
@@ -34,6 +40,9 @@ interface HeldSession {
  */
 export class HeldSessionAdapter extends Adapter {
   readonly #held = new Map<PrivateSessionId, HeldSession>();
+  /** Socket id to private session id, so the core can drop a session by the id it knows. */
+  readonly #bySid = new Map<string, PrivateSessionId>();
+  readonly #byRoom = new Map<Room, Set<HeldSession>>();
   readonly #windowMs: number;
 
   constructor(nsp: ConstructorParameters<typeof Adapter>[0]) {
@@ -42,22 +51,40 @@ export class HeldSessionAdapter extends Adapter {
   }
 
   override persistSession(session: SessionToPersist): void {
-    const held: HeldSession = { session, disconnectedAt: Date.now(), missed: [] };
+    if ((session.data as { room?: unknown } | undefined)?.room === undefined) return;
+    this.#drop(session.pid);
+    const held: HeldSession = {
+      session,
+      disconnectedAt: Date.now(),
+      missed: [],
+      // Only this very entry expires: the same session may have come back and gone away again.
+      timer: setTimeout(() => {
+        if (this.#held.get(session.pid) === held) this.#drop(session.pid);
+      }, this.#windowMs).unref(),
+    };
     this.#held.set(session.pid, held);
-    // Only this very entry expires: the same session may have come back and gone away again.
-    setTimeout(() => {
-      if (this.#held.get(session.pid) === held) this.#held.delete(session.pid);
-    }, this.#windowMs).unref();
+    this.#bySid.set(session.sid, session.pid);
+    for (const room of session.rooms) {
+      let sessions = this.#byRoom.get(room);
+      if (!sessions) this.#byRoom.set(room, (sessions = new Set()));
+      sessions.add(held);
+    }
   }
 
   override restoreSession(pid: PrivateSessionId, _offset: string): Promise<Session> {
     const held = this.#held.get(pid);
-    this.#held.delete(pid);
+    this.#drop(pid);
     if (!held || held.disconnectedAt + this.#windowMs < Date.now()) {
       // Socket.IO's own adapters answer null for "nothing to restore", despite the type.
       return null as unknown as Promise<Session>;
     }
     return Promise.resolve({ ...held.session, missedPackets: held.missed });
+  }
+
+  /** Drops the away session of socket `sid`, if kept: its seat was freed, nothing to recover. */
+  forget(sid: string): void {
+    const pid = this.#bySid.get(sid);
+    if (pid !== undefined) this.#drop(pid);
   }
 
   override broadcast(
@@ -72,7 +99,7 @@ export class HeldSessionAdapter extends Adapter {
       packet.id === undefined &&
       !opts.flags?.volatile
     ) {
-      for (const { session, missed } of this.#held.values()) {
+      for (const { session, missed } of this.#reached(opts)) {
         if (reaches(session.rooms, opts)) missed.push(packet.data);
       }
     }
@@ -82,6 +109,34 @@ export class HeldSessionAdapter extends Adapter {
   /** How many sessions are away and held. */
   get heldSessions(): number {
     return this.#held.size;
+  }
+
+  /** How many rooms the away sessions are indexed under (for leak checks). */
+  get indexedRooms(): number {
+    return this.#byRoom.size;
+  }
+
+  /** The away sessions a broadcast to `opts.rooms` may reach: all only for a broadcast to all. */
+  #reached(opts: BroadcastOptions): Iterable<HeldSession> {
+    if (opts.rooms.size === 0) return [...this.#held.values()];
+    const reached = new Set<HeldSession>();
+    for (const room of opts.rooms) {
+      for (const held of this.#byRoom.get(room) ?? []) reached.add(held);
+    }
+    return reached;
+  }
+
+  #drop(pid: PrivateSessionId): void {
+    const held = this.#held.get(pid);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.#held.delete(pid);
+    if (this.#bySid.get(held.session.sid) === pid) this.#bySid.delete(held.session.sid);
+    for (const room of held.session.rooms) {
+      const sessions = this.#byRoom.get(room);
+      sessions?.delete(held);
+      if (sessions?.size === 0) this.#byRoom.delete(room);
+    }
   }
 }
 

@@ -1,8 +1,27 @@
-/** What asking for a seat gave: the first seat, a later one (with who was there), or none. */
+/**
+ * What asking for a seat gave: the first seat, a later one (with who was there), none, or a
+ * refusal that says no more than "not with this key" (wrong or missing PIN, or no room to join).
+ */
 export type JoinOutcome =
   | { kind: 'created' }
   | { kind: 'joined'; others: readonly string[] }
-  | { kind: 'full' };
+  | { kind: 'full' }
+  | { kind: 'locked' };
+
+/** What a join presents besides the member: the lock it holds, and whether it may create. */
+export interface JoinKey {
+  /** The PIN's keyed hash (never the PIN): locks a new room, must match a locked one's. */
+  lock?: string;
+  /** `false`: join only; a room with no members is answered `locked`. @default true */
+  create?: boolean;
+}
+
+/** One live room as an operator sees it: counts and state, never who. */
+export interface RoomSummary {
+  room: string;
+  members: number;
+  locked: boolean;
+}
 
 /** A value now or later: the in-memory store answers at once, a shared one over the network. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -15,8 +34,15 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface RoomStore {
   /** How many members a room holds. */
   readonly capacity: number;
-  /** Gives `member` a seat in `room` if one is free; a member already seated is told full. */
-  join(room: string, member: string): MaybePromise<JoinOutcome>;
+  /**
+   * Gives `member` a seat in `room` if one is free and `key` opens it; a member already seated
+   * is told full. Stores without PIN support are only called without `key`.
+   */
+  join(room: string, member: string, key?: JoinKey): MaybePromise<JoinOutcome>;
+  /** Whether the store keeps PIN locks (see {@link JoinKey}); the core refuses PINs otherwise. */
+  readonly locks?: boolean;
+  /** The live rooms of this process, for the operator's page (optional). */
+  summaries?(): Iterable<RoomSummary>;
   /** Frees `member`'s seat in `room`; returns the members who remain. */
   leave(room: string, member: string): MaybePromise<readonly string[]>;
   /** The members of `room`. */

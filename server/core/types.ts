@@ -9,6 +9,8 @@ import type {
   SocketData,
 } from '../protocol/index.ts';
 import type { TokenBucket } from './rate-limit.ts';
+import type { RoomGrant } from './room-access.ts';
+import type { JoinKey } from './store.ts';
 
 /** What the server keeps on each socket: the protocol's part, and this server's own. */
 export interface ServerSocketData extends SocketData {
@@ -16,6 +18,10 @@ export interface ServerSocketData extends SocketData {
   buckets: { join: TokenBucket; message: TokenBucket; messageBytes: TokenBucket };
   /** Set while a join waits on an asynchronous store, so a second request cannot race it. */
   joining?: boolean;
+  /** The key of the last join (the PIN's hash), so a recovered socket can ask again. */
+  key?: JoinKey;
+  /** The room token the handshake presented, verified, when tokens are required. */
+  grant?: RoomGrant;
 }
 
 /** The typed Socket.IO server of the signaling protocol. */

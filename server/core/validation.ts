@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { parseRoomName } from '../protocol/room-name.ts';
+import { PIN_LENGTH } from './room-access.ts';
 
 /** What checking one inbound value gave: the value to use, or why it was refused. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -90,3 +91,24 @@ function shapeProblem(value: unknown, depth: number): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The optional second argument of `create or join` (`JoinOptions`): nothing (or `null`, which
+ * is what JSON makes of `undefined` in an argument list), or an object with a PIN of 4 to 64
+ * characters and `create`. Unknown keys are ignored, for later additions.
+ */
+export const JoinOptionsSchema = v.nullish(
+  v.object(
+    {
+      pin: v.optional(
+        v.pipe(
+          v.string('the PIN must be a string'),
+          v.minLength(PIN_LENGTH.min, `the PIN needs at least ${PIN_LENGTH.min} characters`),
+          v.maxLength(PIN_LENGTH.max, `the PIN may have at most ${PIN_LENGTH.max} characters`),
+        ),
+      ),
+      create: v.optional(v.boolean('create must be true or false')),
+    },
+    'the join options must be an object such as { pin: "1234" }',
+  ),
+);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { type BucketOptions, KeyedBuckets } from '../core/rate-limit.ts';
 
 /** Who may open a signaling connection. */
 export interface AccessOptions {
@@ -24,6 +25,20 @@ export interface AccessOptions {
    */
   maxConnectionsPerAddress?: number;
   /**
+   * New connections (Engine.IO handshakes) allowed per client address: a burst, then a steady
+   * rate. Past it, the handshake is refused with `too-many-handshakes`. A browser opens one per
+   * tab and reconnects with backoff, so only a client churning connections meets it. Unset,
+   * handshakes are not limited (the production server sets {@link DEFAULT_HANDSHAKES}).
+   * @default undefined
+   */
+  handshakes?: BucketOptions;
+  /**
+   * Seats one client address may keep held while their connections are away (recovery). Past
+   * it, a dropped member's seat is freed at once, as if it had left.
+   * @default 4 ({@link DEFAULT_MAX_HELD_SEATS_PER_ADDRESS})
+   */
+  maxHeldSeatsPerAddress?: number;
+  /**
    * Take the client address from the last `X-Forwarded-For` entry (the one a reverse proxy
    * appended). Only behind a proxy that sets it: otherwise clients can choose their address.
    * @default false
@@ -32,10 +47,21 @@ export interface AccessOptions {
 }
 
 /** Why a handshake was refused, as counted in the metrics. */
-export type HandshakeRefusal = 'origin' | 'host' | 'too-many-connections' | 'draining';
+export type HandshakeRefusal =
+  | 'origin'
+  | 'host'
+  | 'too-many-connections'
+  | 'too-many-handshakes'
+  | 'draining';
 
 /** The default of {@link AccessOptions.maxConnectionsPerAddress}. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 20;
+
+/** The default of {@link AccessOptions.maxHeldSeatsPerAddress}. */
+export const DEFAULT_MAX_HELD_SEATS_PER_ADDRESS = 4;
+
+/** The production server's default of {@link AccessOptions.handshakes}. */
+export const DEFAULT_HANDSHAKES: BucketOptions = { burst: 20, perSecond: 5 };
 
 /** The verdict on one handshake: allowed, or refused with a reason and a message for the client. */
 export type AccessVerdict = { ok: true } | { ok: false; reason: HandshakeRefusal; message: string };
@@ -52,6 +78,7 @@ export class AccessGate {
   readonly #maxPerAddress: number;
   readonly #trustProxy: boolean;
   readonly #open = new Map<string, number>();
+  readonly #handshakes: KeyedBuckets | undefined;
 
   constructor(options: AccessOptions = {}) {
     this.#allowedOrigins = new Set((options.allowedOrigins ?? []).map(normaliseOrigin));
@@ -61,6 +88,7 @@ export class AccessGate {
         : (options.allowedHosts ?? []).map((host) => host.toLowerCase());
     this.#maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     this.#trustProxy = options.trustProxy ?? false;
+    this.#handshakes = options.handshakes && new KeyedBuckets(options.handshakes);
     if (!Number.isInteger(this.#maxPerAddress) || this.#maxPerAddress < 1) {
       throw new RangeError(
         `[signaling] maxConnectionsPerAddress must be a whole number >= 1, got ${this.#maxPerAddress}`,
@@ -86,9 +114,17 @@ export class AccessGate {
         message: `[signaling] origin "${origin}" may not connect; add it to ALLOWED_ORIGINS`,
       };
     }
+    const address = this.address(request);
+    if (this.#handshakes && !this.#handshakes.take(address)) {
+      return {
+        ok: false,
+        reason: 'too-many-handshakes',
+        message: '[signaling] too many new connections from one address; wait a moment',
+      };
+    }
     // The hard limit, for clients that never get as far as the namespace (where a browser sees
     // the message of `checkConnection`): twice the cap, so the friendly refusal comes first.
-    if ((this.#open.get(this.address(request)) ?? 0) >= this.#maxPerAddress * 2) {
+    if ((this.#open.get(address) ?? 0) >= this.#maxPerAddress * 2) {
       return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
     return { ok: true };
@@ -133,6 +169,16 @@ export class AccessGate {
   /** How many addresses have open connections (the map must empty when clients leave). */
   get addresses(): number {
     return this.#open.size;
+  }
+
+  /** How many addresses have a handshake bucket that is not full again yet. */
+  get handshakeAddresses(): number {
+    return this.#handshakes?.size ?? 0;
+  }
+
+  /** Forgets the handshake buckets that are full again (called now and then). */
+  prune(): void {
+    this.#handshakes?.prune();
   }
 
   /** The client address a request counts against. */

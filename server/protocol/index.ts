@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'invalid-payload'
   | 'rate-limited'
   | 'disabled'
+  | 'invalid-pin'
+  | 'room-locked'
+  | 'token-refused'
   | 'internal';
 
 /** The body of a `signaling:error` event: which request was refused, why, and what to do. */
@@ -91,10 +94,37 @@ export interface ServerToClientEvents {
   'server:shutdown': () => void;
 }
 
+/**
+ * Our own, optional second argument of `create or join`. Codelab clients send the room alone
+ * and join unlocked rooms exactly as before.
+ */
+export interface JoinOptions {
+  /**
+   * The room's PIN, 4 to 64 characters: the member who creates a room locks it with this PIN,
+   * and later members must give the same one.
+   */
+  pin?: string;
+  /**
+   * `false` asks to join only, never to create: an empty room is then refused exactly as a
+   * locked room with a wrong PIN is, so the answer never tells whether the room exists.
+   * @default true
+   */
+  create?: boolean;
+}
+
+/** What a client may put in Socket.IO's `auth` handshake field. */
+export interface HandshakeAuth {
+  /**
+   * A signed room token (JWT: `room`, `exp`, `jti`), required when the server is configured
+   * with `ROOM_TOKEN_SECRET` or a public key; good for one `create or join` in its room.
+   */
+  token?: string;
+}
+
 /** Events a client sends. */
 export interface ClientToServerEvents {
-  /** Ask for a seat in a room. */
-  'create or join': (room: string) => void;
+  /** Ask for a seat in a room; the options (a PIN) are ours, not the codelab's. */
+  'create or join': (room: string, options?: JoinOptions) => void;
   /** Relay a payload to the other member of the sender's room. */
   message: (payload: SignalingPayload) => void;
   /** Ask for the server's addresses. */

@@ -1,31 +1,74 @@
-import type { JoinOutcome, RoomStore } from '../core/store.ts';
+import { timingSafeEqual } from 'node:crypto';
+import type { JoinKey, JoinOutcome, RoomStore, RoomSummary } from '../core/store.ts';
+
+/** Options of {@link MemoryRooms}. */
+export interface MemoryRoomsOptions {
+  /**
+   * How long a locked room's lock outlives its last member, so that a member who reloads (or
+   * whose seat the recovery window freed) finds the room still locked with its PIN, and nobody
+   * can take the name meanwhile. 0 drops the lock with the last member.
+   * @default 0
+   */
+  lockLingerMs?: number;
+  /**
+   * The most lingering locks kept; past it the oldest goes first (its room simply unlocks).
+   * @default 10000
+   */
+  maxLingering?: number;
+}
+
+interface Room {
+  members: string[];
+  lock?: string;
+}
 
 /**
- * Room occupancy for one attached signaling server: which members sit in which room. One
- * instance per `attachSignaling` call, never module-level, so a Vite restart starts empty.
- * Members are opaque ids (socket ids); rooms are the normalised names from the client.
+ * Room occupancy for one attached signaling server: which members sit in which room, and the
+ * lock (a PIN's keyed hash) of each locked room. One instance per `attachSignaling` call, never
+ * module-level, so a Vite restart starts empty. Members are opaque ids (socket ids); rooms are
+ * the normalised names from the client.
  */
 export class MemoryRooms implements RoomStore {
+  readonly locks = true;
   // Arrays, not Sets: a room holds a handful of members, and thousands of rooms are the
   // normal case, so the smaller structure wins on memory and is as fast to scan.
-  readonly #members = new Map<string, string[]>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #lingering = new Map<string, { lock: string; timer: NodeJS.Timeout }>();
+  readonly #lockLingerMs: number;
+  readonly #maxLingering: number;
 
   /** @param capacity how many members a room holds (the codelab's rule is two). */
-  constructor(readonly capacity = 2) {
+  constructor(
+    readonly capacity = 2,
+    options: MemoryRoomsOptions = {},
+  ) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(
         `[signaling] room capacity must be a whole number >= 1, got ${capacity}`,
       );
     }
+    this.#lockLingerMs = options.lockLingerMs ?? 0;
+    this.#maxLingering = options.maxLingering ?? 10_000;
   }
 
-  /** Gives `member` a seat in `room` if one is free; a member already seated is told so. */
-  join(room: string, member: string): JoinOutcome {
-    const members = this.#members.get(room);
-    if (!members) {
-      this.#members.set(room, [member]);
+  /**
+   * Gives `member` a seat in `room` if one is free and `key` opens it; a member already seated
+   * is told full. The lock is checked before the seats, so a wrong PIN never learns "full".
+   */
+  join(room: string, member: string, key: JoinKey = {}): JoinOutcome {
+    const entry = this.#rooms.get(room);
+    if (!entry) {
+      const lingering = this.#lingering.get(room);
+      if (lingering) {
+        if (!sameLock(lingering.lock, key.lock)) return { kind: 'locked' };
+        clearTimeout(lingering.timer);
+        this.#lingering.delete(room);
+      } else if (key.create === false) return { kind: 'locked' };
+      this.#rooms.set(room, { members: [member], lock: lingering?.lock ?? key.lock });
       return { kind: 'created' };
     }
+    if (entry.lock !== undefined && !sameLock(entry.lock, key.lock)) return { kind: 'locked' };
+    const { members } = entry;
     if (members.includes(member) || members.length >= this.capacity) return { kind: 'full' };
     const others = members.slice();
     members.push(member);
@@ -34,22 +77,60 @@ export class MemoryRooms implements RoomStore {
 
   /** Frees `member`'s seat in `room`; returns the members who remain (empty rooms are dropped). */
   leave(room: string, member: string): readonly string[] {
-    const members = this.#members.get(room);
-    if (!members) return [];
+    const entry = this.#rooms.get(room);
+    if (!entry) return [];
+    const { members } = entry;
     const index = members.indexOf(member);
     if (index === -1) return members.slice();
     members.splice(index, 1);
-    if (members.length === 0) this.#members.delete(room);
+    if (members.length === 0) {
+      this.#rooms.delete(room);
+      if (entry.lock !== undefined) this.#linger(room, entry.lock);
+    }
     return members.slice();
   }
 
   /** The members of `room`, in the order they joined. */
   members(room: string): readonly string[] {
-    return this.#members.get(room)?.slice() ?? [];
+    return this.#rooms.get(room)?.members.slice() ?? [];
   }
 
   /** How many rooms have at least one member. */
   get size(): number {
-    return this.#members.size;
+    return this.#rooms.size;
   }
+
+  /** How many locks outlive their rooms right now. */
+  get lingeringLocks(): number {
+    return this.#lingering.size;
+  }
+
+  /** The live rooms, as counts and states. */
+  *summaries(): Iterable<RoomSummary> {
+    for (const [room, entry] of this.#rooms) {
+      yield { room, members: entry.members.length, locked: entry.lock !== undefined };
+    }
+  }
+
+  #linger(room: string, lock: string): void {
+    if (this.#lockLingerMs <= 0) return;
+    if (this.#lingering.size >= this.#maxLingering) {
+      const [oldest, entry] = this.#lingering.entries().next().value ?? [];
+      if (oldest !== undefined && entry) {
+        clearTimeout(entry.timer);
+        this.#lingering.delete(oldest);
+      }
+    }
+    const timer = setTimeout(() => {
+      if (this.#lingering.get(room)?.timer === timer) this.#lingering.delete(room);
+    }, this.#lockLingerMs);
+    timer.unref();
+    this.#lingering.set(room, { lock, timer });
+  }
+}
+
+/** Whether a presented lock matches a room's, in constant time (hashes of equal length). */
+function sameLock(lock: string, presented: string | undefined): boolean {
+  if (presented === undefined || presented.length !== lock.length) return false;
+  return timingSafeEqual(Buffer.from(lock), Buffer.from(presented));
 }

@@ -16,6 +16,8 @@ describe('readConfig', () => {
         allowedOrigins: [],
         allowedHosts: true,
         maxConnectionsPerAddress: 20,
+        handshakes: { burst: 20, perSecond: 5 },
+        maxHeldSeatsPerAddress: 4,
         trustProxy: false,
       },
       rateLimits: {
@@ -31,6 +33,9 @@ describe('readConfig', () => {
       ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       ALLOWED_HOSTS: '.example.com',
       MAX_CONNECTIONS_PER_ADDRESS: '5',
+      RATE_HANDSHAKE_BURST: '8',
+      RATE_HANDSHAKE_PER_SECOND: '0.5',
+      MAX_HELD_SEATS_PER_ADDRESS: '0',
       TRUST_PROXY: '1',
       RATE_MESSAGE_PER_SECOND: '2.5',
       SIGNALING_RECOVERY_SECONDS: '0',
@@ -40,6 +45,8 @@ describe('readConfig', () => {
       allowedOrigins: ['https://a.example', 'https://b.example'],
       allowedHosts: ['.example.com'],
       maxConnectionsPerAddress: 5,
+      handshakes: { burst: 8, perSecond: 0.5 },
+      maxHeldSeatsPerAddress: 0,
       trustProxy: true,
     });
     expect(config.rateLimits.message).toEqual({ burst: 100, perSecond: 2.5 });

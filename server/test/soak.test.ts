@@ -99,6 +99,9 @@ describe('soak', () => {
       productionServerEntry(),
       {
         MAX_CONNECTIONS_PER_ADDRESS: String(PAIRS_AT_ONCE * 4),
+        // Every pair comes from one address, faster than a real one opens connections.
+        RATE_HANDSHAKE_BURST: '100000',
+        RATE_HANDSHAKE_PER_SECOND: '100000',
         // Recovery keeps every broadcast for its window plus up to a minute (Socket.IO's
         // cleanup interval); off here so memory can be compared within the run.
         SIGNALING_RECOVERY_SECONDS: '0',

@@ -2,12 +2,17 @@ import { css, html, LitElement } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { parseFormRoom } from '../room-path.ts';
 
-/** The detail of a `room-join` event: the normalised room name asked for. */
+/** The detail of a `room-join` event: the normalised room name asked for, and its PIN if any. */
 export interface RoomJoinDetail {
   room: string;
+  /** Locks a new room, or opens a locked one. */
+  pin?: string;
 }
 
-/** A form to pick a room; it checks the name as the server will and fires `room-join`. */
+/**
+ * A form to pick a room, with an optional PIN; it checks the name as the server will and fires
+ * `room-join`.
+ */
 @customElement('join-form')
 export class JoinForm extends LitElement {
   static override styles = css`
@@ -23,6 +28,9 @@ export class JoinForm extends LitElement {
       gap: 0.25rem;
       flex: 1 1 14rem;
       font-weight: 600;
+    }
+    label.pin {
+      flex: 0 1 9rem;
     }
     input {
       font: inherit;
@@ -71,6 +79,17 @@ export class JoinForm extends LitElement {
             }}
           />
         </label>
+        <label class="pin" title="The first member locks the room with it; others must give it">
+          PIN (optional)
+          <input
+            name="pin"
+            type="password"
+            autocomplete="off"
+            minlength="4"
+            maxlength="64"
+            placeholder="locks the room"
+          />
+        </label>
         <button type="submit">Join room</button>
       </form>
       <p id="room-error" class="error" role="alert">${error}</p>
@@ -79,16 +98,22 @@ export class JoinForm extends LitElement {
 
   #submit(event: SubmitEvent) {
     event.preventDefault();
-    const input = (event.target as HTMLFormElement).elements.namedItem('room') as HTMLInputElement;
+    const { elements } = event.target as HTMLFormElement;
+    const input = elements.namedItem('room') as HTMLInputElement;
+    const pin = (elements.namedItem('pin') as HTMLInputElement).value;
     const parsed = parseFormRoom(input.value);
     if (!parsed.ok) {
       this.localError = `Cannot join: ${parsed.reason}.`;
       return;
     }
+    if (pin !== '' && (pin.length < 4 || pin.length > 64)) {
+      this.localError = 'Cannot join: a PIN has 4 to 64 characters.';
+      return;
+    }
     this.localError = '';
     this.dispatchEvent(
       new CustomEvent<RoomJoinDetail>('room-join', {
-        detail: { room: parsed.room },
+        detail: { room: parsed.room, ...(pin !== '' && { pin }) },
         bubbles: true,
         composed: true,
       }),

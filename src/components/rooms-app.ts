@@ -114,7 +114,9 @@ export class RoomsApp extends LitElement {
     const s = this.#signaling;
     const c = this.#call;
     const seated = s.seat === 'created' || s.seat === 'joined';
-    const choosing = s.room === null || s.seat === 'full';
+    // A locked room refused this tab: the form comes back for the PIN.
+    const locked = s.seat === 'idle' && s.error?.code === 'room-locked';
+    const choosing = s.room === null || s.seat === 'full' || locked;
     const refusal = s.error?.event === 'create or join' ? s.error.message : '';
     return html`
       <header>
@@ -204,10 +206,10 @@ export class RoomsApp extends LitElement {
   }
 
   #join = (event: CustomEvent<RoomJoinDetail>) => {
-    const { room } = event.detail;
+    const { room, pin } = event.detail;
     this.pathError = '';
     if (location.pathname !== pathForRoom(room)) history.pushState(null, '', pathForRoom(room));
-    this.#signaling.join(room);
+    this.#signaling.join(room, pin);
   };
 
   #leave = () => {

@@ -1,13 +1,23 @@
-import { logTo, refuse } from '../context.ts';
+import { logTo, refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { seat } from '../seating.ts';
-import { check, RoomNameSchema } from '../validation.ts';
+import type { JoinKey } from '../store.ts';
+import type { SignalingSocket } from '../types.ts';
+import { check, JoinOptionsSchema, RoomNameSchema } from '../validation.ts';
 
-/** `create or join`: checks the room name and asks the store for a seat (PROTOCOL.md). */
-export const createOrJoin: EventHandler = (context, socket, value) => {
+/**
+ * `create or join`: checks the room name, the options (a PIN) and the room token if tokens are
+ * required, then asks the store for a seat (PROTOCOL.md).
+ */
+export const createOrJoin: EventHandler = (context, socket, value, rawOptions) => {
   const name = check(RoomNameSchema, value);
   if (!name.ok) {
     refuse(context, socket, 'create or join', 'invalid-room', `${name.reason}; pick another name`);
+    return;
+  }
+  const options = check(JoinOptionsSchema, rawOptions);
+  if (!options.ok) {
+    refuse(context, socket, 'create or join', 'invalid-pin', options.reason);
     return;
   }
   const room = name.value;
@@ -25,6 +35,9 @@ export const createOrJoin: EventHandler = (context, socket, value) => {
     );
     return;
   }
+  const key = joinKey(context, socket, room, options.value ?? {});
+  if (key === undefined) return;
+  data.key = key;
   const pending = seat(context, socket, room);
   if (!(pending instanceof Promise)) return;
   data.joining = true;
@@ -32,3 +45,48 @@ export const createOrJoin: EventHandler = (context, socket, value) => {
     data.joining = false;
   });
 };
+
+/**
+ * The key this request presents, once the token (if required) is spent and the PIN may be
+ * tried; undefined when the request was refused.
+ */
+function joinKey(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  room: string,
+  options: { pin?: string; create?: boolean },
+): JoinKey | undefined {
+  const { access } = context;
+  const locking = options.pin !== undefined || options.create === false;
+  if (locking && !context.rooms.locks) {
+    refuse(
+      context,
+      socket,
+      'create or join',
+      'disabled',
+      'this server keeps rooms in a store without PIN locks (Redis); join without a PIN',
+    );
+    return undefined;
+  }
+  if (options.pin !== undefined && !access.mayGuess(room, context.gate.address(socket.request))) {
+    refuse(
+      context,
+      socket,
+      'create or join',
+      'rate-limited',
+      'too many wrong PINs for this room or from this address; wait a minute and retry',
+    );
+    return undefined;
+  }
+  if (access.tokensRequired) {
+    const problem = access.spend(socket.data.grant, room);
+    if (problem !== undefined) {
+      refuse(context, socket, 'create or join', 'token-refused', problem);
+      return undefined;
+    }
+  }
+  return {
+    ...(options.pin !== undefined && { lock: access.lock(room, options.pin) }),
+    ...(options.create === false && { create: false }),
+  };
+}

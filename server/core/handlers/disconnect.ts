@@ -1,6 +1,7 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { type SignalingContext, settle } from '../context.ts';
 import { free, leave } from '../seating.ts';
+import { HeldSessionAdapter } from '../session-adapter.ts';
 import type { SignalingSocket } from '../types.ts';
 
 // Socket.IO persists a session for recovery on more reasons (socket.io's lib/socket.ts,
@@ -16,7 +17,8 @@ const NETWORK_FAILURES: ReadonlySet<string> = new Set([
 /**
  * The `disconnect` listener every socket shares. A tab that left frees its seat at once; one
  * whose network failed keeps it for the recovery window, and the rest of the room is told
- * `peer:reconnecting` rather than `bye`.
+ * `peer:reconnecting` rather than `bye`. Past its address's share of held seats, a dropped
+ * member leaves as a closed tab does; Socket.IO's copy of its session goes with the seat.
  */
 export function disconnectListener(context: SignalingContext) {
   return function onDisconnect(this: SignalingSocket, reason: string): void {
@@ -27,12 +29,20 @@ export function disconnectListener(context: SignalingContext) {
       const member = this.id;
       // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
       // as long, so a dropped network is "reconnecting" to the other member, not "left".
-      context.holds.hold(member, room, context.recoveryWindowMs, () =>
-        settle(context, free(context, member, room), `freeing the held seat in ${room}`),
+      const held = context.holds.hold(
+        member,
+        room,
+        context.recoveryWindowMs,
+        () => settle(context, free(context, member, room), `freeing the held seat in ${room}`),
+        context.gate.address(this.request),
       );
-      context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
-      return;
+      if (held) {
+        context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
+        return;
+      }
     }
+    const { adapter } = this.nsp;
+    if (adapter instanceof HeldSessionAdapter) adapter.forget(this.id);
     settle(context, leave(context, this), `leave of ${room}`);
   };
 }

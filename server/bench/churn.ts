@@ -1,0 +1,297 @@
+/**
+ * The churn benchmark: what one address churning connections (open a websocket, destroy its TCP
+ * socket without a close frame, never more than 15 at once, ~1500 a second) costs an unrelated
+ * pair. Runs the production build in its own process on one core, the pair in this process and
+ * the churn in a third, both on the other core, all on loopback, for a bounded time.
+ *
+ *   npm run build && npm run bench:churn [-- --rounds 5 --seconds 4 --entry path/to/main.js]
+ *
+ * Each round measures phases of `--seconds`: the pair alone (A), the churn alone (B), both (C),
+ * and the pair at once after the churn stopped (D, within the recovery window, so whatever the
+ * churn left behind is still there). It prints the server's CPU per relay in A; in C gross (all
+ * server CPU over the relays, the churn's own handshakes included) and net of the churn's own
+ * cost (C minus B's CPU rate, over the relays); and in D; with medians over the rounds and the
+ * ratios to A. `--limits off` lifts the handshake limit, to see
+ * the session adapter's share alone.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+
+/** The production server's entry, as `npm run build` writes it (package.json `start`). */
+const SERVER_ENTRY = 'dist/server/main.js';
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const AT_ONCE = 15;
+const IN_FLIGHT = 32;
+const CLOCK_TICKS = 100;
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    rate: { type: 'string', default: '1500' },
+    limits: { type: 'string', default: 'on' },
+    entry: { type: 'string', default: SERVER_ENTRY },
+  },
+});
+
+if (positionals[0] === 'churn-worker') {
+  churnWorker(positionals[1] ?? '', Number(args.rate));
+} else {
+  main().catch((error: unknown) => {
+    console.error('[bench] churn benchmark failed:', error);
+    process.exit(1);
+  });
+}
+
+/** Spawns `command` pinned to `core` with taskset when there is one, else unpinned. */
+function pinned(core: number, command: string, commandArgs: string[], env?: NodeJS.ProcessEnv) {
+  const hasTaskset = existsSync('/usr/bin/taskset');
+  return spawn(
+    hasTaskset ? '/usr/bin/taskset' : command,
+    hasTaskset ? ['-c', String(core), command, ...commandArgs] : commandArgs,
+    { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+}
+
+/** Resolves with the first match of `pattern` in `child`'s output; rejects if it exits first. */
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += String(chunk);
+      const match = seen.match(pattern);
+      if (match) {
+        child.stdout?.off('data', onData);
+        resolve(match[1] ?? match[0]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`[bench] ${what} exited (${code}):\n${seen}`)));
+  });
+}
+
+/** CPU seconds `pid` has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The production server, pinned to core 0, with limits lifted for the pair's relays only. */
+async function startServer(entry: string, limits: boolean) {
+  const child = pinned(0, process.execPath, [entry], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RATE_MESSAGE_BURST: '1000000000',
+    RATE_MESSAGE_PER_SECOND: '1000000000',
+    RATE_MESSAGE_BYTES_BURST: '1000000000',
+    RATE_MESSAGE_BYTES_PER_SECOND: '1000000000',
+    ...(!limits && { RATE_HANDSHAKE_BURST: '1000000000', RATE_HANDSHAKE_PER_SECOND: '1000000000' }),
+  });
+  const url = await waitForLine(child, /signaling on (http:\/\/[^/]+)\//, 'the server');
+  return { child, url };
+}
+
+/**
+ * Two clients seated in one room, bouncing {@link IN_FLIGHT} messages between them: enough that
+ * the relays, not the churn, make most of the server's work in phase C.
+ */
+async function startPair(url: string) {
+  const connect = () =>
+    new Promise<Socket>((resolve) => {
+      const socket = connectClient(url, { transports: ['websocket'], forceNew: true });
+      socket.once('connect', () => resolve(socket));
+    });
+  const alice = await connect();
+  const bob = await connect();
+  const created = new Promise((resolve) => alice.once('created', resolve));
+  alice.emit('create or join', 'bench-pair');
+  await created;
+  const ready = new Promise((resolve) => bob.once('ready', resolve));
+  bob.emit('create or join', 'bench-pair');
+  await ready;
+  let relays = 0;
+  let running = false;
+  alice.on('message', () => {
+    relays++;
+    if (running) alice.emit('message', 'ping');
+  });
+  bob.on('message', () => {
+    relays++;
+    if (running) bob.emit('message', 'pong');
+  });
+  return {
+    /** Bounces for `ms`; resolves with the relays done then. */
+    async run(ms: number): Promise<number> {
+      relays = 0;
+      running = true;
+      for (let index = 0; index < IN_FLIGHT; index++) alice.emit('message', 'ping');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running = false;
+      // The messages still in flight land (and count) before the phase ends.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return relays;
+    },
+    close() {
+      alice.disconnect();
+      bob.disconnect();
+    },
+  };
+}
+
+/** Starts a churn process on core 1; resolves once it churns. */
+async function startChurn(url: string, rate: number) {
+  const child = pinned(1, process.execPath, [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    'churn-worker',
+    url,
+    '--rate',
+    String(rate),
+  ]);
+  await waitForLine(child, /churning/, 'the churn');
+  return {
+    async stop(): Promise<{ opened: number; refused: number }> {
+      const counts = waitForLine(child, /(\{.*\})/, 'the churn');
+      child.kill('SIGTERM');
+      const parsed = JSON.parse(await counts) as { opened: number; refused: number };
+      await stop(child);
+      return parsed;
+    },
+  };
+}
+
+/**
+ * One round: A (the pair alone), B (the churn alone), C (both), D (the pair again at once after
+ * the churn stopped, while the recovery window still holds whatever the churn left behind).
+ */
+async function round(server: { child: ChildProcess; url: string }, ms: number, rate: number) {
+  const pid = server.child.pid ?? 0;
+  const pair = await startPair(server.url);
+  const measure = async (work: () => Promise<number>) => {
+    const before = cpuSeconds(pid);
+    const started = performance.now();
+    const relays = await work();
+    return { cpu: cpuSeconds(pid) - before, seconds: (performance.now() - started) / 1000, relays };
+  };
+  const idle = (): Promise<number> => new Promise((resolve) => setTimeout(() => resolve(0), ms));
+  const a = await measure(() => pair.run(ms));
+  let churn = await startChurn(server.url, rate);
+  const b = await measure(idle);
+  const churnedB = await churn.stop();
+  churn = await startChurn(server.url, rate);
+  const c = await measure(() => pair.run(ms));
+  const churnedC = await churn.stop();
+  const d = await measure(() => pair.run(Math.min(ms, 4000)));
+  pair.close();
+  const net = c.cpu - (b.cpu / b.seconds) * c.seconds;
+  return {
+    aUs: (a.cpu / a.relays) * 1e6,
+    cGrossUs: (c.cpu / c.relays) * 1e6,
+    cNetUs: (Math.max(0, net) / c.relays) * 1e6,
+    dUs: (d.cpu / d.relays) * 1e6,
+    churnPerSecond: (churnedB.opened + churnedB.refused) / b.seconds,
+    churnCpuUs: (b.cpu / Math.max(1, churnedB.opened + churnedB.refused)) * 1e6,
+    churnOpened: churnedB.opened + churnedC.opened,
+    churned: churnedB.opened + churnedB.refused + churnedC.opened + churnedC.refused,
+    relaysA: a.relays,
+    relaysC: c.relays,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+async function main() {
+  const entry = resolve(root, args.entry);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const rounds = Number(args.rounds);
+  const ms = Number(args.seconds) * 1000;
+  const rate = Number(args.rate);
+  const limits = args.limits !== 'off';
+  if (existsSync('/usr/bin/taskset'))
+    execFileSync('/usr/bin/taskset', ['-p', '-c', '1', String(process.pid)]);
+  const server = await startServer(entry, limits);
+  console.log(
+    `[bench] churn: ${entry}, handshake limit ${limits ? 'on' : 'off'}, ${rounds} rounds of 3 x ${ms / 1000} s, churn target ${rate}/s, at most ${AT_ONCE} at once`,
+  );
+  try {
+    const results = [];
+    for (let index = 0; index < rounds; index++) {
+      const result = await round(server, ms, rate);
+      results.push(result);
+      console.log(
+        `round ${index + 1}: before ${result.aUs.toFixed(1)} µs/relay (${result.relaysA} relays); ` +
+          `during churn ${result.cGrossUs.toFixed(1)} gross, ${result.cNetUs.toFixed(1)} net (${result.relaysC} relays); ` +
+          `just after ${result.dUs.toFixed(1)}; churn ${Math.round(result.churnPerSecond)}/s ` +
+          `(${result.churnCpuUs.toFixed(0)} µs server CPU each), ${result.churnOpened} of ${result.churned} opened`,
+      );
+    }
+    const a = median(results.map((r) => r.aUs));
+    const gross = median(results.map((r) => r.cGrossUs));
+    const net = median(results.map((r) => r.cNetUs));
+    const after = median(results.map((r) => r.dUs));
+    const ratio = (value: number) => `${(value / a).toFixed(2)}x`;
+    console.log(
+      `median server CPU per relay: before ${a.toFixed(1)} µs; during churn ${gross.toFixed(1)} µs gross (${ratio(gross)}), ` +
+        `${net.toFixed(1)} µs net of the churn's own cost (${ratio(net)}); just after the churn ${after.toFixed(1)} µs (${ratio(after)})`,
+    );
+  } finally {
+    await stop(server.child);
+  }
+}
+
+/** The churning client: paced at `rate` a second, at most {@link AT_ONCE} at once, until SIGTERM. */
+function churnWorker(url: string, rate: number): void {
+  const counts = { opened: 0, refused: 0 };
+  let inFlight = 0;
+  let started = 0;
+  const begin = performance.now();
+  const one = () => {
+    inFlight++;
+    started++;
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const finish = (outcome: 'opened' | 'refused') => {
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+      counts[outcome]++;
+      inFlight--;
+    };
+    ws.once('unexpected-response', () => finish('refused'));
+    ws.once('error', () => finish('refused'));
+    ws.on('message', (data) => {
+      const frame = String(data);
+      if (frame.startsWith('0{')) ws.send('40');
+      else if (frame.startsWith('40') || frame.startsWith('44')) finish('opened');
+    });
+  };
+  const tick = setInterval(() => {
+    const due = ((performance.now() - begin) / 1000) * rate;
+    while (inFlight < AT_ONCE && started < due) one();
+  }, 1);
+  process.once('SIGTERM', () => {
+    clearInterval(tick);
+    process.stdout.write(`${JSON.stringify(counts)}\n`, () => process.exit(0));
+  });
+  console.log('churning');
+}
