@@ -89,7 +89,7 @@ export class ConnectionPanel extends LitElement {
             }
           </dd>
           <dt>Local ↔ remote</dt>
-          <dd>${pair ? `${pair.local} ↔ ${pair.remote}` : '–'}</dd>
+          <dd aria-label="candidate addresses">${pair ? `${pair.local} ↔ ${pair.remote}` : '–'}</dd>
           <dt>Join to chat open</dt>
           <dd aria-label="join to open">${this.joinToOpenMs === null ? '–' : `${this.joinToOpenMs} ms`}</dd>
           <dt>Video received</dt>
