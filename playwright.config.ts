@@ -37,9 +37,9 @@ export default defineConfig({
     {
       name: 'dev',
       // The fault tests need the production server's short heartbeat; the TURN test starts
-      // its own servers. The Firefox specs test the browsers, not the server: the production
-      // one carries them.
-      testIgnore: /(dev-server|faults|turn|firefox)\.spec\.ts/,
+      // its own servers, and so does the network-change test. The Firefox specs test the
+      // browsers, not the server: the production one carries them.
+      testIgnore: /(dev-server|faults|turn|firefox|network-change)\.spec\.ts/,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {

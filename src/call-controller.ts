@@ -58,6 +58,12 @@ const TIMELINE_LIMIT = 300;
 const SAMPLE_LIMIT = 60;
 /** Larger chat messages are cut: a data channel message over ~16 KiB does not cross everywhere. */
 const CHAT_MAX_CHARS = 4000;
+/**
+ * How long ICE may stay `disconnected` before we restart it. Consent checks often survive a
+ * short blip by themselves (and a restart costs a round trip of signaling), but a changed
+ * network never comes back on the old pair.
+ */
+const ICE_RESTART_GRACE_MS = 2000;
 
 type Description = { type: 'offer' | 'answer'; sdp: string };
 type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
@@ -109,6 +115,8 @@ export class CallController implements ReactiveController {
   videoBytesReceived = 0;
   /** Milliseconds from the second member's join to the data channel opening, once measured. */
   joinToOpenMs: number | null = null;
+  /** Milliseconds the last ICE restart took, from asking to connected on new credentials. */
+  lastRestartMs: number | null = null;
   /** Relay candidates only (see {@link CallOptions.relay}). */
   readonly relay: boolean;
 
@@ -128,6 +136,11 @@ export class CallController implements ReactiveController {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #lastBytes: { at: number; in: number; out: number } | null = null;
   #nextId = 0;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While an ICE restart is under way: when it was asked, and the local ufrag it replaces. */
+  #restart: { at: number; fromUfrag: string | null } | null = null;
+  /** The browser says the network is back (a new Wi-Fi, a cable): the old path may be gone. */
+  readonly #onOnline = () => this.#restartIce('the network came back (online)');
 
   constructor(
     host: ReactiveControllerHost,
@@ -142,9 +155,11 @@ export class CallController implements ReactiveController {
 
   hostConnected(): void {
     this.#unsubscribe = this.#signaling.subscribe((event) => this.#onSignaling(event));
+    window.addEventListener('online', this.#onOnline);
   }
 
   hostDisconnected(): void {
+    window.removeEventListener('online', this.#onOnline);
     this.#unsubscribe?.();
     this.#close();
     this.#stopLocalTracks();
@@ -256,6 +271,14 @@ export class CallController implements ReactiveController {
         this.state = 'waiting';
         this.endedBy = null;
         break;
+      case 'peer-reconnecting':
+        // Only the signaling dropped so far; the media path may well be alive.
+        if (this.#pc)
+          this.#mark('received', 'event', "peer:reconnecting (the other's seat is held)");
+        break;
+      case 'peer-reconnected':
+        if (this.#pc) this.#mark('received', 'event', 'peer:reconnected');
+        break;
       case 'left':
         this.#peerPresent = false;
         this.#close();
@@ -303,6 +326,14 @@ export class CallController implements ReactiveController {
       return;
     }
     if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
+    if (description.type === 'offer' && !this.#restart) {
+      const from = iceUfrag(pc.currentRemoteDescription?.sdp);
+      if (from !== null && iceUfrag(description.sdp) !== from) {
+        // Their restart forces new credentials on this side too: track it as ours.
+        this.#restart = { at: performance.now(), fromUfrag: iceUfrag(pc.localDescription?.sdp) };
+        this.#mark('local', 'event', 'ICE restart: asked by the other member');
+      }
+    }
     this.#settingRemoteAnswer = description.type === 'answer';
     try {
       await pc.setRemoteDescription(description);
@@ -389,8 +420,7 @@ export class CallController implements ReactiveController {
       if (pc !== this.#pc) return;
       this.iceConnectionState = pc.iceConnectionState;
       this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
-      // A network change can kill the path; an ICE restart finds another without a new call.
-      if (pc.iceConnectionState === 'failed') pc.restartIce();
+      this.#onIceState(pc);
       this.#update();
     };
     pc.onconnectionstatechange = () => {
@@ -398,13 +428,16 @@ export class CallController implements ReactiveController {
       this.connectionState = pc.connectionState;
       this.state = callStateOf(pc.connectionState);
       if (pc.connectionState === 'failed') {
-        this.problem ||= 'No network path between the two browsers: a TURN server may be needed.';
+        this.problem ||= NO_PATH;
+      } else if (pc.connectionState === 'connected' && this.problem === NO_PATH) {
+        this.problem = '';
       }
       this.#update();
     };
     pc.onsignalingstatechange = () => {
       if (pc !== this.#pc) return;
       this.signalingState = pc.signalingState;
+      this.#checkRestartDone(pc);
       this.#update();
     };
     pc.ontrack = ({ track, streams }) => {
@@ -456,10 +489,70 @@ export class CallController implements ReactiveController {
     return pc;
   }
 
+  /**
+   * A network change kills the selected path: restart ICE when the connection stays
+   * `disconnected` past a grace period, or at once when it `failed`.
+   */
+  #onIceState(pc: RTCPeerConnection): void {
+    clearTimeout(this.#graceTimer);
+    switch (pc.iceConnectionState) {
+      case 'disconnected':
+        this.#graceTimer = setTimeout(() => {
+          if (pc === this.#pc && pc.iceConnectionState === 'disconnected')
+            this.#restartIce(`disconnected for ${ICE_RESTART_GRACE_MS / 1000} s`);
+        }, ICE_RESTART_GRACE_MS);
+        break;
+      case 'failed':
+        this.#restartIce('ICE failed');
+        break;
+      case 'connected':
+      case 'completed':
+        this.#checkRestartDone(pc);
+        break;
+    }
+  }
+
+  /**
+   * Restarts ICE on this connection. `restartIce()` only marks it: the offer comes from this
+   * side's `negotiationneeded` like any other, so Perfect Negotiation's roles settle a
+   * collision with the other side restarting at the same time.
+   */
+  #restartIce(reason: string): void {
+    const pc = this.#pc;
+    // Before the first answer there is nothing to restart: that negotiation is still going.
+    if (!pc || pc.signalingState === 'closed' || !pc.currentRemoteDescription) return;
+    this.#restart ??= {
+      at: performance.now(),
+      fromUfrag: iceUfrag(pc.currentLocalDescription?.sdp),
+    };
+    this.#mark('local', 'event', `ICE restart: ${reason}`);
+    this.#signaling.note(`Call: restarting ICE (${reason})`);
+    pc.restartIce();
+    this.#update();
+  }
+
+  /** Ends the restart under way once both sides run on new credentials and ICE is up. */
+  #checkRestartDone(pc: RTCPeerConnection): void {
+    const restart = this.#restart;
+    if (!restart || pc.signalingState !== 'stable') return;
+    if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
+    if (iceUfrag(pc.currentLocalDescription?.sdp) === restart.fromUfrag) return;
+    this.#restart = null;
+    this.lastRestartMs = Math.round(performance.now() - restart.at);
+    this.#mark(
+      'local',
+      'event',
+      `ICE restart done: connected again after ${this.lastRestartMs} ms`,
+    );
+    this.#signaling.note(`Call: ICE restarted; connected again after ${this.lastRestartMs} ms`);
+  }
+
   /** Closes the peer connection, if any; the call state is the caller's to set. */
   #close(): void {
     clearInterval(this.#statsTimer);
     this.#statsTimer = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#restart = null;
     const pc = this.#pc;
     this.#pc = null;
     this.#channel?.close();
@@ -567,6 +660,13 @@ export class CallController implements ReactiveController {
   #update(): void {
     this.#host.requestUpdate();
   }
+}
+
+const NO_PATH = 'No network path between the two browsers: a TURN server may be needed.';
+
+/** The `a=ice-ufrag` of a description: a new one means an ICE restart. */
+function iceUfrag(sdp: string | undefined): string | null {
+  return sdp?.match(/^a=ice-ufrag:(\S+)/m)?.[1] ?? null;
 }
 
 function callStateOf(state: RTCPeerConnectionState): CallState {

@@ -193,6 +193,7 @@ export class RoomsApp extends LitElement {
                     .samples=${c.samples}
                     .timeline=${c.timeline}
                     .joinToOpenMs=${c.joinToOpenMs}
+                    .lastRestartMs=${c.lastRestartMs}
                     .videoBytesReceived=${c.videoBytesReceived}
                   ></connection-panel>
                 </div>`
