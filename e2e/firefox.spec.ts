@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { expect, test } from './firefox.ts';
 import type { Engine, PeerTab } from './peer-tab.ts';
 
@@ -118,3 +119,53 @@ for (const pair of PAIRS) {
     await expectChatCrosses(first, second, `${a} is back`);
   });
 }
+
+/** Whether anything of the timeline, or the page, runs past its box sideways. */
+function timelineOverflow() {
+  const find = (root: Document | ShadowRoot): Element | null => {
+    for (const element of root.querySelectorAll('*')) {
+      if (element.getAttribute('aria-label') === 'Signaling timeline') return element;
+      const inner = element.shadowRoot ? find(element.shadowRoot) : null;
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const list = find(document);
+  if (!list) return ['no timeline'];
+  const box = list.getBoundingClientRect();
+  const problems: string[] = [];
+  if (document.documentElement.scrollWidth > window.innerWidth)
+    problems.push('page scrolls sideways');
+  if (list.scrollWidth > list.clientWidth) problems.push('timeline scrolls sideways');
+  for (const cell of list.querySelectorAll('li > span')) {
+    const right = cell.getBoundingClientRect().right;
+    if (right > box.right + 1)
+      problems.push(`"${cell.textContent}" ends ${right - box.right}px out`);
+  }
+  // Wrapping anywhere never overflows, so also ask for room to read: a detail squeezed beside
+  // fixed columns would wrap a few characters a line.
+  for (const detail of list.querySelectorAll('li > .detail')) {
+    const width = detail.getBoundingClientRect().width;
+    if (width < Math.min(box.width * 0.4, 200))
+      problems.push(`"${detail.textContent}" is ${width}px wide`);
+  }
+  return problems;
+}
+
+test("the signaling timeline stays readable from 360 px to wide with Firefox's mDNS names", async ({
+  openPeer,
+  room,
+}) => {
+  const { first } = await callUp(openPeer, room, ['chromium', 'firefox']);
+  const page = first.page as Page;
+  // Firefox hides its host addresses behind mDNS names (a UUID and .local): no break points.
+  await expect
+    .poll(async () => (await first.snapshot()).timeline.join('\n'))
+    .toMatch(/received candidate host udp [0-9a-f-]{36}\.local/);
+  for (const width of [360, 600, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expect
+      .poll(() => page.evaluate(timelineOverflow), { message: `${width} px` })
+      .toEqual([]);
+  }
+});
