@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
-import { explainMediaError } from './media-errors.ts';
+import { explainMediaError, explainScreenError } from './media-errors.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
 /**
@@ -92,12 +92,16 @@ export class CallController implements ReactiveController {
   signalingState: RTCSignalingState | 'none' = 'none';
   /** Whether the chat's data channel is open. */
   channelOpen = false;
+  /** The call's channel for files (see FileTransferController), null without a call. */
+  fileChannel: RTCDataChannel | null = null;
   /** The chat, kept across calls in the same page. */
   chat: ChatEntry[] = [];
   /** The signaling of the current peer connection, oldest first. */
   timeline: TimelineEntry[] = [];
   /** This tab's camera and microphone, while on. */
   localStream: MediaStream | null = null;
+  /** The screen (or window, or tab) this tab shares, while on; it replaces the camera. */
+  screenStream: MediaStream | null = null;
   /** What the other member sends, while the call is up. */
   remoteStream: MediaStream | null = null;
   /** The remote stream has a live, unmuted video track. */
@@ -163,6 +167,7 @@ export class CallController implements ReactiveController {
     this.#unsubscribe?.();
     this.#close();
     this.#stopLocalTracks();
+    this.stopScreenShare();
   }
 
   /** Starts (or restarts, after a hang-up) the call with the member in the room. */
@@ -213,12 +218,61 @@ export class CallController implements ReactiveController {
     }
   }
 
-  /** Stops the camera and microphone; the call goes on without them. */
+  /**
+   * Shares a screen instead of the camera: the browser asks which. Its track replaces the
+   * camera's on the same sender (`replaceTrack`, no renegotiation); with the camera off it is
+   * added like the camera would be.
+   */
+  async startScreenShare(): Promise<void> {
+    if (this.screenStream) return;
+    this.mediaError = '';
+    let stream: MediaStream;
+    try {
+      if (!navigator.mediaDevices?.getDisplayMedia) {
+        throw new DOMException('no getDisplayMedia', 'NotSupportedError');
+      }
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      this.mediaError = explainScreenError(error);
+      this.#signaling.note(`Screen sharing: ${this.mediaError}`, 'error');
+      this.#update();
+      return;
+    }
+    this.screenStream = stream;
+    // The browser's own "Stop sharing" ends the track: back to the camera then too.
+    for (const track of stream.getTracks()) track.onended = () => this.stopScreenShare();
+    if (this.#pc) this.#attachLocalMedia(this.#pc);
+    this.#update();
+  }
+
+  /** Stops sharing the screen; the camera, if on, takes its sender back. */
+  stopScreenShare(): void {
+    const stream = this.screenStream;
+    if (!stream) return;
+    this.screenStream = null;
+    const screen = stream.getTracks();
+    const camera = this.localStream?.getVideoTracks()[0] ?? null;
+    for (const transceiver of this.#pc?.getTransceivers() ?? []) {
+      const track = transceiver.sender.track;
+      if (!track || !screen.includes(track)) continue;
+      void transceiver.sender.replaceTrack(camera);
+      if (!camera) transceiver.direction = 'recvonly';
+    }
+    for (const track of screen) {
+      track.onended = null;
+      track.stop();
+    }
+    this.#update();
+  }
+
+  /** Stops the camera and microphone; the call goes on without them (a shared screen too). */
   stopMedia(): void {
     const pc = this.#pc;
+    const screen = this.screenStream?.getTracks() ?? [];
     if (pc) {
       for (const transceiver of pc.getTransceivers()) {
-        if (transceiver.sender.track && transceiver.currentDirection !== 'stopped') {
+        const track = transceiver.sender.track;
+        if (track && !screen.includes(track) && transceiver.currentDirection !== 'stopped') {
           void transceiver.sender.replaceTrack(null);
           // Keeping the transceiver (receive only) lets the next start reuse its m-line.
           transceiver.direction = 'recvonly';
@@ -480,6 +534,8 @@ export class CallController implements ReactiveController {
       if (channel === this.#channel && typeof data === 'string')
         this.#addChat('peer', data.slice(0, CHAT_MAX_CHARS));
     };
+    // Files go on a channel of their own, so a large one never holds up the chat.
+    this.fileChannel = pc.createDataChannel('files', { negotiated: true, id: 1 });
 
     this.#attachLocalMedia(pc);
     this.#statsTimer = setInterval(() => void this.#sampleStats(pc), 1000);
@@ -557,6 +613,8 @@ export class CallController implements ReactiveController {
     this.#pc = null;
     this.#channel?.close();
     this.#channel = null;
+    this.fileChannel?.close();
+    this.fileChannel = null;
     pc?.close();
     this.channelOpen = false;
     this.remoteStream = null;
@@ -569,24 +627,44 @@ export class CallController implements ReactiveController {
     this.#settingRemoteAnswer = false;
   }
 
-  /** Sends the local tracks not yet sent, reusing idle transceivers of the same kind. */
+  /** What this tab sends: the microphone, and the shared screen or else the camera. */
+  #outgoing(): { track: MediaStreamTrack; stream: MediaStream }[] {
+    const from = (stream: MediaStream | null, kind: 'audio' | 'video') =>
+      stream
+        ? stream.getTracks().flatMap((track) => (track.kind === kind ? [{ track, stream }] : []))
+        : [];
+    return [
+      ...from(this.localStream, 'audio'),
+      ...from(this.screenStream ?? this.localStream, 'video'),
+    ];
+  }
+
+  /**
+   * Sends the outgoing tracks not yet sent, on a transceiver of the same kind that is idle or
+   * sends a track no longer wanted (the camera, when a screen replaces it), else a new one.
+   */
   #attachLocalMedia(pc: RTCPeerConnection): void {
-    const stream = this.localStream;
-    if (!stream || pc.signalingState === 'closed') return;
+    if (pc.signalingState === 'closed') return;
+    const outgoing = this.#outgoing();
+    const wanted = outgoing.map(({ track }) => track);
     const transceivers = pc.getTransceivers();
-    for (const track of stream.getTracks()) {
+    for (const { track, stream } of outgoing) {
       if (pc.getSenders().some((sender) => sender.track === track)) continue;
-      const idle = transceivers.find(
+      const reusable = transceivers.find(
         (t) =>
           t.currentDirection !== 'stopped' &&
-          !t.sender.track &&
           t.receiver.track.kind === track.kind &&
-          (t.direction === 'recvonly' || t.direction === 'inactive'),
+          (t.sender.track
+            ? !wanted.includes(t.sender.track)
+            : t.direction === 'recvonly' || t.direction === 'inactive'),
       );
-      if (idle) {
-        void idle.sender.replaceTrack(track);
-        idle.sender.setStreams(stream);
-        idle.direction = 'sendrecv';
+      if (reusable?.sender.track) {
+        // A live sender swaps tracks in place: no renegotiation, the other side sees new frames.
+        void reusable.sender.replaceTrack(track);
+      } else if (reusable) {
+        void reusable.sender.replaceTrack(track);
+        reusable.sender.setStreams(stream);
+        reusable.direction = 'sendrecv';
       } else {
         pc.addTrack(track, stream);
       }
