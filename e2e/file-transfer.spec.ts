@@ -1,18 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { CallTab } from './call-tab.ts';
+import { callUp } from './call-up.ts';
 import { expect, type RoomTab, test } from './fixtures.ts';
 
 const FIVE_MB = 5 * 1024 * 1024;
-
-async function callUp(openTab: (path: string) => Promise<RoomTab>, room: string) {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await new CallTab(alice.page).expectChatOpen();
-  await new CallTab(bob.page).expectChatOpen();
-  return { alice, bob };
-}
 
 /** Picks `bytes` as a file named `name` in `from` and sends it. */
 async function sendFile(from: RoomTab, name: string, file: Buffer | string) {

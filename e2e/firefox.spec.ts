@@ -31,7 +31,9 @@ async function callUp(
 }
 
 async function expectChatOpen(tab: PeerTab) {
-  await expect.poll(() => status(tab), { message: `${tab} call status` }).toBe('Call connected.');
+  await expect
+    .poll(() => status(tab), { message: `${tab} call status`, timeout: 30_000 })
+    .toBe('Call connected.');
   await expect.poll(async () => (await tab.snapshot()).sendEnabled).toBe(true);
 }
 

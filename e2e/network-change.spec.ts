@@ -1,17 +1,11 @@
-import { CallTab } from './call-tab.ts';
+import { callUp } from './call-up.ts';
 import { expect, test } from './fixtures.ts';
 
 test('a call comes back by an ICE restart, without a reload, after a tab was offline', async ({
   openTab,
   room,
 }, testInfo) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  const aliceCall = new CallTab(alice.page);
-  const bobCall = new CallTab(bob.page);
-  await aliceCall.expectChatOpen();
-  await bobCall.expectChatOpen();
+  const { alice, bob, aliceCall, bobCall } = await callUp(openTab, room);
 
   // Offline until the server has noticed (its heartbeat is 2 + 2 s in this project) and told
   // Alice that Bob's seat is held: a few seconds, waited for rather than slept.

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { CallTab } from './call-tab.ts';
+import { callUp } from './call-up.ts';
 import { expect, test } from './fixtures.ts';
 
 /**
@@ -20,26 +21,20 @@ test('sharing a screen replaces the camera on the other side, and stopping goes 
   openTab,
   room,
 }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  const aliceCall = new CallTab(alice.page);
-  const bobCall = new CallTab(bob.page);
-  await aliceCall.expectChatOpen();
-  await bobCall.expectChatOpen();
+  const { alice, bob, aliceCall, bobCall } = await callUp(openTab, room);
 
   await aliceCall.startCameraButton.click();
   // The first frames after a renegotiation take a while on a loaded machine.
   await expect.poll(() => remoteAspect(bob.page), { timeout: 20_000 }).toBe(133);
   await alice.page.getByRole('button', { name: 'Share screen' }).click();
   await expect(alice.page.getByText('My screen')).toBeVisible();
-  await expect.poll(() => remoteAspect(bob.page)).toBe(178);
+  await expect.poll(() => remoteAspect(bob.page), { timeout: 20_000 }).toBe(178);
   const bytes = await bobCall.videoBytesReceived();
   await expect.poll(() => bobCall.videoBytesReceived()).toBeGreaterThan(bytes);
 
   await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
   await expect(alice.page.getByText('Me', { exact: true })).toBeVisible();
-  await expect.poll(() => remoteAspect(bob.page)).toBe(133);
+  await expect.poll(() => remoteAspect(bob.page), { timeout: 20_000 }).toBe(133);
   await expect(alice.page.getByRole('button', { name: 'Share screen' })).toBeVisible();
   await bobCall.say('saw your screen');
   await expect(aliceCall.chat).toContainText('Them:saw your screen');
@@ -49,14 +44,10 @@ test('a screen shared with the camera off is added to the call and removed when 
   openTab,
   room,
 }) => {
-  const alice = await openTab(`/${room}`);
-  await alice.expectMembers(1);
-  const bob = await openTab(`/${room}`);
-  await new CallTab(alice.page).expectChatOpen();
-  await new CallTab(bob.page).expectChatOpen();
+  const { alice, bob } = await callUp(openTab, room);
 
   await alice.page.getByRole('button', { name: 'Share screen' }).click();
-  await expect.poll(() => remoteAspect(bob.page)).toBe(178);
+  await expect.poll(() => remoteAspect(bob.page), { timeout: 20_000 }).toBe(178);
   await expect(bob.page.getByRole('figure', { name: 'The other member' })).toBeVisible();
   await alice.page.getByRole('button', { name: 'Stop sharing' }).click();
   await expect(
