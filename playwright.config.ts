@@ -53,8 +53,9 @@ export default defineConfig({
     {
       name: 'dev',
       // The fault tests start production servers of their own (a short heartbeat, a kill); so
-      // does the TURN test.
-      testIgnore: /(dev-server|faults|turn|package)\.spec\.ts/,
+      // do the TURN and network-change tests. The Firefox specs test the browsers, not the
+      // server: the production one carries them.
+      testIgnore: /(dev-server|faults|turn|package|firefox|network-change)\.spec\.ts/,
       grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },

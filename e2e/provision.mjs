@@ -1,9 +1,11 @@
 // @ts-check
 // Gives the tests what they need on a fresh machine before they start: a Chromium for
-// Playwright (its own, CHROMIUM_PATH or a system one) and the servers some tests start
+// Playwright (its own, CHROMIUM_PATH or a system one), a Firefox (FIREFOX_PATH or Debian's
+// firefox-esr) and the servers some tests start
 // (see TOOLS). Whatever is missing it provisions and says so, or it stops and says how.
 import { spawnSync } from 'node:child_process';
 import { findChromium } from './browser.mjs';
+import { findFirefox } from './firefox-browser.mjs';
 
 /** Programs the tests start, and the Debian package of each. */
 /** @type {{ program: string, debian: string, brew: string }[]} */
@@ -58,6 +60,26 @@ if (browser) {
     problems.push(
       'a Chromium: run `npx playwright install chromium`, or install Chromium with your package ' +
         'manager (e.g. `sudo apt-get install chromium`), or set CHROMIUM_PATH to a Chromium or Chrome binary',
+    );
+  }
+}
+
+// Firefox runs the cross-browser call specs (e2e/firefox.spec.ts) through puppeteer-core.
+/** @type {string | null} */
+let firefox = null;
+try {
+  firefox = findFirefox();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+if (firefox) {
+  console.log(`[provision] Firefox: ${firefox}`);
+} else {
+  console.log("[provision] no Firefox found; installing Debian's firefox-esr");
+  if (!(aptInstall(['firefox-esr']) && findFirefox())) {
+    problems.push(
+      'a Firefox: install it (Debian/Ubuntu: `sudo apt-get install firefox-esr`; macOS: `brew install --cask firefox`), or set FIREFOX_PATH to a Firefox binary',
     );
   }
 }

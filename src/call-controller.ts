@@ -1,7 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
-import { explainMediaError } from './media-errors.ts';
+import { explainMediaError, explainScreenError } from './media-errors.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
 /**
@@ -58,6 +58,12 @@ const TIMELINE_LIMIT = 300;
 const SAMPLE_LIMIT = 60;
 /** Larger chat messages are cut: a data channel message over ~16 KiB does not cross everywhere. */
 const CHAT_MAX_CHARS = 4000;
+/**
+ * How long ICE may stay `disconnected` before we restart it. Consent checks often survive a
+ * short blip by themselves (and a restart costs a round trip of signaling), but a changed
+ * network never comes back on the old pair.
+ */
+const ICE_RESTART_GRACE_MS = 2000;
 
 type Description = { type: 'offer' | 'answer'; sdp: string };
 type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
@@ -86,12 +92,16 @@ export class CallController implements ReactiveController {
   signalingState: RTCSignalingState | 'none' = 'none';
   /** Whether the chat's data channel is open. */
   channelOpen = false;
+  /** The call's channel for files (see FileTransferController), null without a call. */
+  fileChannel: RTCDataChannel | null = null;
   /** The chat, kept across calls in the same page. */
   chat: ChatEntry[] = [];
   /** The signaling of the current peer connection, oldest first. */
   timeline: TimelineEntry[] = [];
   /** This tab's camera and microphone, while on. */
   localStream: MediaStream | null = null;
+  /** The screen (or window, or tab) this tab shares, while on; it replaces the camera. */
+  screenStream: MediaStream | null = null;
   /** What the other member sends, while the call is up. */
   remoteStream: MediaStream | null = null;
   /** The remote stream has a live, unmuted video track. */
@@ -109,6 +119,8 @@ export class CallController implements ReactiveController {
   videoBytesReceived = 0;
   /** Milliseconds from the second member's join to the data channel opening, once measured. */
   joinToOpenMs: number | null = null;
+  /** Milliseconds the last ICE restart took, from asking to connected on new credentials. */
+  lastRestartMs: number | null = null;
   /** Relay candidates only (see {@link CallOptions.relay}). */
   readonly relay: boolean;
 
@@ -128,6 +140,11 @@ export class CallController implements ReactiveController {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #lastBytes: { at: number; in: number; out: number } | null = null;
   #nextId = 0;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While an ICE restart is under way: when it was asked, and the local ufrag it replaces. */
+  #restart: { at: number; fromUfrag: string | null } | null = null;
+  /** The browser says the network is back (a new Wi-Fi, a cable): the old path may be gone. */
+  readonly #onOnline = () => this.#restartIce('the network came back (online)');
 
   constructor(
     host: ReactiveControllerHost,
@@ -142,12 +159,15 @@ export class CallController implements ReactiveController {
 
   hostConnected(): void {
     this.#unsubscribe = this.#signaling.subscribe((event) => this.#onSignaling(event));
+    window.addEventListener('online', this.#onOnline);
   }
 
   hostDisconnected(): void {
+    window.removeEventListener('online', this.#onOnline);
     this.#unsubscribe?.();
     this.#close();
     this.#stopLocalTracks();
+    this.stopScreenShare();
   }
 
   /** Starts (or restarts, after a hang-up) the call with the member in the room. */
@@ -198,12 +218,61 @@ export class CallController implements ReactiveController {
     }
   }
 
-  /** Stops the camera and microphone; the call goes on without them. */
+  /**
+   * Shares a screen instead of the camera: the browser asks which. Its track replaces the
+   * camera's on the same sender (`replaceTrack`, no renegotiation); with the camera off it is
+   * added like the camera would be.
+   */
+  async startScreenShare(): Promise<void> {
+    if (this.screenStream) return;
+    this.mediaError = '';
+    let stream: MediaStream;
+    try {
+      if (!navigator.mediaDevices?.getDisplayMedia) {
+        throw new DOMException('no getDisplayMedia', 'NotSupportedError');
+      }
+      stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    } catch (error) {
+      this.mediaError = explainScreenError(error);
+      this.#signaling.note(`Screen sharing: ${this.mediaError}`, 'error');
+      this.#update();
+      return;
+    }
+    this.screenStream = stream;
+    // The browser's own "Stop sharing" ends the track: back to the camera then too.
+    for (const track of stream.getTracks()) track.onended = () => this.stopScreenShare();
+    if (this.#pc) this.#attachLocalMedia(this.#pc);
+    this.#update();
+  }
+
+  /** Stops sharing the screen; the camera, if on, takes its sender back. */
+  stopScreenShare(): void {
+    const stream = this.screenStream;
+    if (!stream) return;
+    this.screenStream = null;
+    const screen = stream.getTracks();
+    const camera = this.localStream?.getVideoTracks()[0] ?? null;
+    for (const transceiver of this.#pc?.getTransceivers() ?? []) {
+      const track = transceiver.sender.track;
+      if (!track || !screen.includes(track)) continue;
+      void transceiver.sender.replaceTrack(camera);
+      if (!camera) transceiver.direction = 'recvonly';
+    }
+    for (const track of screen) {
+      track.onended = null;
+      track.stop();
+    }
+    this.#update();
+  }
+
+  /** Stops the camera and microphone; the call goes on without them (a shared screen too). */
   stopMedia(): void {
     const pc = this.#pc;
+    const screen = this.screenStream?.getTracks() ?? [];
     if (pc) {
       for (const transceiver of pc.getTransceivers()) {
-        if (transceiver.sender.track && transceiver.currentDirection !== 'stopped') {
+        const track = transceiver.sender.track;
+        if (track && !screen.includes(track) && transceiver.currentDirection !== 'stopped') {
           void transceiver.sender.replaceTrack(null);
           // Keeping the transceiver (receive only) lets the next start reuse its m-line.
           transceiver.direction = 'recvonly';
@@ -256,6 +325,14 @@ export class CallController implements ReactiveController {
         this.state = 'waiting';
         this.endedBy = null;
         break;
+      case 'peer-reconnecting':
+        // Only the signaling dropped so far; the media path may well be alive.
+        if (this.#pc)
+          this.#mark('received', 'event', "peer:reconnecting (the other's seat is held)");
+        break;
+      case 'peer-reconnected':
+        if (this.#pc) this.#mark('received', 'event', 'peer:reconnected');
+        break;
       case 'left':
         this.#peerPresent = false;
         this.#close();
@@ -303,6 +380,14 @@ export class CallController implements ReactiveController {
       return;
     }
     if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
+    if (description.type === 'offer' && !this.#restart) {
+      const from = iceUfrag(pc.currentRemoteDescription?.sdp);
+      if (from !== null && iceUfrag(description.sdp) !== from) {
+        // Their restart forces new credentials on this side too: track it as ours.
+        this.#restart = { at: performance.now(), fromUfrag: iceUfrag(pc.localDescription?.sdp) };
+        this.#mark('local', 'event', 'ICE restart: asked by the other member');
+      }
+    }
     this.#settingRemoteAnswer = description.type === 'answer';
     try {
       await pc.setRemoteDescription(description);
@@ -389,8 +474,7 @@ export class CallController implements ReactiveController {
       if (pc !== this.#pc) return;
       this.iceConnectionState = pc.iceConnectionState;
       this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
-      // A network change can kill the path; an ICE restart finds another without a new call.
-      if (pc.iceConnectionState === 'failed') pc.restartIce();
+      this.#onIceState(pc);
       this.#update();
     };
     pc.onconnectionstatechange = () => {
@@ -398,13 +482,16 @@ export class CallController implements ReactiveController {
       this.connectionState = pc.connectionState;
       this.state = callStateOf(pc.connectionState);
       if (pc.connectionState === 'failed') {
-        this.problem ||= 'No network path between the two browsers: a TURN server may be needed.';
+        this.problem ||= NO_PATH;
+      } else if (pc.connectionState === 'connected' && this.problem === NO_PATH) {
+        this.problem = '';
       }
       this.#update();
     };
     pc.onsignalingstatechange = () => {
       if (pc !== this.#pc) return;
       this.signalingState = pc.signalingState;
+      this.#checkRestartDone(pc);
       this.#update();
     };
     pc.ontrack = ({ track, streams }) => {
@@ -447,6 +534,8 @@ export class CallController implements ReactiveController {
       if (channel === this.#channel && typeof data === 'string')
         this.#addChat('peer', data.slice(0, CHAT_MAX_CHARS));
     };
+    // Files go on a channel of their own, so a large one never holds up the chat.
+    this.fileChannel = pc.createDataChannel('files', { negotiated: true, id: 1 });
 
     this.#attachLocalMedia(pc);
     this.#statsTimer = setInterval(() => void this.#sampleStats(pc), 1000);
@@ -456,14 +545,76 @@ export class CallController implements ReactiveController {
     return pc;
   }
 
+  /**
+   * A network change kills the selected path: restart ICE when the connection stays
+   * `disconnected` past a grace period, or at once when it `failed`.
+   */
+  #onIceState(pc: RTCPeerConnection): void {
+    clearTimeout(this.#graceTimer);
+    switch (pc.iceConnectionState) {
+      case 'disconnected':
+        this.#graceTimer = setTimeout(() => {
+          if (pc === this.#pc && pc.iceConnectionState === 'disconnected')
+            this.#restartIce(`disconnected for ${ICE_RESTART_GRACE_MS / 1000} s`);
+        }, ICE_RESTART_GRACE_MS);
+        break;
+      case 'failed':
+        this.#restartIce('ICE failed');
+        break;
+      case 'connected':
+      case 'completed':
+        this.#checkRestartDone(pc);
+        break;
+    }
+  }
+
+  /**
+   * Restarts ICE on this connection. `restartIce()` only marks it: the offer comes from this
+   * side's `negotiationneeded` like any other, so Perfect Negotiation's roles settle a
+   * collision with the other side restarting at the same time.
+   */
+  #restartIce(reason: string): void {
+    const pc = this.#pc;
+    // Before the first answer there is nothing to restart: that negotiation is still going.
+    if (!pc || pc.signalingState === 'closed' || !pc.currentRemoteDescription) return;
+    this.#restart ??= {
+      at: performance.now(),
+      fromUfrag: iceUfrag(pc.currentLocalDescription?.sdp),
+    };
+    this.#mark('local', 'event', `ICE restart: ${reason}`);
+    this.#signaling.note(`Call: restarting ICE (${reason})`);
+    pc.restartIce();
+    this.#update();
+  }
+
+  /** Ends the restart under way once both sides run on new credentials and ICE is up. */
+  #checkRestartDone(pc: RTCPeerConnection): void {
+    const restart = this.#restart;
+    if (!restart || pc.signalingState !== 'stable') return;
+    if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
+    if (iceUfrag(pc.currentLocalDescription?.sdp) === restart.fromUfrag) return;
+    this.#restart = null;
+    this.lastRestartMs = Math.round(performance.now() - restart.at);
+    this.#mark(
+      'local',
+      'event',
+      `ICE restart done: connected again after ${this.lastRestartMs} ms`,
+    );
+    this.#signaling.note(`Call: ICE restarted; connected again after ${this.lastRestartMs} ms`);
+  }
+
   /** Closes the peer connection, if any; the call state is the caller's to set. */
   #close(): void {
     clearInterval(this.#statsTimer);
     this.#statsTimer = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#restart = null;
     const pc = this.#pc;
     this.#pc = null;
     this.#channel?.close();
     this.#channel = null;
+    this.fileChannel?.close();
+    this.fileChannel = null;
     pc?.close();
     this.channelOpen = false;
     this.remoteStream = null;
@@ -476,24 +627,44 @@ export class CallController implements ReactiveController {
     this.#settingRemoteAnswer = false;
   }
 
-  /** Sends the local tracks not yet sent, reusing idle transceivers of the same kind. */
+  /** What this tab sends: the microphone, and the shared screen or else the camera. */
+  #outgoing(): { track: MediaStreamTrack; stream: MediaStream }[] {
+    const from = (stream: MediaStream | null, kind: 'audio' | 'video') =>
+      stream
+        ? stream.getTracks().flatMap((track) => (track.kind === kind ? [{ track, stream }] : []))
+        : [];
+    return [
+      ...from(this.localStream, 'audio'),
+      ...from(this.screenStream ?? this.localStream, 'video'),
+    ];
+  }
+
+  /**
+   * Sends the outgoing tracks not yet sent, on a transceiver of the same kind that is idle or
+   * sends a track no longer wanted (the camera, when a screen replaces it), else a new one.
+   */
   #attachLocalMedia(pc: RTCPeerConnection): void {
-    const stream = this.localStream;
-    if (!stream || pc.signalingState === 'closed') return;
+    if (pc.signalingState === 'closed') return;
+    const outgoing = this.#outgoing();
+    const wanted = outgoing.map(({ track }) => track);
     const transceivers = pc.getTransceivers();
-    for (const track of stream.getTracks()) {
+    for (const { track, stream } of outgoing) {
       if (pc.getSenders().some((sender) => sender.track === track)) continue;
-      const idle = transceivers.find(
+      const reusable = transceivers.find(
         (t) =>
           t.currentDirection !== 'stopped' &&
-          !t.sender.track &&
           t.receiver.track.kind === track.kind &&
-          (t.direction === 'recvonly' || t.direction === 'inactive'),
+          (t.sender.track
+            ? !wanted.includes(t.sender.track)
+            : t.direction === 'recvonly' || t.direction === 'inactive'),
       );
-      if (idle) {
-        void idle.sender.replaceTrack(track);
-        idle.sender.setStreams(stream);
-        idle.direction = 'sendrecv';
+      if (reusable?.sender.track) {
+        // A live sender swaps tracks in place: no renegotiation, the other side sees new frames.
+        void reusable.sender.replaceTrack(track);
+      } else if (reusable) {
+        void reusable.sender.replaceTrack(track);
+        reusable.sender.setStreams(stream);
+        reusable.direction = 'sendrecv';
       } else {
         pc.addTrack(track, stream);
       }
@@ -567,6 +738,13 @@ export class CallController implements ReactiveController {
   #update(): void {
     this.#host.requestUpdate();
   }
+}
+
+const NO_PATH = 'No network path between the two browsers: a TURN server may be needed.';
+
+/** The `a=ice-ufrag` of a description: a new one means an ICE restart. */
+function iceUfrag(sdp: string | undefined): string | null {
+  return sdp?.match(/^a=ice-ufrag:(\S+)/m)?.[1] ?? null;
 }
 
 function callStateOf(state: RTCPeerConnectionState): CallState {

@@ -29,6 +29,7 @@ interface CandidateStats {
 /** Reads the selected candidate pair, its RTT and byte counts, and the video bytes received. */
 export function readStats(report: RTCStatsReport): StatsReading {
   let pairStats: RTCIceCandidatePairStats | undefined;
+  let transport: RTCTransportStats | undefined;
   let videoBytesReceived = 0;
   const stats: RTCStats[] = [];
   report.forEach((stat: RTCStats) => {
@@ -36,7 +37,8 @@ export function readStats(report: RTCStatsReport): StatsReading {
   });
   for (const stat of stats) {
     if (stat.type === 'transport') {
-      const id = (stat as RTCTransportStats).selectedCandidatePairId;
+      transport = stat as RTCTransportStats;
+      const id = transport.selectedCandidatePairId;
       if (id) pairStats = report.get(id) as RTCIceCandidatePairStats | undefined;
     } else if (stat.type === 'inbound-rtp') {
       const inbound = stat as RTCInboundRtpStreamStats;
@@ -53,6 +55,10 @@ export function readStats(report: RTCStatsReport): StatsReading {
   const local = report.get(pairStats.localCandidateId) as CandidateStats | undefined;
   const remote = report.get(pairStats.remoteCandidateId) as CandidateStats | undefined;
   const rtt = pairStats.currentRoundTripTime;
+  // Count bytes on the transport where there is one (Chromium): the two sides may each send
+  // on a pair of their own choosing (seen Chromium ↔ Firefox: IPv6 one way, IPv4 the other),
+  // so the selected pair can show nothing received while media arrives.
+  const bytes = transport?.bytesReceived === undefined ? pairStats : transport;
   return {
     pair: {
       localType: local?.candidateType ?? '?',
@@ -61,8 +67,8 @@ export function readStats(report: RTCStatsReport): StatsReading {
       remote: describeCandidate(remote),
     },
     rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
-    bytesIn: pairStats.bytesReceived ?? 0,
-    bytesOut: pairStats.bytesSent ?? 0,
+    bytesIn: bytes.bytesReceived ?? 0,
+    bytesOut: bytes.bytesSent ?? 0,
     videoBytesReceived,
   };
 }
@@ -70,5 +76,8 @@ export function readStats(report: RTCStatsReport): StatsReading {
 function describeCandidate(candidate: CandidateStats | undefined): string {
   if (!candidate) return '?';
   const relay = candidate.relayProtocol ? ` via TURN/${candidate.relayProtocol}` : '';
-  return `${candidate.address ?? '?'}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
+  // Chromium reports an empty address for a remote candidate it learned from a check (prflx)
+  // while the other side's host candidate was an mDNS name it could not resolve (Firefox's).
+  const address = candidate.address || '(address hidden)';
+  return `${address}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
 }

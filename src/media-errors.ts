@@ -19,3 +19,19 @@ export function explainMediaError(error: unknown): string {
       return `The camera and microphone could not start: ${error instanceof Error ? error.message : String(error)}.`;
   }
 }
+
+/** What to tell a person when a screen cannot be shared, by the `getDisplayMedia` error name. */
+export function explainScreenError(error: unknown): string {
+  const name = error instanceof DOMException || error instanceof Error ? error.name : '';
+  switch (name) {
+    case 'NotAllowedError':
+      return 'Screen sharing was cancelled or not allowed. Press Share screen again and pick what to share.';
+    case 'NotSupportedError':
+      return 'This browser cannot share a screen (phones and some embedded browsers cannot).';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The screen could not be captured. Try another window or screen.';
+    default:
+      return `The screen could not be shared: ${error instanceof Error ? error.message : String(error)}.`;
+  }
+}

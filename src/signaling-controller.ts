@@ -30,7 +30,8 @@ export interface LogEntry {
 /**
  * What other controllers hear from the signaling, in the order the server sent it: a seat
  * granted (`created` / `joined`), another member `join`ing, the room `ready`, the other member
- * gone (`bye`), a relayed `message`, the ICE servers, and this tab leaving the room.
+ * gone (`bye`), its signaling dropped and back (`peer:reconnecting` / `peer:reconnected`), a
+ * relayed `message`, the ICE servers, and this tab leaving the room.
  */
 export type SignalingEvent =
   | { type: 'seat'; seat: 'created' | 'joined'; room: string }
@@ -39,6 +40,8 @@ export type SignalingEvent =
   | { type: 'bye' }
   | { type: 'message'; payload: SignalingPayload }
   | { type: 'ice-servers'; servers: IceServer[] }
+  | { type: 'peer-reconnecting' }
+  | { type: 'peer-reconnected' }
   | { type: 'left' };
 
 /** How many log lines are kept; older ones scroll out. */
@@ -168,10 +171,12 @@ export class SignalingController implements ReactiveController {
         'client',
         `The other member's connection dropped; the server holds its seat in ${room}`,
       );
+      this.#emit({ type: 'peer-reconnecting' });
     });
     socket.on('peer:reconnected', (room) => {
       this.peerReconnecting = false;
       this.#log('client', `The other member is back in room ${room}`);
+      this.#emit({ type: 'peer-reconnected' });
     });
     socket.on('server:shutdown', () => {
       this.#log(

@@ -19,7 +19,9 @@ export type CallPanelEvent =
   | 'call-hang-up'
   | 'media-start'
   | 'media-stop'
-  | 'mic-toggle';
+  | 'mic-toggle'
+  | 'screen-start'
+  | 'screen-stop';
 
 /** The call: its state, Start call / Hang up, camera and microphone, local and remote video. */
 @customElement('call-panel')
@@ -88,6 +90,8 @@ export class CallPanel extends LitElement {
   @property() endedBy: 'me' | 'peer' | null = null;
   @property() problem = '';
   @property({ attribute: false }) localStream: MediaStream | null = null;
+  /** The screen this tab shares, shown as its own video while on. */
+  @property({ attribute: false }) screenStream: MediaStream | null = null;
   @property({ attribute: false }) remoteStream: MediaStream | null = null;
   @property({ type: Boolean }) remoteVideo = false;
   @property({ type: Boolean }) micMuted = false;
@@ -134,8 +138,8 @@ export class CallPanel extends LitElement {
             </figcaption>
           </figure>
           <figure>
-            <video aria-label="My video" autoplay playsinline muted .srcObject=${this.localStream}></video>
-            <figcaption>${this.localStream ? 'Me' : 'Camera off'}</figcaption>
+            <video aria-label="My video" autoplay playsinline muted .srcObject=${this.screenStream ?? this.localStream}></video>
+            <figcaption>${this.screenStream ? 'My screen' : this.localStream ? 'Me' : 'Camera off'}</figcaption>
           </figure>
         </div>
         <div class="actions">
@@ -150,6 +154,11 @@ export class CallPanel extends LitElement {
               : html`<button type="button" ?disabled=${this.mediaStarting} @click=${() => this.#fire('media-start')}>
                   ${this.mediaStarting ? 'Starting camera…' : 'Start camera'}
                 </button>`
+          }
+          ${
+            this.screenStream
+              ? html`<button type="button" @click=${() => this.#fire('screen-stop')}>Stop sharing</button>`
+              : html`<button type="button" @click=${() => this.#fire('screen-start')}>Share screen</button>`
           }
         </div>
       </section>

@@ -61,6 +61,7 @@ export class ConnectionPanel extends LitElement {
   @property({ attribute: false }) samples: readonly StatsSample[] = [];
   @property({ attribute: false }) timeline: readonly TimelineEntry[] = [];
   @property({ attribute: false }) joinToOpenMs: number | null = null;
+  @property({ attribute: false }) lastRestartMs: number | null = null;
   @property({ type: Number }) videoBytesReceived = 0;
 
   override render() {
@@ -89,9 +90,11 @@ export class ConnectionPanel extends LitElement {
             }
           </dd>
           <dt>Local ↔ remote</dt>
-          <dd>${pair ? `${pair.local} ↔ ${pair.remote}` : '–'}</dd>
+          <dd aria-label="candidate addresses">${pair ? `${pair.local} ↔ ${pair.remote}` : '–'}</dd>
           <dt>Join to chat open</dt>
           <dd aria-label="join to open">${this.joinToOpenMs === null ? '–' : `${this.joinToOpenMs} ms`}</dd>
+          <dt>Last ICE restart</dt>
+          <dd aria-label="last ICE restart">${this.lastRestartMs === null ? '–' : `connected again after ${this.lastRestartMs} ms`}</dd>
           <dt>Video received</dt>
           <dd aria-label="video bytes received">${this.videoBytesReceived} bytes</dd>
         </dl>

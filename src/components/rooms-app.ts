@@ -1,13 +1,16 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { CallController } from '../call-controller.ts';
+import { FileTransferController } from '../file-transfer-controller.ts';
 import { pathForRoom, roomFromPath } from '../room-path.ts';
 import { type ConnectionState, SignalingController } from '../signaling-controller.ts';
 import type { ChatSendDetail } from './chat-panel.ts';
+import type { FileCancelDetail, FileSendDetail } from './file-panel.ts';
 import type { RoomJoinDetail } from './join-form.ts';
 import './call-panel.ts';
 import './chat-panel.ts';
 import './connection-panel.ts';
+import './file-panel.ts';
 import './join-form.ts';
 import './lan-links.ts';
 import './log-panel.ts';
@@ -96,6 +99,7 @@ export class RoomsApp extends LitElement {
   readonly #call = new CallController(this, this.#signaling, {
     relay: new URLSearchParams(location.search).get('relay') === '1',
   });
+  readonly #files = new FileTransferController(this, () => this.#call.fileChannel);
   /** Why the room in the address bar could not be joined. */
   @state() private pathError = '';
 
@@ -113,6 +117,7 @@ export class RoomsApp extends LitElement {
   override render() {
     const s = this.#signaling;
     const c = this.#call;
+    const f = this.#files;
     const seated = s.seat === 'created' || s.seat === 'joined';
     // A locked room refused this tab: the form comes back for the PIN.
     const locked = s.seat === 'idle' && s.error?.code === 'room-locked';
@@ -165,6 +170,7 @@ export class RoomsApp extends LitElement {
                     .endedBy=${c.endedBy}
                     .problem=${c.problem}
                     .localStream=${c.localStream}
+                    .screenStream=${c.screenStream}
                     .remoteStream=${c.remoteStream}
                     .remoteVideo=${c.remoteVideo}
                     .micMuted=${c.micMuted}
@@ -175,6 +181,8 @@ export class RoomsApp extends LitElement {
                     @media-start=${() => void c.startMedia()}
                     @media-stop=${() => c.stopMedia()}
                     @mic-toggle=${() => c.toggleMute()}
+                    @screen-start=${() => void c.startScreenShare()}
+                    @screen-stop=${() => c.stopScreenShare()}
                   ></call-panel>
                 </div>
                 <div class="card">
@@ -183,6 +191,13 @@ export class RoomsApp extends LitElement {
                     .open=${c.channelOpen}
                     @chat-send=${(event: CustomEvent<ChatSendDetail>) => c.sendChat(event.detail.text)}
                   ></chat-panel>
+                  <file-panel
+                    .transfers=${f.transfers}
+                    .ready=${f.ready}
+                    .maxBytes=${f.maxBytes}
+                    @file-send=${(event: CustomEvent<FileSendDetail>) => void f.send(event.detail.file)}
+                    @file-cancel=${(event: CustomEvent<FileCancelDetail>) => f.cancel(event.detail.id)}
+                  ></file-panel>
                 </div>
                 <div class="card">
                   <connection-panel
@@ -195,6 +210,7 @@ export class RoomsApp extends LitElement {
                     .samples=${c.samples}
                     .timeline=${c.timeline}
                     .joinToOpenMs=${c.joinToOpenMs}
+                    .lastRestartMs=${c.lastRestartMs}
                     .videoBytesReceived=${c.videoBytesReceived}
                   ></connection-panel>
                 </div>`

@@ -18,6 +18,8 @@ export class SignalingTimeline extends LitElement {
   static override styles = css`
     :host {
       display: block;
+      /* Rows lay out by the panel's width, not the window's: the panel sits in a column. */
+      container-type: inline-size;
     }
     ol {
       list-style: none;
@@ -53,7 +55,20 @@ export class SignalingTimeline extends LitElement {
       color: var(--muted, #5f6673);
     }
     .detail {
+      min-width: 0;
+      /* mDNS host names (a UUID and .local, Firefox's and Chromium's) have no break points. */
       overflow-wrap: anywhere;
+    }
+    @container (max-width: 30rem) {
+      li {
+        grid-template-columns: 4.5rem 6rem minmax(0, 1fr);
+        gap: 0 0.4rem;
+        padding-bottom: 0.2rem;
+      }
+      .detail {
+        grid-column: 1 / -1;
+        padding-left: 1rem;
+      }
     }
     p {
       margin: 0;

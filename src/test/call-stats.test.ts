@@ -77,6 +77,43 @@ describe('readStats', () => {
     expect(reading.rttMs).toBeNull();
   });
 
+  it('says an address is hidden when the browser reports it empty (Chromium, prflx)', () => {
+    const reading = readStats(
+      report(
+        { id: 'T', type: 'transport', selectedCandidatePairId: 'P1' },
+        { id: 'P1', type: 'candidate-pair', localCandidateId: 'L1', remoteCandidateId: 'R2' },
+        local,
+        { ...remote, id: 'R2', candidateType: 'prflx', address: '' },
+      ),
+    );
+    expect(reading.pair?.remote).toBe('(address hidden):40000 udp');
+  });
+
+  it("counts bytes on the transport, since media may arrive on a pair other than this side's", () => {
+    const reading = readStats(
+      report(
+        {
+          id: 'T',
+          type: 'transport',
+          selectedCandidatePairId: 'P1',
+          bytesReceived: 9000,
+          bytesSent: 3000,
+        },
+        {
+          id: 'P1',
+          type: 'candidate-pair',
+          localCandidateId: 'L1',
+          remoteCandidateId: 'R1',
+          bytesReceived: 0,
+          bytesSent: 2900,
+        },
+        local,
+        remote,
+      ),
+    );
+    expect(reading).toMatchObject({ bytesIn: 9000, bytesOut: 3000 });
+  });
+
   it('has no pair before ICE has selected one', () => {
     expect(readStats(report({ id: 'T', type: 'transport' })).pair).toBeNull();
   });

@@ -1,0 +1,358 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** Where one transfer stands. */
+export type TransferStatus = 'active' | 'done' | 'cancelled' | 'failed';
+
+/** One file going out or coming in, for the file panel. */
+export interface FileTransfer {
+  id: string;
+  direction: 'send' | 'receive';
+  name: string;
+  size: number;
+  /** Bytes sent (handed to the channel) or received so far. */
+  bytes: number;
+  status: TransferStatus;
+  /** Why it was cancelled or failed, for the person. */
+  reason: string;
+  /** Milliseconds from the first byte to the last, once done. */
+  ms: number | null;
+  /** The SHA-256 (hex) of the whole file, once known. */
+  sha256: string | null;
+  /** Received files: the sender's SHA-256 matched ours. */
+  verified: boolean | null;
+  /** Received files: an object URL to save it from. */
+  url: string | null;
+}
+
+/** Options of {@link FileTransferController}. */
+export interface FileTransferOptions {
+  /**
+   * The largest file sent or accepted, in bytes: a received file is held in memory.
+   * @default 64 MiB
+   */
+  maxBytes?: number;
+}
+
+/** Control messages, as JSON text on the channel; file bytes travel as binary messages. */
+type Control =
+  | { type: 'file:start'; id: string; name: string; size: number; mime: string }
+  | { type: 'file:end'; id: string; sha256: string }
+  | { type: 'file:cancel'; id: string; reason: string };
+
+/** 16 KiB crosses every browser's SCTP stack, Firefox ↔ Chromium included. */
+const CHUNK_BYTES = 16 * 1024;
+/** Stop queueing past this much in the channel's buffer; resume when it drains below LOW. */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const TRANSFER_LIMIT = 20;
+/**
+ * Progress is drawn at most this often: a render per 16 KiB chunk keeps the main thread busy
+ * enough on a slow machine to miss the signaling heartbeat.
+ */
+const PROGRESS_MS = 100;
+
+/** Where an incoming file is being put together. */
+interface Incoming {
+  transfer: FileTransfer;
+  mime: string;
+  chunks: ArrayBuffer[];
+  startedAt: number;
+}
+
+/** Where an outgoing file stands, and how to stop it. */
+interface Outgoing {
+  transfer: FileTransfer;
+  cancelled: boolean;
+}
+
+/**
+ * Sends and receives files over the call's `files` data channel: one file at a time each
+ * way, in 16 KiB chunks after a `file:start` line, paced by the channel's buffered amount
+ * (`bufferedAmountLowThreshold`) so a large file never floods it, with progress on both
+ * sides, cancel from either side, a size limit, and a SHA-256 checked on arrival.
+ */
+export class FileTransferController implements ReactiveController {
+  /** Transfers of this page, newest last. */
+  transfers: FileTransfer[] = [];
+  /** Whether a file can be sent now (the channel is open and nothing is going out). */
+  ready = false;
+  readonly maxBytes: number;
+
+  readonly #host: ReactiveControllerHost;
+  readonly #channelOf: () => RTCDataChannel | null;
+  #channel: RTCDataChannel | null = null;
+  #incoming: Incoming | null = null;
+  #outgoing: Outgoing | null = null;
+  #nextId = 0;
+  #progressTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** @param channelOf where the current call's `files` channel is, null without a call. */
+  constructor(
+    host: ReactiveControllerHost,
+    channelOf: () => RTCDataChannel | null,
+    options: FileTransferOptions = {},
+  ) {
+    this.#host = host;
+    this.#channelOf = channelOf;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    host.addController(this);
+  }
+
+  hostUpdate(): void {
+    // Each call brings a new channel; the host updates whenever the call changes.
+    const channel = this.#channelOf();
+    if (channel !== this.#channel) this.#attach(channel);
+    this.ready = channel?.readyState === 'open' && this.#outgoing === null;
+  }
+
+  hostDisconnected(): void {
+    clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+    this.#attach(null);
+    for (const transfer of this.transfers) if (transfer.url) URL.revokeObjectURL(transfer.url);
+  }
+
+  /** Sends `file` to the other member; refuses it (as a failed transfer) over the limit. */
+  async send(file: File): Promise<void> {
+    const channel = this.#channel;
+    if (!channel || channel.readyState !== 'open' || this.#outgoing) return;
+    const transfer = this.#add({ direction: 'send', name: file.name, size: file.size });
+    if (file.size > this.maxBytes) {
+      this.#finish(transfer, 'failed', `larger than the limit of ${mib(this.maxBytes)}`);
+      return;
+    }
+    const outgoing: Outgoing = { transfer, cancelled: false };
+    this.#outgoing = outgoing;
+    this.#update();
+    const startedAt = performance.now();
+    try {
+      const bytes = await file.arrayBuffer();
+      this.#sendControl(channel, {
+        type: 'file:start',
+        id: transfer.id,
+        name: file.name,
+        size: file.size,
+        mime: file.type,
+      });
+      channel.bufferedAmountLowThreshold = LOW_WATER;
+      for (let offset = 0; offset < bytes.byteLength; offset += CHUNK_BYTES) {
+        if (channel.bufferedAmount > HIGH_WATER) await drained(channel);
+        if (outgoing.cancelled || channel.readyState !== 'open') return;
+        channel.send(bytes.slice(offset, offset + CHUNK_BYTES));
+        this.#progress(transfer, Math.min(bytes.byteLength, offset + CHUNK_BYTES));
+      }
+      const sha256 = await digest(bytes);
+      if (outgoing.cancelled || channel.readyState !== 'open') return;
+      this.#sendControl(channel, { type: 'file:end', id: transfer.id, sha256 });
+      transfer.sha256 = sha256;
+      transfer.ms = Math.round(performance.now() - startedAt);
+      this.#finish(transfer, 'done');
+    } catch (error) {
+      this.#finish(transfer, 'failed', String(error));
+    } finally {
+      if (this.#outgoing === outgoing) this.#outgoing = null;
+      this.#update();
+    }
+  }
+
+  /** Stops a transfer under way, either way; the other side is told and drops it too. */
+  cancel(id: string): void {
+    const reason = 'cancelled here';
+    if (this.#outgoing?.transfer.id === id) {
+      this.#outgoing.cancelled = true;
+      this.#finish(this.#outgoing.transfer, 'cancelled', reason);
+    } else if (this.#incoming?.transfer.id === id) {
+      this.#finish(this.#incoming.transfer, 'cancelled', reason);
+      this.#incoming = null;
+    } else {
+      return;
+    }
+    if (this.#channel?.readyState === 'open')
+      this.#sendControl(this.#channel, { type: 'file:cancel', id, reason: 'cancelled by them' });
+    this.#update();
+  }
+
+  #attach(channel: RTCDataChannel | null): void {
+    if (this.#channel) {
+      this.#channel.onmessage = null;
+      this.#channel.onopen = null;
+      this.#channel.onclose = null;
+    }
+    // Whatever was under way belonged to the call that is gone.
+    for (const under of [this.#outgoing, this.#incoming]) {
+      if (under) this.#finish(under.transfer, 'failed', 'the call ended');
+    }
+    if (this.#outgoing) this.#outgoing.cancelled = true;
+    this.#outgoing = null;
+    this.#incoming = null;
+    this.#channel = channel;
+    if (!channel) return;
+    channel.binaryType = 'arraybuffer';
+    channel.onopen = () => this.#update();
+    channel.onclose = () => this.#update();
+    channel.onmessage = ({ data }) => {
+      if (channel !== this.#channel) return;
+      if (typeof data === 'string') void this.#onControl(channel, data);
+      else if (data instanceof ArrayBuffer) this.#onChunk(data);
+    };
+  }
+
+  async #onControl(channel: RTCDataChannel, text: string): Promise<void> {
+    const control = parseControl(text);
+    if (!control) return;
+    if (control.type === 'file:start') {
+      if (this.#incoming) this.#finish(this.#incoming.transfer, 'failed', 'a new file started');
+      const transfer = this.#add({
+        direction: 'receive',
+        id: control.id,
+        name: control.name,
+        size: control.size,
+      });
+      if (control.size > this.maxBytes) {
+        this.#finish(transfer, 'failed', `larger than the limit of ${mib(this.maxBytes)}`);
+        this.#sendControl(channel, {
+          type: 'file:cancel',
+          id: control.id,
+          reason: `refused: larger than their limit of ${mib(this.maxBytes)}`,
+        });
+        return;
+      }
+      this.#incoming = { transfer, mime: control.mime, chunks: [], startedAt: performance.now() };
+    } else if (control.type === 'file:cancel') {
+      const under = [this.#outgoing, this.#incoming].find((u) => u?.transfer.id === control.id);
+      if (!under) return;
+      if (under === this.#outgoing) this.#outgoing.cancelled = true;
+      else this.#incoming = null;
+      this.#finish(under.transfer, 'cancelled', control.reason);
+    } else {
+      await this.#onEnd(control.id, control.sha256);
+    }
+    this.#update();
+  }
+
+  #onChunk(chunk: ArrayBuffer): void {
+    const incoming = this.#incoming;
+    // Chunks still in flight after a cancel belong to nobody.
+    if (!incoming) return;
+    incoming.chunks.push(chunk);
+    this.#progress(incoming.transfer, incoming.transfer.bytes + chunk.byteLength);
+  }
+
+  async #onEnd(id: string, sha256: string): Promise<void> {
+    const incoming = this.#incoming;
+    if (incoming?.transfer.id !== id) return;
+    this.#incoming = null;
+    const { transfer } = incoming;
+    const blob = new Blob(incoming.chunks, { type: incoming.mime });
+    transfer.ms = Math.round(performance.now() - incoming.startedAt);
+    if (blob.size !== transfer.size) {
+      this.#finish(transfer, 'failed', `${blob.size} of ${transfer.size} bytes arrived`);
+      return;
+    }
+    transfer.sha256 = await digest(await blob.arrayBuffer());
+    transfer.verified = transfer.sha256 === sha256;
+    transfer.url = URL.createObjectURL(blob);
+    if (transfer.verified) this.#finish(transfer, 'done');
+    else this.#finish(transfer, 'failed', 'the SHA-256 does not match the sender’s');
+  }
+
+  #add(fields: Pick<FileTransfer, 'direction' | 'name' | 'size'> & { id?: string }) {
+    const transfer: FileTransfer = {
+      id: fields.id ?? `${Date.now().toString(36)}-${this.#nextId++}`,
+      direction: fields.direction,
+      name: fields.name.slice(0, 255),
+      size: fields.size,
+      bytes: 0,
+      status: 'active',
+      reason: '',
+      ms: null,
+      sha256: null,
+      verified: null,
+      url: null,
+    };
+    const kept = this.transfers.slice(1 - TRANSFER_LIMIT);
+    for (const old of this.transfers.slice(0, -TRANSFER_LIMIT + 1)) {
+      if (old.url) URL.revokeObjectURL(old.url);
+    }
+    this.transfers = [...kept, transfer];
+    return transfer;
+  }
+
+  #progress(transfer: FileTransfer, bytes: number): void {
+    transfer.bytes = bytes;
+    this.#progressTimer ??= setTimeout(() => {
+      this.#progressTimer = undefined;
+      // A new array, so the panel re-renders.
+      this.transfers = [...this.transfers];
+      this.#update();
+    }, PROGRESS_MS);
+  }
+
+  #finish(transfer: FileTransfer, status: TransferStatus, reason = ''): void {
+    if (transfer.status !== 'active') return;
+    transfer.status = status;
+    transfer.reason = reason;
+    this.transfers = [...this.transfers];
+  }
+
+  #sendControl(channel: RTCDataChannel, control: Control): void {
+    channel.send(JSON.stringify(control));
+  }
+
+  #update(): void {
+    this.#host.requestUpdate();
+  }
+}
+
+/** Resolves once the channel's buffer drains below its low threshold (or it closes). */
+function drained(channel: RTCDataChannel): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      channel.removeEventListener('bufferedamountlow', done);
+      channel.removeEventListener('close', done);
+      resolve();
+    };
+    channel.addEventListener('bufferedamountlow', done);
+    channel.addEventListener('close', done);
+  });
+}
+
+async function digest(bytes: ArrayBuffer): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
+
+/** A control line from the other side, checked: it is input like any other. */
+function parseControl(text: string): Control | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v.id !== 'string' || v.id.length > 64) return null;
+  if (v.type === 'file:start') {
+    if (typeof v.name !== 'string' || typeof v.size !== 'number' || !(v.size >= 0)) return null;
+    return {
+      type: 'file:start',
+      id: v.id,
+      name: v.name,
+      size: v.size,
+      mime: typeof v.mime === 'string' ? v.mime.slice(0, 255) : '',
+    };
+  }
+  if (v.type === 'file:end' && typeof v.sha256 === 'string') {
+    return { type: 'file:end', id: v.id, sha256: v.sha256 };
+  }
+  if (v.type === 'file:cancel') {
+    return { type: 'file:cancel', id: v.id, reason: String(v.reason ?? '').slice(0, 200) };
+  }
+  return null;
+}
