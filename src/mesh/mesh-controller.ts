@@ -25,8 +25,8 @@ const CHAT_MAX_CHARS = 4000;
 
 /**
  * The call of a room above two members: one {@link PeerLink} per other member (a full mesh),
- * kept in step with `room:members`. In each pair the impolite side (the larger socket id)
- * opens the link at once and offers; the polite side opens it on the first offer, so a pair
+ * kept in step with `room:members`. In each pair the polite side (the smaller socket id)
+ * opens the link at once and offers; the impolite side opens it on the first offer, so a pair
  * rarely collides (Perfect Negotiation handles it when it does). A member who leaves or
  * reloads (a new id) closes only its own link; the other pairs never notice.
  */
@@ -161,7 +161,7 @@ export class MeshController implements ReactiveController {
     const self = this.#signaling.socketId;
     if (self === null) return;
     for (const id of this.#links.keys()) if (!ids.includes(id)) this.#drop(id);
-    // The impolite side (larger id) starts; the polite one answers its offer.
+    // The polite side (smaller id) starts; the impolite one answers its offer.
     for (const id of ids) if (id > self && !this.#links.has(id)) this.#open(id, self);
   }
 
