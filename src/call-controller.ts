@@ -292,6 +292,8 @@ export class CallController implements ReactiveController {
   }
 
   #onSignaling(event: SignalingEvent): void {
+    // Rooms above two are a mesh (src/mesh/), told apart before `ready` by `room:members`.
+    if (this.#signaling.capacity > 2 && event.type !== 'left') return;
     switch (event.type) {
       case 'seat':
         // Roles follow the seat: the member who joined second is polite.

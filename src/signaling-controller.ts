@@ -42,7 +42,10 @@ export type SignalingEvent =
   | { type: 'ice-servers'; servers: IceServer[] }
   | { type: 'peer-reconnecting' }
   | { type: 'peer-reconnected' }
-  | { type: 'left' };
+  | { type: 'left' }
+  | { type: 'members'; ids: string[] }
+  | { type: 'signal'; from: string; data: SignalingPayload }
+  | { type: 'peer-left'; id: string };
 
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
@@ -77,6 +80,8 @@ export class SignalingController implements ReactiveController {
   socketId: string | null = null;
   /** The ICE servers the server handed out with the last seat. */
   iceServers: IceServer[] = [];
+  /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
+  memberIds: string[] = [];
 
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
@@ -191,6 +196,23 @@ export class SignalingController implements ReactiveController {
       this.capacity = capacity;
       this.#host.requestUpdate();
     });
+    socket.on('room:members', ({ room, members, capacity }) => {
+      if (room !== this.room) return;
+      this.memberIds = members;
+      this.members = members.length;
+      this.capacity = capacity;
+      this.#emit({ type: 'members', ids: members });
+      this.#host.requestUpdate();
+    });
+    socket.on('signal', ({ from, data }) => {
+      this.#emit({ type: 'signal', from, data });
+    });
+    socket.on('peer:left', ({ room, id }) => {
+      if (room !== this.room) return;
+      this.memberIds = this.memberIds.filter((member) => member !== id);
+      this.#log('client', `Member ${id} left room ${room}`);
+      this.#emit({ type: 'peer-left', id });
+    });
     socket.on('message', (payload) => {
       this.#log('client', `Message from the other member: ${summarize(payload)}`);
       this.#emit({ type: 'message', payload });
@@ -260,6 +282,7 @@ export class SignalingController implements ReactiveController {
     this.room = null;
     this.seat = 'idle';
     this.members = 0;
+    this.memberIds = [];
     this.peerLeft = false;
     this.peerReconnecting = false;
     this.#emit({ type: 'left' });
@@ -283,6 +306,11 @@ export class SignalingController implements ReactiveController {
   /** Relays a payload to the other member of the room. */
   send(payload: SignalingPayload): void {
     this.#socket?.emit('message', payload);
+  }
+
+  /** Relays a payload to one other member of the room (a mesh's own `signal`). */
+  signal(to: string, data: SignalingPayload): void {
+    this.#socket?.emit('signal', { to, data });
   }
 
   /** Empties the on-screen log. */

@@ -12,6 +12,7 @@ import {
   type MetricsSource,
   type SignalingMetrics,
 } from '../http/metrics.ts';
+import type { ClientEventName } from '../protocol/index.ts';
 import { trackConnections } from './connections.ts';
 import { type SignalingContext, settle } from './context.ts';
 import { trackListeners } from './detach.ts';
@@ -21,6 +22,7 @@ import { createOrJoin } from './handlers/create-or-join.ts';
 import { disconnectListener } from './handlers/disconnect.ts';
 import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
+import { signal } from './handlers/signal.ts';
 import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
 import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
@@ -302,9 +304,10 @@ function createServer(
 
 /** The `connection` listener: gives the socket its buckets and the shared event listeners. */
 function connectionListener(context: SignalingContext): (socket: SignalingSocket) => void {
-  const listeners: Record<'create or join' | 'message' | 'bye' | 'ipaddr', SharedListener> = {
+  const listeners: Record<ClientEventName, SharedListener> = {
     'create or join': guarded(context, 'create or join', 'join', createOrJoin),
     message: guarded(context, 'message', 'message', message),
+    signal: guarded(context, 'signal', 'message', signal),
     bye: guarded(context, 'bye', 'join', bye),
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
   };
@@ -322,6 +325,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     };
     socket.on('create or join', listeners['create or join']);
     socket.on('message', listeners.message);
+    socket.on('signal', listeners.signal);
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('disconnect', onDisconnect);

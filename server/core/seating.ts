@@ -61,6 +61,7 @@ function place(
       metrics.joins.inc();
       logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
       socket.emit('created', room, socket.id);
+      announce(context, room, [socket.id]);
       update(context, room, 1);
       break;
     case 'joined':
@@ -71,6 +72,8 @@ function place(
       socket.data.room = room;
       metrics.joins.inc();
       socket.emit('joined', room, socket.id);
+      // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
+      announce(context, room, [...outcome.others, socket.id]);
       io.to(key).emit('ready');
       update(context, room, outcome.others.length + 1);
       break;
@@ -108,8 +111,13 @@ export function resume(context: SignalingContext, socket: SignalingSocket): Mayb
 /** Frees `member`'s seat in `room` and tells whoever remains that it left. */
 export function free(context: SignalingContext, member: string, room: string): MaybePromise<void> {
   const remaining = context.rooms.leave(room, member);
-  context.io.to(ROOM_PREFIX + room).emit('bye', room);
-  return after(remaining, (members) => update(context, room, members.length));
+  const rest = context.io.to(ROOM_PREFIX + room);
+  rest.emit('bye', room);
+  if (context.rooms.capacity > 2) rest.emit('peer:left', { room, id: member });
+  return after(remaining, (members) => {
+    announce(context, room, members);
+    update(context, room, members.length);
+  });
 }
 
 /** Frees the socket's seat and tells whoever remains that it left. */
@@ -119,6 +127,18 @@ export function leave(context: SignalingContext, socket: SignalingSocket): Maybe
   socket.data.room = undefined;
   socket.leave(ROOM_PREFIX + room);
   return free(context, socket.id, room);
+}
+
+/**
+ * Tells the members of `room` who sits there (our own `room:members`), for a mesh's pairs.
+ * Rooms of two keep exactly the events they had: one peer needs no list.
+ */
+function announce(context: SignalingContext, room: string, members: readonly string[]): void {
+  if (context.rooms.capacity > 2 && members.length > 0 && !context.lifecycle.closed) {
+    context.io
+      .to(ROOM_PREFIX + room)
+      .emit('room:members', { room, members: [...members], capacity: context.rooms.capacity });
+  }
 }
 
 /** Tells the members of `room` how many seats are taken, after the codelab's own events. */

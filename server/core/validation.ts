@@ -33,6 +33,31 @@ export const RoomNameSchema = v.pipe(
 /** The optional argument of `bye`: nothing, or the name of the room being left. */
 export const ByeArgumentSchema = v.optional(RoomNameSchema);
 
+/** The most characters a `signal` target may have: socket ids are 20. */
+export const SIGNAL_TARGET_MAX = 64;
+
+/**
+ * The argument of `signal`: `{ to, data }`, `to` a member's id. `data` is checked apart, by
+ * the payload schema, like `message`'s payload.
+ */
+export const SignalRequestSchema = v.pipe(
+  v.looseObject(
+    {
+      to: v.pipe(
+        v.string('a signal needs `to`, the id of a member of your room'),
+        v.minLength(1, 'a signal needs `to`, the id of a member of your room'),
+        v.maxLength(
+          SIGNAL_TARGET_MAX,
+          `\`to\` is longer than ${SIGNAL_TARGET_MAX} characters; no member has such an id`,
+        ),
+      ),
+      data: v.unknown(),
+    },
+    'a signal is an object { to, data }',
+  ),
+  v.transform(({ to, data }) => ({ to, data })),
+);
+
 /** A payload that passed {@link payloadSchema}, with its size (what the byte budget charges). */
 export interface CheckedPayload {
   payload: unknown;

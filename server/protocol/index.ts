@@ -14,13 +14,14 @@ export type SignalingPayload =
   | { [key: string]: SignalingPayload };
 
 /** The events a client may send that the server answers with `signaling:error` on refusal. */
-export type ClientEventName = 'create or join' | 'message' | 'bye' | 'ipaddr';
+export type ClientEventName = 'create or join' | 'message' | 'signal' | 'bye' | 'ipaddr';
 
 /** Why the server refused a request. */
 export type ErrorCode =
   | 'invalid-room'
   | 'already-in-room'
   | 'not-in-room'
+  | 'invalid-target'
   | 'room-full'
   | 'invalid-payload'
   | 'rate-limited'
@@ -42,6 +43,29 @@ export interface RoomState {
   room: string;
   members: number;
   capacity: number;
+}
+
+/**
+ * Who sits in the client's room (socket ids, this client included, in seating order), so each
+ * member of a mesh knows its peers. Sent to the whole room on every change; the ids are only
+ * ever used as `signal` targets, which the server checks against the room.
+ */
+export interface RoomMembers {
+  room: string;
+  members: string[];
+  capacity: number;
+}
+
+/** An addressed relay a client sends: `data` goes to room member `to` only. */
+export interface SignalRequest {
+  to: string;
+  data: SignalingPayload;
+}
+
+/** An addressed relay as its target receives it: `from` is set by the server, never the sender. */
+export interface SignalDelivery {
+  from: string;
+  data: SignalingPayload;
 }
 
 /** One ICE server as `RTCPeerConnection` takes it; TURN entries carry this client's credential. */
@@ -71,6 +95,15 @@ export interface ServerToClientEvents {
   log: (parts: unknown[]) => void;
   /** The other member left the room (bye, disconnect or reload). */
   bye: (room: string) => void;
+  /**
+   * Our own: who sits in the client's room, after each seat granted (before `ready`) and
+   * each seat freed (after `bye`).
+   */
+  'room:members': (members: RoomMembers) => void;
+  /** Our own: a payload addressed to this client by another member of its room. */
+  signal: (delivery: SignalDelivery) => void;
+  /** Our own, beside the codelab's `bye`: which member left the room. */
+  'peer:left': (left: { room: string; id: string }) => void;
   /** Our own: the seats of the client's room changed (after created, ready and bye). */
   'room:update': (state: RoomState) => void;
   /**
@@ -127,6 +160,8 @@ export interface ClientToServerEvents {
   'create or join': (room: string, options?: JoinOptions) => void;
   /** Relay a payload to the other member of the sender's room. */
   message: (payload: SignalingPayload) => void;
+  /** Our own: relay `data` to one other member of the sender's room (a mesh's signaling). */
+  signal: (request: SignalRequest) => void;
   /** Ask for the server's addresses. */
   ipaddr: () => void;
   /** Leave the room; the room argument is optional and only checked against the seat held. */

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { createClient } from '@redis/client';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RoomMembers } from '../protocol/index.ts';
 import { once, type TestClient } from './helpers.ts';
 import { productionServerEntry } from './process-helpers.ts';
 
@@ -91,7 +92,9 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pr
 }
 
 /** Starts one production server process on Redis; resolves with its URL once it listens. */
-async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
+async function startProcess(
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [productionServerEntry()], {
     // The race test opens 600 tabs from one address; the default caps are 20 per address, and
     // 20 new connections then 5 a second.
@@ -103,6 +106,7 @@ async function startProcess(): Promise<{ url: string; child: ChildProcess }> {
       MAX_CONNECTIONS_PER_ADDRESS: '1000',
       RATE_HANDSHAKE_BURST: '100000',
       RATE_HANDSHAKE_PER_SECOND: '100000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -226,4 +230,54 @@ describe('two server processes on one Redis', () => {
     expect(await ask(carol, 'phoenix')).toBe('joined');
     await ready;
   }, 15_000);
+});
+
+describe('a mesh room of four over two processes on one Redis', () => {
+  let a: { url: string; child: ChildProcess };
+  let b: { url: string; child: ChildProcess };
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([
+      startProcess({ ROOM_CAPACITY: '4' }),
+      startProcess({ ROOM_CAPACITY: '4' }),
+    ]);
+  }, 15_000);
+
+  it('relays an addressed signal to a member on the other process, and to no one outside', async () => {
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    const stranger = await connect(b.url);
+    const members = new Promise<RoomMembers>((resolve) =>
+      alice.on('room:members', (announced) => {
+        if (announced.members.length === 2) resolve(announced);
+      }),
+    );
+    expect(await ask(alice, 'mesh-across')).toBe('created');
+    expect(await ask(bob, 'mesh-across')).toBe('joined');
+    const announced = await members;
+    expect(announced.members.sort()).toEqual([alice.id, bob.id].sort());
+    expect(announced.capacity).toBe(4);
+    expect(await ask(stranger, 'mesh-elsewhere')).toBe('created');
+
+    const offer = { type: 'offer', sdp: 'v=0\r\n' };
+    const atBob = once(bob, 'signal');
+    alice.emit('signal', { to: bob.id as string, data: offer });
+    expect(await atBob).toEqual([{ from: alice.id, data: offer }]);
+    const atAlice = once(alice, 'signal');
+    bob.emit('signal', { to: alice.id as string, data: 'answer' });
+    expect(await atAlice).toEqual([{ from: bob.id, data: 'answer' }]);
+
+    let strangerHeard = false;
+    stranger.on('signal', () => {
+      strangerHeard = true;
+    });
+    const refused = once(alice, 'signaling:error');
+    alice.emit('signal', { to: stranger.id as string, data: 'psst' });
+    expect(await refused).toEqual([expect.objectContaining({ code: 'invalid-target' })]);
+    // Addressed relays reach a socket in order: a marker after the refusal arrives first.
+    const marker = once(bob, 'signal');
+    alice.emit('signal', { to: bob.id as string, data: 'marker' });
+    await marker;
+    expect(strangerHeard).toBe(false);
+  });
 });

@@ -67,7 +67,8 @@ export class ChatPanel extends LitElement {
   `,
   ];
 
-  @property({ attribute: false }) entries: readonly ChatEntry[] = [];
+  /** The lines; a group call's carry the sender's short `name`. */
+  @property({ attribute: false }) entries: readonly (ChatEntry & { name?: string })[] = [];
   /** Whether the data channel is open. */
   @property({ type: Boolean }) open = false;
   @state() private draft = '';
@@ -83,7 +84,7 @@ export class ChatPanel extends LitElement {
             (entry) => entry.id,
             (entry) =>
               html`<li class=${entry.from}>
-                <span class="who">${entry.from === 'me' ? 'Me:' : 'Them:'}</span>${entry.text}
+                <span class="who">${entry.from === 'me' ? 'Me:' : `${entry.name ?? 'Them'}:`}</span>${entry.text}
               </li>`,
           )}
         </ol>

@@ -2,6 +2,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { CallController } from '../call-controller.ts';
 import { FileTransferController } from '../file-transfer-controller.ts';
+import { MeshController } from '../mesh/mesh-controller.ts';
 import { pathForRoom, roomFromPath } from '../room-path.ts';
 import { type ConnectionState, SignalingController } from '../signaling-controller.ts';
 import type { ChatSendDetail } from './chat-panel.ts';
@@ -14,6 +15,8 @@ import './file-panel.ts';
 import './join-form.ts';
 import './lan-links.ts';
 import './log-panel.ts';
+import './mesh-connection.ts';
+import './mesh-panel.ts';
 import './room-status.ts';
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
@@ -100,6 +103,8 @@ export class RoomsApp extends LitElement {
     relay: new URLSearchParams(location.search).get('relay') === '1',
   });
   readonly #files = new FileTransferController(this, () => this.#call.fileChannel);
+  // Rooms above two (ROOM_CAPACITY) are a mesh; the call above stays out of them.
+  readonly #mesh = new MeshController(this, this.#signaling);
   /** Why the room in the address bar could not be joined. */
   @state() private pathError = '';
 
@@ -162,8 +167,9 @@ export class RoomsApp extends LitElement {
           </p>
           <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
         </div>
+        ${seated && s.capacity > 2 ? this.#renderMesh() : nothing}
         ${
-          seated
+          seated && s.capacity <= 2
             ? html`<div class="card wide">
                   <call-panel
                     .state=${c.state}
@@ -219,6 +225,36 @@ export class RoomsApp extends LitElement {
         <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
       </main>
     `;
+  }
+
+  #renderMesh() {
+    const m = this.#mesh;
+    return html`<div class="card wide">
+        <mesh-panel
+          .peers=${m.peers}
+          .capacity=${this.#signaling.capacity}
+          .localStream=${m.localStream}
+          .micMuted=${m.micMuted}
+          .cameraOff=${m.cameraOff}
+          .mediaStarting=${m.mediaStarting}
+          .mediaError=${m.mediaError}
+          .seatToMeshMs=${m.seatToMeshMs}
+          @media-start=${() => void m.startMedia()}
+          @media-stop=${() => m.stopMedia()}
+          @mic-toggle=${() => m.toggleMute()}
+          @camera-toggle=${() => m.toggleCamera()}
+        ></mesh-panel>
+      </div>
+      <div class="card">
+        <chat-panel
+          .entries=${m.chat}
+          .open=${m.chatOpen}
+          @chat-send=${(event: CustomEvent<ChatSendDetail>) => m.sendChat(event.detail.text)}
+        ></chat-panel>
+      </div>
+      <div class="card">
+        <mesh-connection .peers=${m.peers}></mesh-connection>
+      </div>`;
   }
 
   #join = (event: CustomEvent<RoomJoinDetail>) => {

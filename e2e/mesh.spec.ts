@@ -1,0 +1,172 @@
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+import { signaling } from '../server/vite/index.ts';
+import { RoomTab } from './fixtures.ts';
+import { freePort, type Started, startProductionServer } from './servers.ts';
+
+// A room of four needs a server with ROOM_CAPACITY=4, which the suite's shared servers are
+// not: each project starts its own here, the production build (`npm run build`, which the
+// production web server runs) or Vite with the plugin, on a free port.
+
+const CAPACITY = 4;
+let server: Started | undefined;
+let vite: ViteDevServer | undefined;
+let baseURL = '';
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({}, testInfo) => {
+  if (testInfo.project.name === 'production') {
+    server = await startProductionServer({ ROOM_CAPACITY: String(CAPACITY) });
+    baseURL = `http://127.0.0.1:${server.port}`;
+    return;
+  }
+  const port = await freePort();
+  vite = await createServer({
+    configFile: false,
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    logLevel: 'warn',
+    plugins: [signaling({ roomCapacity: CAPACITY })],
+    server: { port, strictPort: true, host: '127.0.0.1' },
+  });
+  await vite.listen();
+  baseURL = `http://127.0.0.1:${port}`;
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+  await vite?.close();
+});
+
+/** A tab of a group call, located by role and text. */
+class MeshTab extends RoomTab {
+  readonly status = this.page.getByRole('status', { name: 'group call status' });
+  readonly chat = this.page.getByRole('log', { name: 'Chat messages' });
+  readonly remoteVideos = this.page.getByLabel(/^Video of (?!Me$)/);
+
+  /** Waits until this tab has `count` links open, one per other member. */
+  async expectLinks(count: number) {
+    await expect(this.status).toContainText(`${count} of ${count} links open`, {
+      timeout: 30_000,
+    });
+  }
+
+  async startCamera() {
+    await this.page.getByRole('button', { name: 'Start camera' }).click();
+    // getUserMedia of the fake camera takes seconds on a loaded machine.
+    await expect(this.page.getByRole('button', { name: 'Stop camera' })).toBeVisible({
+      timeout: 60_000,
+    });
+  }
+
+  async say(text: string) {
+    await this.page.getByLabel('Chat message', { exact: true }).fill(text);
+    await this.page.getByRole('button', { name: 'Send', exact: true }).click();
+  }
+
+  /** Waits until `count` remote videos (or more) show decoded frames. */
+  async expectVideoFrom(count: number) {
+    await expect
+      .poll(
+        () =>
+          this.remoteVideos.evaluateAll(
+            (videos) => videos.filter((video) => (video as HTMLVideoElement).videoWidth > 0).length,
+          ),
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThanOrEqual(count);
+  }
+}
+
+/** Opens tabs in contexts of one shared browser (four tabs of fake video on two cores). */
+function tabs(browser: Browser) {
+  const contexts: BrowserContext[] = [];
+  return {
+    async open(path: string): Promise<MeshTab> {
+      const context = await browser.newContext({ baseURL });
+      contexts.push(context);
+      const page: Page = await context.newPage();
+      await page.goto(path);
+      return new MeshTab(page);
+    },
+    async close() {
+      for (const context of contexts) await context.close();
+    },
+  };
+}
+
+test('four tabs in a room of four open six links, chat and video reach everyone, a fifth is full', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY - 1; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 2);
+    const fourth = await opened.open(`/${room}`);
+    members.push(fourth);
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const joinToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    console.log(`[mesh] ${testInfo.project.name}: fourth join to six links open: ${joinToMesh} ms`);
+    testInfo.annotations.push({ type: 'join-to-mesh-ms', description: joinToMesh ?? '' });
+
+    await members[0]?.say('hello, all three');
+    for (const tab of members.slice(1)) await expect(tab.chat).toContainText('hello, all three');
+
+    const fifth = await opened.open(`/${room}`);
+    await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();
+    for (const tab of members) await tab.expectMembers(CAPACITY, CAPACITY);
+
+    // Two cameras, one after the other, not four: four tabs encoding three copies each is
+    // more than two shared cores carry. Every tab receives frames from one at least.
+    const [first, ...rest] = members as [MeshTab, ...MeshTab[]];
+    await first.startCamera();
+    for (const tab of rest) await tab.expectVideoFrom(1);
+    await fourth.startCamera();
+    await first.expectVideoFrom(1);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('one of four reloads and rejoins all three; one leaves and the three carry on', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+
+    const [reloader, ...others] = members as [MeshTab, ...MeshTab[]];
+    await reloader.page.reload();
+    await reloader.expectMembers(CAPACITY, CAPACITY);
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    await reloader.say('back again');
+    for (const tab of others) await expect(tab.chat).toContainText('back again');
+
+    const [leaver, ...stayers] = others as [MeshTab, ...MeshTab[]];
+    await leaver.leaveButton.click();
+    for (const tab of [reloader, ...stayers]) {
+      await tab.expectMembers(CAPACITY - 1, CAPACITY);
+      await tab.expectLinks(CAPACITY - 2);
+    }
+    await reloader.say('still here');
+    for (const tab of stayers) await expect(tab.chat).toContainText('still here');
+  } finally {
+    await opened.close();
+  }
+});

@@ -1,0 +1,258 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { SignalingPayload } from '../../server/protocol/index.ts';
+import type { ChatEntry } from '../call-controller.ts';
+import { explainMediaError } from '../media-errors.ts';
+import type { SignalingController, SignalingEvent } from '../signaling-controller.ts';
+import { PeerLink, type PeerView, shortName } from './peer-link.ts';
+
+/** A chat line of a group: who said it, by short name, unless it was me. */
+export interface MeshChatEntry extends ChatEntry {
+  name?: string;
+}
+
+const CHAT_LIMIT = 200;
+/**
+ * A mesh sends one copy of its video per member (five in a room of six), each encoded apart:
+ * a small picture keeps a laptop's CPU and uplink within reach.
+ */
+const MESH_VIDEO: MediaTrackConstraints = {
+  width: { ideal: 320 },
+  height: { ideal: 240 },
+  frameRate: { ideal: 15 },
+};
+/** Larger chat messages are cut: a data channel message over ~16 KiB does not cross everywhere. */
+const CHAT_MAX_CHARS = 4000;
+
+/**
+ * The call of a room above two members: one {@link PeerLink} per other member (a full mesh),
+ * kept in step with `room:members`. In each pair the polite side (the smaller socket id)
+ * opens the link at once and offers; the impolite side opens it on the first offer, so a pair
+ * rarely collides (Perfect Negotiation handles it when it does). A member who leaves or
+ * reloads (a new id) closes only its own link; the other pairs never notice.
+ */
+export class MeshController implements ReactiveController {
+  /** One entry per other member, in seating order; replaced on every change. */
+  peers: PeerView[] = [];
+  /** This tab's camera and microphone, sent to every pair. */
+  localStream: MediaStream | null = null;
+  micMuted = false;
+  cameraOff = false;
+  mediaStarting = false;
+  mediaError = '';
+  chat: MeshChatEntry[] = [];
+  /**
+   * Milliseconds from this tab's seat to all its links open, once measured: for a member who
+   * joins a room where the others already are, the time until the whole mesh is up.
+   */
+  seatToMeshMs: number | null = null;
+
+  readonly #host: ReactiveControllerHost;
+  readonly #signaling: SignalingController;
+  readonly #links = new Map<string, PeerLink>();
+  #unsubscribe: (() => void) | undefined;
+  #seatedAt: number | null = null;
+  #nextId = 0;
+
+  constructor(host: ReactiveControllerHost, signaling: SignalingController) {
+    this.#host = host;
+    this.#signaling = signaling;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#unsubscribe = this.#signaling.subscribe((event) => this.#onSignaling(event));
+  }
+
+  hostDisconnected(): void {
+    this.#unsubscribe?.();
+    this.#closeAll();
+    this.#stopLocalTracks();
+  }
+
+  /** Whether any data channel is open (the chat can send). */
+  get chatOpen(): boolean {
+    return this.peers.some((peer) => peer.channelOpen);
+  }
+
+  /** Asks for the camera and microphone and sends them to every member. */
+  async startMedia(): Promise<void> {
+    if (this.localStream || this.mediaStarting) return;
+    this.mediaError = '';
+    this.mediaStarting = true;
+    this.#update();
+    try {
+      this.localStream = await navigator.mediaDevices.getUserMedia({
+        audio: true,
+        video: MESH_VIDEO,
+      });
+      this.micMuted = false;
+      this.cameraOff = false;
+      for (const link of this.#links.values()) link.attach(this.localStream);
+    } catch (error) {
+      this.mediaError = explainMediaError(error);
+      this.#signaling.note(`Camera and microphone: ${this.mediaError}`, 'error');
+    } finally {
+      this.mediaStarting = false;
+      this.#update();
+    }
+  }
+
+  /** Stops the camera and microphone for every pair; the links stay up. */
+  stopMedia(): void {
+    for (const link of this.#links.values()) link.detach();
+    this.#stopLocalTracks();
+    this.#update();
+  }
+
+  /** Mutes or unmutes the microphone for every pair at once (one shared track). */
+  toggleMute(): void {
+    this.micMuted = !this.micMuted;
+    for (const track of this.localStream?.getAudioTracks() ?? []) track.enabled = !this.micMuted;
+    this.#update();
+  }
+
+  /** Turns the camera off or on for every pair at once, without renegotiating. */
+  toggleCamera(): void {
+    this.cameraOff = !this.cameraOff;
+    for (const track of this.localStream?.getVideoTracks() ?? []) track.enabled = !this.cameraOff;
+    this.#update();
+  }
+
+  /** Sends a chat line to every member whose channel is open. */
+  sendChat(text: string): void {
+    const line = text.trim().slice(0, CHAT_MAX_CHARS);
+    if (!line) return;
+    let sent = false;
+    for (const link of this.#links.values()) sent = link.send(line) || sent;
+    if (sent) this.#addChat('me', line);
+  }
+
+  #onSignaling(event: SignalingEvent): void {
+    switch (event.type) {
+      // Before `room:members` tells the capacity: it only resets.
+      case 'seat':
+        this.#closeAll();
+        this.#seatedAt = performance.now();
+        this.seatToMeshMs = null;
+        break;
+      case 'members':
+        this.#follow(event.ids);
+        break;
+      case 'signal':
+        // Rooms of two keep the one-to-one call, which never signals this way.
+        if (this.#signaling.capacity <= 2) return;
+        this.#onSignal(event.from, event.data);
+        break;
+      case 'peer-left':
+        this.#drop(event.id);
+        break;
+      case 'left':
+        this.#closeAll();
+        this.#seatedAt = null;
+        break;
+      default:
+        return;
+    }
+    this.#refresh();
+  }
+
+  /** Opens the links this side starts and closes those of members who are gone. */
+  #follow(ids: readonly string[]): void {
+    const self = this.#signaling.socketId;
+    if (self === null) return;
+    for (const id of this.#links.keys()) if (!ids.includes(id)) this.#drop(id);
+    // The polite side (smaller id) starts; the impolite one answers its offer.
+    for (const id of ids) if (id > self && !this.#links.has(id)) this.#open(id, self);
+  }
+
+  #onSignal(from: string, data: SignalingPayload): void {
+    let link = this.#links.get(from);
+    if (!link) {
+      const self = this.#signaling.socketId;
+      const isOffer =
+        typeof data === 'object' && data !== null && 'type' in data && data.type === 'offer';
+      // Only a new pair's first offer opens a link; stray candidates of a closed one do not.
+      if (self === null || !isOffer) return;
+      link = this.#open(from, self);
+    }
+    link.receive(data);
+  }
+
+  #open(id: string, self: string): PeerLink {
+    const link = new PeerLink(id, self, this.#signaling.iceServers, {
+      signal: (data) => this.#signaling.signal(id, data),
+      changed: () => this.#refresh(),
+      chat: (text) => this.#addChat('peer', text.slice(0, CHAT_MAX_CHARS), shortName(id)),
+      note: (text, level) => this.#signaling.note(text, level),
+    });
+    this.#links.set(id, link);
+    link.attach(this.localStream);
+    return link;
+  }
+
+  #drop(id: string): void {
+    const link = this.#links.get(id);
+    if (!link) return;
+    link.close();
+    this.#links.delete(id);
+    this.#signaling.note(`Mesh: closed the link with ${shortName(id)}`);
+  }
+
+  #closeAll(): void {
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
+  }
+
+  /** Rebuilds the peers list (seating order) and measures the mesh once it is whole. */
+  #refresh(): void {
+    const self = this.#signaling.socketId;
+    const others = this.#signaling.memberIds.filter((id) => id !== self);
+    this.peers = others.map((id) => this.#links.get(id)?.view ?? waiting(id, self));
+    const whole = others.length > 0 && this.peers.every((peer) => peer.channelOpen);
+    if (whole && this.#seatedAt !== null) {
+      this.seatToMeshMs = Math.round(performance.now() - this.#seatedAt);
+      this.#seatedAt = null;
+      this.#signaling.note(
+        `Mesh: all ${others.length} links open ${this.seatToMeshMs} ms after joining`,
+      );
+    }
+    this.#update();
+  }
+
+  #addChat(from: ChatEntry['from'], text: string, name?: string): void {
+    const entry: MeshChatEntry = { id: this.#nextId++, from, text, time: new Date(), name };
+    this.chat = [...this.chat.slice(1 - CHAT_LIMIT), entry];
+    this.#update();
+  }
+
+  #stopLocalTracks(): void {
+    for (const track of this.localStream?.getTracks() ?? []) track.stop();
+    this.localStream = null;
+    this.micMuted = false;
+    this.cameraOff = false;
+  }
+
+  #update(): void {
+    this.#host.requestUpdate();
+  }
+}
+
+/** The view of a member whose link this side has not opened yet (it waits for an offer). */
+function waiting(id: string, self: string | null): PeerView {
+  return {
+    id,
+    name: shortName(id),
+    polite: self !== null && self < id,
+    connectionState: 'none',
+    iceConnectionState: 'none',
+    signalingState: 'none',
+    channelOpen: false,
+    remoteStream: null,
+    remoteVideo: false,
+    pair: null,
+    samples: [],
+    timeline: [],
+    videoBytesReceived: 0,
+    openMs: null,
+  };
+}

@@ -1,0 +1,367 @@
+import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
+import type { StatsSample, TimelineEntry } from '../call-controller.ts';
+import { readStats, type SelectedPair } from '../call-stats.ts';
+
+/** What a link needs from the mesh around it. */
+export interface PeerLinkHost {
+  /** Sends a payload to this link's peer only (`signal`). */
+  signal(data: SignalingPayload): void;
+  /** Something on screen changed. */
+  changed(): void;
+  /** A chat line arrived over this link's data channel. */
+  chat(text: string): void;
+  /** A line for the on-screen log. */
+  note(text: string, level?: 'info' | 'error'): void;
+}
+
+/** What the UI shows of one pair's connection: a snapshot, replaced on every change. */
+export interface PeerView {
+  id: string;
+  /** A short name for the person: the start of the socket id. */
+  name: string;
+  polite: boolean;
+  connectionState: RTCPeerConnectionState | 'none';
+  iceConnectionState: RTCIceConnectionState | 'none';
+  signalingState: RTCSignalingState | 'none';
+  channelOpen: boolean;
+  remoteStream: MediaStream | null;
+  remoteVideo: boolean;
+  pair: SelectedPair | null;
+  samples: readonly StatsSample[];
+  timeline: readonly TimelineEntry[];
+  videoBytesReceived: number;
+  /** Milliseconds from the link's creation to its data channel opening. */
+  openMs: number | null;
+}
+
+type Description = { type: 'offer' | 'answer'; sdp: string };
+type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
+
+const TIMELINE_LIMIT = 200;
+const SAMPLE_LIMIT = 60;
+/** Stats every two seconds: a tab in a call of six samples five links. */
+const STATS_EVERY_MS = 2000;
+
+/** The short name a member goes by on screen. */
+export function shortName(id: string): string {
+  return id.slice(0, 4);
+}
+
+/**
+ * One pair of a mesh: an RTCPeerConnection with one other member, its chat data channel and
+ * its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which side is polite
+ * is decided per pair by comparing the two socket ids, so both sides agree without a word.
+ */
+export class PeerLink {
+  readonly polite: boolean;
+  readonly pc: RTCPeerConnection;
+  #view: PeerView;
+  readonly #host: PeerLinkHost;
+  readonly #channel: RTCDataChannel;
+  readonly #createdAt = performance.now();
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #inbox: Promise<void> = Promise.resolve();
+  #statsTimer: ReturnType<typeof setInterval>;
+  #lastBytes: { at: number; in: number; out: number } | null = null;
+  #nextId = 0;
+  #closed = false;
+
+  constructor(
+    readonly id: string,
+    selfId: string,
+    iceServers: IceServer[],
+    host: PeerLinkHost,
+  ) {
+    this.polite = selfId < id;
+    this.#host = host;
+    this.pc = new RTCPeerConnection({ iceServers });
+    this.#view = {
+      id,
+      name: shortName(id),
+      polite: this.polite,
+      connectionState: this.pc.connectionState,
+      iceConnectionState: this.pc.iceConnectionState,
+      signalingState: this.pc.signalingState,
+      channelOpen: false,
+      remoteStream: null,
+      remoteVideo: false,
+      pair: null,
+      samples: [],
+      timeline: [],
+      videoBytesReceived: 0,
+      openMs: null,
+    };
+    this.#mark(
+      'local',
+      'event',
+      `peer connection created (${this.polite ? 'polite' : 'impolite'})`,
+    );
+    this.#wire();
+    // Negotiated with a fixed id on both sides: exactly one channel whoever offers.
+    this.#channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    this.#wireChannel();
+    this.#statsTimer = setInterval(() => void this.#sampleStats(), STATS_EVERY_MS);
+  }
+
+  /** The link as the UI shows it. */
+  get view(): PeerView {
+    return this.#view;
+  }
+
+  /** Handles a payload from this peer, in arrival order. */
+  receive(data: SignalingPayload): void {
+    this.#inbox = this.#inbox.then(() => this.#onSignal(data));
+  }
+
+  /** Sends the tracks of `stream` not yet sent (renegotiating), or nothing for null. */
+  attach(stream: MediaStream | null): void {
+    if (!stream || this.#closed) return;
+    for (const track of stream.getTracks()) {
+      if (this.pc.getSenders().some((sender) => sender.track === track)) continue;
+      const idle = this.pc
+        .getTransceivers()
+        .find(
+          (t) =>
+            t.currentDirection !== 'stopped' &&
+            !t.sender.track &&
+            t.receiver.track.kind === track.kind &&
+            (t.direction === 'recvonly' || t.direction === 'inactive'),
+        );
+      if (idle) {
+        void idle.sender.replaceTrack(track);
+        idle.sender.setStreams(stream);
+        idle.direction = 'sendrecv';
+      } else {
+        this.pc.addTrack(track, stream);
+      }
+    }
+  }
+
+  /** Stops sending local tracks; keeps the transceivers (receive only) for the next start. */
+  detach(): void {
+    for (const transceiver of this.pc.getTransceivers()) {
+      if (transceiver.sender.track && transceiver.currentDirection !== 'stopped') {
+        void transceiver.sender.replaceTrack(null);
+        transceiver.direction = 'recvonly';
+      }
+    }
+  }
+
+  /** Sends a chat line if the channel is open; returns whether it did. */
+  send(text: string): boolean {
+    if (this.#channel.readyState !== 'open') return false;
+    this.#channel.send(text);
+    return true;
+  }
+
+  /** Closes the connection for good. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#statsTimer);
+    this.#channel.close();
+    this.pc.close();
+  }
+
+  #wire(): void {
+    const pc = this.pc;
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        await pc.setLocalDescription();
+        this.#sendDescription();
+      } catch (error) {
+        this.#host.note(
+          `Mesh ${this.#view.name}: could not make an offer: ${String(error)}`,
+          'error',
+        );
+      } finally {
+        this.#makingOffer = false;
+      }
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate?.candidate || this.#closed) return;
+      const payload: Candidate = {
+        type: 'candidate',
+        label: candidate.sdpMLineIndex,
+        id: candidate.sdpMid,
+        candidate: candidate.candidate,
+      };
+      this.#host.signal(payload);
+      this.#mark('sent', 'candidate', candidateDetail(candidate.candidate));
+    };
+    pc.oniceconnectionstatechange = () => {
+      this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
+      if (pc.iceConnectionState === 'failed') pc.restartIce();
+      this.#set({ iceConnectionState: pc.iceConnectionState });
+    };
+    pc.onconnectionstatechange = () => this.#set({ connectionState: pc.connectionState });
+    pc.onsignalingstatechange = () => this.#set({ signalingState: pc.signalingState });
+    pc.ontrack = ({ track, streams }) => {
+      const stream = streams[0] ?? this.#view.remoteStream ?? new MediaStream();
+      if (!stream.getTracks().includes(track)) stream.addTrack(track);
+      const refresh = () => {
+        const remoteVideo = stream
+          .getVideoTracks()
+          .some((t) => t.readyState === 'live' && !t.muted);
+        this.#set({ remoteStream: stream, remoteVideo });
+      };
+      stream.onaddtrack = refresh;
+      stream.onremovetrack = refresh;
+      track.onmute = refresh;
+      track.onunmute = refresh;
+      track.onended = refresh;
+      refresh();
+    };
+  }
+
+  #wireChannel(): void {
+    const channel = this.#channel;
+    channel.onopen = () => {
+      const openMs = Math.round(performance.now() - this.#createdAt);
+      this.#mark('local', 'event', 'data channel open');
+      this.#set({ channelOpen: true, openMs });
+    };
+    channel.onclose = () => this.#set({ channelOpen: false });
+    channel.onmessage = ({ data }) => {
+      if (typeof data === 'string') this.#host.chat(data);
+    };
+  }
+
+  async #onSignal(data: SignalingPayload): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (isDescription(data)) await this.#onDescription(data);
+      else if (isCandidate(data)) await this.#onCandidate(data);
+    } catch (error) {
+      this.#host.note(
+        `Mesh ${this.#view.name}: could not apply a signal: ${String(error)}`,
+        'error',
+      );
+    }
+  }
+
+  async #onDescription(description: Description): Promise<void> {
+    const pc = this.pc;
+    this.#mark('received', description.type, `${description.sdp.length} bytes of SDP`);
+    const readyForOffer =
+      !this.#makingOffer && (pc.signalingState === 'stable' || this.#settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.#ignoreOffer = !this.polite && collision;
+    if (this.#ignoreOffer) {
+      this.#mark('local', 'event', 'offer collision: ignored (impolite side)');
+      return;
+    }
+    if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
+    this.#settingRemoteAnswer = description.type === 'answer';
+    try {
+      await pc.setRemoteDescription(description);
+    } finally {
+      this.#settingRemoteAnswer = false;
+    }
+    if (description.type !== 'offer' || this.#closed) return;
+    await pc.setLocalDescription();
+    this.#sendDescription();
+  }
+
+  async #onCandidate(payload: Candidate): Promise<void> {
+    this.#mark('received', 'candidate', candidateDetail(payload.candidate));
+    try {
+      await this.pc.addIceCandidate({
+        candidate: payload.candidate,
+        sdpMLineIndex: payload.label,
+        sdpMid: payload.id,
+      });
+    } catch (error) {
+      // Candidates of an offer ignored in a collision cannot apply; anything else is real.
+      if (!this.#ignoreOffer) throw error;
+    }
+  }
+
+  #sendDescription(): void {
+    const description = this.pc.localDescription;
+    if (this.#closed || !description) return;
+    if (description.type !== 'offer' && description.type !== 'answer') return;
+    const payload: Description = { type: description.type, sdp: description.sdp };
+    this.#host.signal(payload);
+    this.#mark('sent', description.type, `${description.sdp.length} bytes of SDP`);
+  }
+
+  async #sampleStats(): Promise<void> {
+    let report: RTCStatsReport;
+    try {
+      report = await this.pc.getStats();
+    } catch {
+      return;
+    }
+    if (this.#closed) return;
+    const stats = readStats(report);
+    const now = performance.now();
+    let kbpsIn = 0;
+    let kbpsOut = 0;
+    const last = this.#lastBytes;
+    if (last && now > last.at) {
+      const seconds = (now - last.at) / 1000;
+      kbpsIn = Math.max(0, ((stats.bytesIn - last.in) * 8) / 1000 / seconds);
+      kbpsOut = Math.max(0, ((stats.bytesOut - last.out) * 8) / 1000 / seconds);
+    }
+    this.#lastBytes = { at: now, in: stats.bytesIn, out: stats.bytesOut };
+    const sample: StatsSample = { rttMs: stats.rttMs, kbpsIn, kbpsOut };
+    this.#set({
+      pair: stats.pair,
+      videoBytesReceived: stats.videoBytesReceived,
+      samples: [...this.#view.samples.slice(1 - SAMPLE_LIMIT), sample],
+    });
+  }
+
+  #mark(direction: TimelineEntry['direction'], kind: TimelineEntry['kind'], detail: string) {
+    const entry: TimelineEntry = {
+      id: this.#nextId++,
+      at: Math.round(performance.now() - this.#createdAt),
+      direction,
+      kind,
+      detail,
+    };
+    this.#view = {
+      ...this.#view,
+      timeline: [...this.#view.timeline.slice(1 - TIMELINE_LIMIT), entry],
+    };
+  }
+
+  #set(change: Partial<PeerView>): void {
+    if (this.#closed) return;
+    this.#view = { ...this.#view, ...change };
+    this.#host.changed();
+  }
+}
+
+function isRecord(value: SignalingPayload): value is { [key: string]: SignalingPayload } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isDescription(value: SignalingPayload): value is Description {
+  return (
+    isRecord(value) &&
+    (value.type === 'offer' || value.type === 'answer') &&
+    typeof value.sdp === 'string'
+  );
+}
+
+function isCandidate(value: SignalingPayload): value is Candidate {
+  return (
+    isRecord(value) &&
+    value.type === 'candidate' &&
+    typeof value.candidate === 'string' &&
+    (typeof value.label === 'number' || value.label === null || value.label === undefined) &&
+    (typeof value.id === 'string' || value.id === null || value.id === undefined)
+  );
+}
+
+/** `host udp 192.168.1.2` from a candidate line. */
+function candidateDetail(candidate: string): string {
+  const parts = candidate.split(' ');
+  const type = parts[parts.indexOf('typ') + 1] ?? '?';
+  return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
+}
