@@ -14,6 +14,8 @@
  *   --pin auto|off|S/L   CPUs for the servers / for the runner and load processes, as taskset
  *                        lists (auto: servers on CPU 0, the rest on the others, where taskset
  *                        and two CPUs exist)
+ *   --profile            write a CPU profile of each server process's relay phase to
+ *                        bench-results/profiles/ (it costs CPU: not for figures)
  *   --build              rebuild the production server first (it is rebuilt when missing or
  *                        older than a server source)
  *
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     repeat: { type: 'string', default: '1' },
     pin: { type: 'string', default: 'auto' },
+    profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
   },
 });
@@ -224,8 +227,11 @@ function startServer(
   });
 }
 
-/** Memory and CPU of a server process, after a full collection when `gc`. */
-function sample(server: ServerProcess, gc: boolean): Promise<SampleReply> {
+/**
+ * Memory and CPU of a server process, after a full collection when `gc`; `profile` starts or
+ * stops (to a file) its CPU profiler.
+ */
+function sample(server: ServerProcess, gc: boolean, profile?: string): Promise<SampleReply> {
   const id = nextSampleId++;
   return new Promise((resolve) => {
     const onMessage = (reply: SampleReply) => {
@@ -234,7 +240,7 @@ function sample(server: ServerProcess, gc: boolean): Promise<SampleReply> {
       resolve(reply);
     };
     server.child.on('message', onMessage);
-    const request: SampleRequest = { id, gc };
+    const request: SampleRequest = { id, gc, profile };
     server.child.send(request);
   });
 }
@@ -395,13 +401,22 @@ async function relayPhase(
   const ticker = setInterval(() => {
     console.log(`[bench] ${target}: ${loads.sum('relays')} relays`);
   }, 1000);
-  const before = await Promise.all(servers.map((server) => sample(server, false)));
+  const profile = (index: number) =>
+    `${root}bench-results/profiles/${target.replace(/\W+/g, '-')}-${index}-${Date.now()}.cpuprofile`;
+  if (values.profile) mkdirSync(`${root}bench-results/profiles`, { recursive: true });
+  const before = await Promise.all(
+    servers.map((server) => sample(server, false, values.profile ? 'start' : undefined)),
+  );
   const redisBefore = redis ? procCpuSeconds(redis.pid) : 0;
   const started = performance.now();
   const relayed = loads.all('relayed');
   loads.send({ cmd: 'relay', durationMs: seconds * 1000 });
   const reports = await within(relayed, seconds * 1000 + 60_000, `${target}: the relay phase`);
-  const after = await Promise.all(servers.map((server) => sample(server, false)));
+  const after = await Promise.all(
+    servers.map((server, index) =>
+      sample(server, false, values.profile ? profile(index) : undefined),
+    ),
+  );
   // Up to the sample's answer, which waits behind any backlog the server still had to clear.
   const wall = (performance.now() - started) / 1000;
   clearInterval(ticker);
