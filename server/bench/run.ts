@@ -450,7 +450,9 @@ async function drive(
   const relayed = await relayPhase(target, servers, loads, seconds, redis);
   await loads.close(target);
 
-  const perServer = (count * share) / servers.length;
+  const latency = summarize(target, joined.reports, relayed.reports);
+  // Per client that got a seat: on a loaded machine some connections time out.
+  const perServer = Math.max(1, latency.seated) / servers.length;
   const grown = (pick: (memory: NodeJS.MemoryUsage) => number) =>
     full.reduce((sum, entry, index) => {
       const start = idle[index]?.memory;
@@ -459,7 +461,6 @@ async function drive(
     1024 /
     servers.length /
     perServer;
-  const latency = summarize(target, joined.reports, relayed.reports);
   return {
     target,
     clients: count * share,
