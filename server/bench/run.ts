@@ -359,6 +359,7 @@ async function ramp(
   protocol: LoadProtocol,
   loads: Loads,
   share: number,
+  roomPrefix = 'w',
 ) {
   const count = loads.processes.length;
   const started = performance.now();
@@ -376,7 +377,7 @@ async function ramp(
       joinRate: joinRate / count,
       // Linux routes all of 127/8 to loopback; elsewhere only 127.0.0.1 may exist.
       localAddress: process.platform === 'linux' ? `127.0.0.${2 + index}` : '127.0.0.1',
-      roomPrefix: `w${index}`,
+      roomPrefix: `${roomPrefix}${index}`,
       pairBase: (index * share) / 2,
       codelab: target.startsWith('codelab'),
     },
@@ -430,6 +431,20 @@ async function relayPhase(
 
 type LoadProtocol = 'socket.io' | 'ws';
 
+/**
+ * A few pairs join, relay for a second and leave, so the code of every path is compiled before
+ * the idle sample: otherwise the server with more code counts its compilation as memory per
+ * client.
+ */
+async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
+  const loads = new Loads(1);
+  await ramp(`${target} warm-up`, servers, protocol, loads, 8 * servers.length, 'warm');
+  const relayed = loads.all('relayed');
+  loads.send({ cmd: 'relay', durationMs: 1000 });
+  await within(relayed, 60_000, `${target}: the warm-up`);
+  await loads.close(target);
+}
+
 /** Runs the scenario against servers already started: ramp, sample memory, relay, sample CPU. */
 async function drive(
   target: string,
@@ -439,6 +454,7 @@ async function drive(
   seconds: number,
   redis: RedisUnderTest | undefined,
 ): Promise<Result> {
+  await warmUp(target, servers, protocol);
   const idle = await Promise.all(servers.map((server) => sample(server, true)));
   const redisIdle = redis ? await redisMemory(redis.url) : 0;
   const count = Math.min(workers, total / 2);
