@@ -304,7 +304,11 @@ class Loads {
   constructor(count: number) {
     this.processes = Array.from({ length: count }, (_, index) => {
       const load = track(
-        fork(`${compiled}load.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+        // Plain node: not the runner's tsx loader, which fork would pass on by default.
+        fork(`${compiled}load.js`, [], {
+          execArgv: [],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
         `load process ${index}`,
       );
       load.on('message', (message: LoadReport) => {
