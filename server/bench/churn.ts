@@ -23,7 +23,7 @@ import { io as connectClient, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
 /** The production server's entry, as `npm run build` writes it (package.json `start`). */
-const SERVER_ENTRY = 'dist/server/main.js';
+const SERVER_ENTRY = 'dist/server/cli/main.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const AT_ONCE = 15;
 const IN_FLIGHT = 32;

@@ -1,17 +1,25 @@
 import type { ClientEventName } from '../protocol/index.ts';
 import { refuse, type SignalingContext } from './context.ts';
+import { Bucket, takeTokens } from './rate-limit.ts';
 import type { MaybePromise } from './store.ts';
-import type { ServerSocketData, SignalingSocket } from './types.ts';
+import type { SignalingSocket } from './types.ts';
 
-/** A client event's listener, shared by every socket: Socket.IO calls it with the socket as `this`. */
-export type SharedListener = (this: SignalingSocket, value?: unknown, options?: unknown) => void;
+/**
+ * A client event's listener, shared by every socket: Socket.IO calls it with the socket as
+ * `this`. `second` is the event's second argument: `create or join`'s options, or for
+ * `message` the size of the packet it came in (see sized-parser.ts).
+ */
+export type SharedListener = (this: SignalingSocket, value?: unknown, second?: unknown) => void;
 
-/** The work of one client event, given the socket it came from and its arguments. */
+/**
+ * The work of one client event, given the socket it came from, its argument, and its second
+ * argument (`create or join`'s options; for `message` the size of the packet it came in).
+ */
 export type EventHandler = (
   context: SignalingContext,
   socket: SignalingSocket,
   value: unknown,
-  options?: unknown,
+  second?: unknown,
 ) => MaybePromise<void>;
 
 /**
@@ -23,9 +31,11 @@ export type EventHandler = (
 export function guarded(
   context: SignalingContext,
   event: ClientEventName,
-  bucket: keyof ServerSocketData['buckets'] & ('join' | 'message'),
+  bucket: 'join' | 'message',
   handler: EventHandler,
 ): SharedListener {
+  const index = Bucket[bucket];
+  const options = context.limits[bucket];
   const fail = (socket: SignalingSocket, error: unknown) => {
     context.logger.error(
       `[signaling] "${event}" from ${socket.id} failed; the client was told:`,
@@ -33,8 +43,8 @@ export function guarded(
     );
     refuse(context, socket, event, 'internal', 'the server failed on this request; try again');
   };
-  return function listener(this: SignalingSocket, value?: unknown, options?: unknown) {
-    if (!this.data.buckets[bucket].take()) {
+  return function listener(this: SignalingSocket, value?: unknown, second?: unknown) {
+    if (!takeTokens(this.data.buckets, index, options)) {
       refuse(
         context,
         this,
@@ -45,7 +55,7 @@ export function guarded(
       return;
     }
     try {
-      const result = handler(context, this, value, options);
+      const result = handler(context, this, value, second);
       if (result instanceof Promise) result.catch((error: unknown) => fail(this, error));
     } catch (error) {
       fail(this, error);

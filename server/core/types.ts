@@ -8,14 +8,14 @@ import type {
   ServerToClientEvents,
   SocketData,
 } from '../protocol/index.ts';
-import type { TokenBucket } from './rate-limit.ts';
+import type { BucketLevels } from './rate-limit.ts';
 import type { RoomGrant } from './room-access.ts';
 import type { JoinKey } from './store.ts';
 
 /** What the server keeps on each socket: the protocol's part, and this server's own. */
 export interface ServerSocketData extends SocketData {
   /** The socket's token buckets, made at its connection. */
-  buckets: { join: TokenBucket; message: TokenBucket; messageBytes: TokenBucket };
+  buckets: BucketLevels;
   /** Set while a join waits on an asynchronous store, so a second request cannot race it. */
   joining?: boolean;
   /** The key of the last join (the PIN's hash), so a recovered socket can ask again. */

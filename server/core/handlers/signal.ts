@@ -1,8 +1,9 @@
 import type { SignalingPayload } from '../../protocol/index.ts';
 import { refuse } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
+import { Bucket, takeTokens } from '../rate-limit.ts';
 import { after } from '../store.ts';
-import { check, SignalRequestSchema } from '../validation.ts';
+import { check, checkPayload, SignalRequestSchema } from '../validation.ts';
 
 /**
  * `signal` (our own): relays `data` to one other member of the sender's room, as
@@ -28,9 +29,10 @@ export const signal: EventHandler = (context, socket, value) => {
     return;
   }
   const { to, data } = request.value;
-  const checked = check(context.payload, data);
-  if (!checked.ok) {
-    refuse(context, socket, 'signal', 'invalid-payload', checked.reason);
+  // Nested in the request, `data` has no size of its own on the wire: it is counted here.
+  const bytes = checkPayload(data, undefined, context.maxPayloadBytes);
+  if (typeof bytes === 'string') {
+    refuse(context, socket, 'signal', 'invalid-payload', bytes);
     return;
   }
   if (to === socket.id) {
@@ -43,7 +45,7 @@ export const signal: EventHandler = (context, socket, value) => {
     );
     return;
   }
-  if (!socket.data.buckets.messageBytes.take(checked.value.bytes)) {
+  if (!takeTokens(socket.data.buckets, Bucket.messageBytes, context.limits.messageBytes, bytes)) {
     refuse(
       context,
       socket,
@@ -67,6 +69,6 @@ export const signal: EventHandler = (context, socket, value) => {
       return;
     }
     context.io.to(to).emit('signal', { from: socket.id, data: data as SignalingPayload });
-    context.metrics.relays.inc();
+    context.metrics.relayed++;
   });
 };
