@@ -51,6 +51,8 @@ export interface ServerConfig {
   ice: IceOptions;
   /** `REDIS_URL`: share rooms with every process on this Redis; unset keeps them in memory. */
   redisUrl: string | undefined;
+  /** `REDIS_CLUSTER=1`: `REDIS_URL` lists seed nodes of a Redis Cluster, comma-separated. */
+  redisCluster: boolean;
 }
 
 /** Reads {@link ServerConfig} from `env`; throws with the variable to fix on a bad value. */
@@ -93,6 +95,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       turnTtl: integer(env, 'TURN_TTL', DEFAULT_TURN_TTL, 60, 30 * 86_400),
     },
     redisUrl: env.REDIS_URL || undefined,
+    redisCluster: flag(env, 'REDIS_CLUSTER', false),
   };
 }
 

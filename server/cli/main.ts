@@ -33,7 +33,10 @@ const server = createServer((req, res) => {
 });
 
 const redis = config.redisUrl
-  ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
+  ? await connectRedis(config.redisUrl, {
+      capacity: config.roomCapacity,
+      cluster: config.redisCluster,
+    })
   : undefined;
 const signaling = attachSignaling(server, {
   roomCapacity: config.roomCapacity,

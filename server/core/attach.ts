@@ -56,6 +56,7 @@ export function createSignaling<S extends RoomStore>(
     rooms: () => rooms.size,
     held: () => holds.size,
     draining: () => lifecycle.draining,
+    store: () => rooms.health?.() ?? { ok: true },
   };
   const metrics = createMetrics(source);
   const io = createServer(httpServer, options, gate, lifecycle, metrics);

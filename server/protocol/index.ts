@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'invalid-payload'
   | 'rate-limited'
   | 'disabled'
+  | 'unavailable'
+  | 'relay-failed'
+  | 'seat-lost'
   | 'internal';
 
 /** The body of a `signaling:error` event: which request was refused, why, and what to do. */

@@ -48,6 +48,11 @@ export class MemoryRooms implements RoomStore {
     return this.#members.get(room)?.slice() ?? [];
   }
 
+  /** Every member of a room sits on this one process. */
+  isLocal(_room: string): boolean {
+    return true;
+  }
+
   /** How many rooms have at least one member. */
   get size(): number {
     return this.#members.size;

@@ -1,6 +1,6 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { type SignalingContext, settle } from '../context.ts';
-import { free, leave } from '../seating.ts';
+import { expire, leave } from '../seating.ts';
 import type { SignalingSocket } from '../types.ts';
 
 // Socket.IO persists a session for recovery on more reasons (socket.io's lib/socket.ts,
@@ -28,8 +28,9 @@ export function disconnectListener(context: SignalingContext) {
       // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
       // as long, so a dropped network is "reconnecting" to the other member, not "left".
       context.holds.hold(member, room, context.recoveryWindowMs, () =>
-        settle(context, free(context, member, room), `freeing the held seat in ${room}`),
+        settle(context, expire(context, member, room), `freeing the held seat in ${room}`),
       );
+      settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);
       context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
       return;
     }
