@@ -30,7 +30,9 @@ async function startProcess(): Promise<ChildServer> {
 async function healthz(
   server: ChildServer,
 ): Promise<{ status: number; body: { status: string; reason?: string } }> {
-  const response = await fetch(`${server.url}/healthz`);
+  // A busy machine may reset a probe; a load balancer retries, so does this.
+  const response = await fetch(`${server.url}/healthz`).catch(() => undefined);
+  if (!response) return { status: 0, body: { status: 'unreachable' } };
   return { status: response.status, body: (await response.json()) as { status: string } };
 }
 
