@@ -29,6 +29,8 @@ export interface ServerConfig {
   /** `--admin-secret`: the operator's page at `/_signaling/admin`; unset, no page. */
   adminSecret: string | undefined;
   redisUrl: string | undefined;
+  /** `REDIS_CLUSTER=1`: `REDIS_URL` lists seed nodes of a Redis Cluster, comma-separated. */
+  redisCluster: boolean;
 }
 
 /**
@@ -104,6 +106,7 @@ export function readConfig(
     },
     adminSecret: read(s.adminSecret),
     redisUrl: read(s.redisUrl),
+    redisCluster: read(s.redisCluster),
   };
 }
 

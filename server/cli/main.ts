@@ -50,7 +50,10 @@ async function serve(config: ServerConfig): Promise<void> {
     );
   });
   const redis = config.redisUrl
-    ? await connectRedis(config.redisUrl, { capacity: config.roomCapacity })
+    ? await connectRedis(config.redisUrl, {
+        capacity: config.roomCapacity,
+        cluster: config.redisCluster,
+      })
     : undefined;
   const signaling = attachSignaling(server, {
     roomCapacity: config.roomCapacity,

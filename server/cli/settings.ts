@@ -356,6 +356,13 @@ export const SETTINGS = {
     shown: 'in memory',
     description: 'share rooms with every process on this Redis (`redis://host:6379`)',
   },
+  redisCluster: {
+    flag: 'redis-cluster',
+    env: 'REDIS_CLUSTER',
+    type: 'boolean',
+    default: false,
+    description: 'the Redis URL lists seed nodes of a Redis Cluster (comma-separated)',
+  },
 } as const satisfies Record<string, Setting>;
 
 /** The settings by name. */

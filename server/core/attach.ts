@@ -69,6 +69,7 @@ export function createSignaling<S extends RoomStore>(
     rooms: () => rooms.size,
     held: () => holds.size,
     draining: () => lifecycle.draining,
+    store: () => rooms.health?.() ?? { ok: true },
   };
   const metrics = createMetrics(source);
   const { value: io, detach } = trackListeners(httpServer, () =>

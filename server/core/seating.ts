@@ -65,6 +65,11 @@ function place(
       update(context, room, 1);
       break;
     case 'joined':
+      if (outcome.replaced !== undefined) {
+        // A shared store gave this tab a seat held for a dropped member, as seat() does here.
+        context.holds.release(outcome.replaced);
+        io.to(key).emit('bye', room);
+      }
       logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
       logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
       io.to(key).emit('join', room);
@@ -96,8 +101,13 @@ export function resume(context: SignalingContext, socket: SignalingSocket): Mayb
   if (room === undefined) return;
   const key = ROOM_PREFIX + room;
   const held = context.holds.release(socket.id) === room;
-  return after(context.rooms.members(room), (members) => {
-    if (held && members.includes(socket.id)) {
+  // A shared store moves the seat here, wherever it was held: the session may have been kept
+  // by another process.
+  const kept = context.rooms.resume
+    ? context.rooms.resume(room, socket.id)
+    : after(context.rooms.members(room), (members) => held && members.includes(socket.id));
+  return after(kept, (stillSeated) => {
+    if (stillSeated) {
       socket.to(key).emit('peer:reconnected', room);
       logTo(context, socket, `Client ID ${socket.id} is back in room ${room}`);
       return;
@@ -117,6 +127,24 @@ export function free(context: SignalingContext, member: string, room: string): M
   return after(remaining, (members) => {
     announce(context, room, members);
     update(context, room, members.length);
+  });
+}
+
+/**
+ * Frees a held seat whose window ended and tells whoever remains; with a shared store, only if
+ * the seat is still held here (not taken back on another process, nor by a reloaded tab).
+ */
+export function expire(
+  context: SignalingContext,
+  member: string,
+  room: string,
+): MaybePromise<void> {
+  const { rooms } = context;
+  if (!rooms.expire) return free(context, member, room);
+  return after(rooms.expire(room, member), (remaining) => {
+    if (remaining === undefined) return;
+    context.io.to(ROOM_PREFIX + room).emit('bye', room);
+    update(context, room, remaining.length);
   });
 }
 

@@ -4,7 +4,12 @@
  */
 export type JoinOutcome =
   | { kind: 'created' }
-  | { kind: 'joined'; others: readonly string[] }
+  | {
+      kind: 'joined';
+      others: readonly string[];
+      /** A held seat this join took over (a shared store decides it in the same step). */
+      replaced?: string;
+    }
   | { kind: 'full' }
   | { kind: 'locked' };
 
@@ -49,7 +54,30 @@ export interface RoomStore {
   members(room: string): MaybePromise<readonly string[]>;
   /** How many rooms have members; a shared store counts those with a member on this process. */
   readonly size: number;
+  /**
+   * True when every member of `room` sits on this process, so a relay may skip the adapter
+   * (room affinity). Synchronous and conservative: a shared store answers false when unsure.
+   * Absent means every relay goes through the adapter.
+   */
+  isLocal?(room: string): boolean;
+  /** Whether the store can seat anyone now; absent means always. /healthz reports it. */
+  health?(): StoreHealth;
+  /**
+   * A shared store keeps the seat of a member whose network dropped where every process sees
+   * it, so a reconnect or reload landing on another process can take it back.
+   */
+  hold?(room: string, member: string): MaybePromise<void>;
+  /**
+   * Frees a held seat when its window ends, unless the member took it back meanwhile (on any
+   * process) or a reload took it over: then answers `undefined` and nobody is told.
+   */
+  expire?(room: string, member: string): MaybePromise<readonly string[] | undefined>;
+  /** Moves `member`'s held seat to this process; false when it has no seat any more. */
+  resume?(room: string, member: string): MaybePromise<boolean>;
 }
+
+/** What {@link RoomStore.health} answers: ok, or why the store cannot seat anyone now. */
+export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
 /**
  * Runs `next` on a store's answer: at once for the in-memory store, so its events keep their

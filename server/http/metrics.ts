@@ -17,6 +17,8 @@ export interface MetricsSource {
   held(): number;
   /** True once the server drains for shutdown. */
   draining(): boolean;
+  /** Whether the room store can seat anyone (a shared store may lose its Redis). */
+  store(): { ok: true } | { ok: false; reason: string };
 }
 
 /** The signaling server's Prometheus metrics, in a registry of their own (one per attach). */
@@ -141,13 +143,17 @@ export function createHttpHandler(
       (method === 'GET' || method === 'HEAD') &&
       !(next && (request.headers.accept ?? '').includes('text/html'));
     if (path === '/healthz' && readOnly) {
-      const draining = source.draining();
-      response.statusCode = draining ? 503 : 200;
+      // 503 tells a load balancer to send new clients elsewhere: this process is going away,
+      // or cannot seat anyone (its Redis is unreachable).
+      const store = source.store();
+      const status = source.draining() ? 'draining' : store.ok ? 'ok' : 'unavailable';
+      response.statusCode = status === 'ok' ? 200 : 503;
       response.setHeader('Content-Type', 'application/json');
       response.setHeader('Cache-Control', 'no-store');
       response.end(
         JSON.stringify({
-          status: draining ? 'draining' : 'ok',
+          status,
+          ...(!store.ok && { reason: store.reason }),
           connections: source.connections(),
           rooms: source.rooms(),
         }),

@@ -29,6 +29,9 @@ export type ErrorCode =
   | 'invalid-pin'
   | 'room-locked'
   | 'token-refused'
+  | 'unavailable'
+  | 'relay-failed'
+  | 'seat-lost'
   | 'internal';
 
 /** The body of a `signaling:error` event: which request was refused, why, and what to do. */

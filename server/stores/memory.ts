@@ -96,6 +96,11 @@ export class MemoryRooms implements RoomStore {
     return this.#rooms.get(room)?.members.slice() ?? [];
   }
 
+  /** Every member of a room sits on this one process. */
+  isLocal(_room: string): boolean {
+    return true;
+  }
+
   /** How many rooms have at least one member. */
   get size(): number {
     return this.#rooms.size;

@@ -28,6 +28,7 @@ export async function spawnServer(
   entry: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  listenTimeoutMs = 30_000,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
@@ -47,7 +48,7 @@ export async function spawnServer(
     // Loading the server's modules takes over 10 s on a machine this busy (load 40 on 2 cores).
     const deadline = setTimeout(
       () => reject(new Error(`server did not listen:\n${output}`)),
-      30_000,
+      listenTimeoutMs,
     );
     const check = () => {
       const match = /signaling on http:\/\/[^:]+:(\d+)\//.exec(output);

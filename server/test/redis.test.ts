@@ -142,7 +142,7 @@ describe('two server processes on one Redis', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startProcess(), startProcess()]);
-  }, 15_000);
+  }, 30_000);
 
   it('seats members of one room on two processes and relays messages both ways', async () => {
     const alice = await connect(a.url);
@@ -171,7 +171,7 @@ describe('two server processes on one Redis', () => {
     const [carol, dave] = await Promise.all([connect(a.url), connect(b.url)]);
     expect(await ask(carol, 'third')).toBe('full');
     expect(await ask(dave, 'third')).toBe('full');
-    expect((await admin.hKeys('signaling:room:third')).sort()).toEqual([alice.id, bob.id].sort());
+    expect((await admin.hKeys('signaling:room:{third}')).sort()).toEqual([alice.id, bob.id].sort());
   });
 
   it('gives exactly two seats in each of 200 rooms raced by 3 joiners over both processes', async () => {
@@ -192,9 +192,11 @@ describe('two server processes on one Redis', () => {
     });
     for (const room of rooms) {
       expect(byRoom.get(room)?.sort(), room).toEqual(['created', 'full', 'joined']);
-      expect(await admin.hLen(`signaling:room:${room}`), room).toBe(2);
+      // A process starved past its heartbeat TTL on a busy machine is swept, and takes its
+      // seats back on its next beat: the count is right once that settled.
+      await expect.poll(() => admin.hLen(`signaling:room:{${room}}`), { timeout: 5000 }).toBe(2);
     }
-  }, 20_000);
+  }, 40_000);
 
   it('keeps no seat for a tab that disconnects while its join is in flight', async () => {
     const ghost = await connect(a.url);
@@ -224,7 +226,7 @@ describe('two server processes on one Redis', () => {
     // A killed process says nothing: the survivor's sweep frees the seat once its heartbeat
     // key expires (3 s), and tells the member who stayed.
     expect(await bye).toEqual(['phoenix']);
-    expect(await admin.hKeys('signaling:room:phoenix')).toEqual([alice.id]);
+    expect(await admin.hKeys('signaling:room:{phoenix}')).toEqual([alice.id]);
     const carol = await connect(a.url);
     const ready = once(alice, 'ready');
     expect(await ask(carol, 'phoenix')).toBe('joined');

@@ -35,15 +35,26 @@ export const createOrJoin: EventHandler = (context, socket, value, rawOptions) =
     );
     return;
   }
+  const health = context.rooms.health?.();
+  if (health && !health.ok) {
+    refuse(context, socket, 'create or join', 'unavailable', unavailable(health.reason));
+    return;
+  }
   const key = joinKey(context, socket, room, options.value ?? {});
   if (key === undefined) return;
   data.key = key;
   const pending = seat(context, socket, room);
   if (!(pending instanceof Promise)) return;
   data.joining = true;
-  return pending.finally(() => {
-    data.joining = false;
-  });
+  return pending
+    .catch((error: unknown) => {
+      context.logger.error(`[signaling] a join of ${room} failed in the room store:`, error);
+      const reason = error instanceof Error ? error.message : String(error);
+      refuse(context, socket, 'create or join', 'unavailable', unavailable(reason));
+    })
+    .finally(() => {
+      data.joining = false;
+    });
 };
 
 /**
@@ -89,4 +100,9 @@ function joinKey(
     ...(options.pin !== undefined && { lock: access.lock(room, options.pin) }),
     ...(options.create === false && { create: false }),
   };
+}
+
+/** The refusal when the room store cannot decide (Redis away). */
+function unavailable(reason: string): string {
+  return `the room store cannot seat anyone right now (${reason}); try again in a moment`;
 }

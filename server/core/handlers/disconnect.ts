@@ -1,7 +1,7 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { leftOnPurpose } from '../connections.ts';
 import { type SignalingContext, settle } from '../context.ts';
-import { free, leave } from '../seating.ts';
+import { expire, leave } from '../seating.ts';
 import { HeldSessionAdapter } from '../session-adapter.ts';
 import type { SignalingSocket } from '../types.ts';
 
@@ -34,10 +34,11 @@ export function disconnectListener(context: SignalingContext) {
         member,
         room,
         context.recoveryWindowMs,
-        () => settle(context, free(context, member, room), `freeing the held seat in ${room}`),
+        () => settle(context, expire(context, member, room), `freeing the held seat in ${room}`),
         context.gate.address(this.request),
       );
       if (held) {
+        settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);
         context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
         return;
       }

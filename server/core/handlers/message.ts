@@ -40,6 +40,8 @@ export const message: EventHandler = (context, socket, value, arrived) => {
     return;
   }
   if (context.clientLog) logTo(context, socket, 'Client said: ', value);
-  socket.to(ROOM_PREFIX + room).emit('message', value as SignalingPayload);
+  // Room affinity: with every member on this process, the relay never leaves it.
+  const recipients = context.rooms.isLocal?.(room) ? socket.local : socket;
+  recipients.to(ROOM_PREFIX + room).emit('message', value as SignalingPayload);
   context.metrics.relayed++;
 };

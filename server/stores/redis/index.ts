@@ -1,19 +1,20 @@
-import { createClient } from '@redis/client';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient, createCluster } from '@redis/client';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import { type RedisClient, RedisRooms } from './rooms.ts';
+import { relayAdapter } from './adapter.ts';
+import { RedisRooms, type SeatClient } from './rooms.ts';
 
 /** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
 export interface RedisSignaling {
   /** The shared room store. */
   rooms: RedisRooms;
-  /** Socket.IO's Redis adapter, so room broadcasts reach members on other processes. */
-  adapter: ServerOptions['adapter'];
-  /** Lets the store tell the remaining members when a dead process's member lost its seat. */
+  /** Socket.IO's sharded Redis adapter, so room broadcasts reach members on other processes. */
+  adapter: NonNullable<ServerOptions['adapter']>;
+  /** Lets the store tell members on this process what happened to their room elsewhere. */
   bind(io: SignalingServer): void;
-  /** Stops the heartbeat and closes both Redis connections. */
+  /** Stops the heartbeat and closes the Redis connections; never rejects. */
   close(): Promise<void>;
 }
 
@@ -21,56 +22,104 @@ export interface RedisSignaling {
 export interface ConnectRedisOptions {
   /** @default 2 */
   capacity?: number;
+  /**
+   * `url` lists the seed nodes of a Redis Cluster, comma-separated.
+   * @default false
+   */
+  cluster?: boolean;
+  /** @default 'signaling:' */
+  prefix?: string;
+  /** @default 1000 */
+  heartbeatMs?: number;
+  /** @default 3000 */
+  ttlMs?: number;
+  /**
+   * How long a Redis command may take before it fails (and a relay is retried, then reported).
+   * @default 5000
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Relays waiting on Redis past which the next is refused with `relay-failed`.
+   * @default 10000
+   */
+  maxInFlight?: number;
   /** @default console */
   logger?: SignalingLogger;
 }
 
+/** The two connections: one for commands and publishing, one in subscriber mode. */
+interface Connections {
+  pub: SeatClient & {
+    close(): Promise<void>;
+    on(event: 'error', listener: (e: unknown) => void): unknown;
+  };
+  sub: { close(): Promise<void>; on(event: 'error', listener: (e: unknown) => void): unknown };
+  connect(): Promise<unknown>;
+}
+
 /**
- * Connects to Redis at `url` for several signaling processes to share rooms: one client for
- * commands and publishing, one in subscriber mode for the adapter.
+ * Connects to Redis (or a Redis Cluster) at `url` for several signaling processes to share
+ * rooms: the seat store, and the sharded adapter for room broadcasts.
  */
 export async function connectRedis(
   url: string,
   options: ConnectRedisOptions = {},
 ): Promise<RedisSignaling> {
   const logger = options.logger ?? console;
-  const pub: RedisClient = createClient({ url });
-  const sub = pub.duplicate();
-  for (const client of [pub, sub]) {
-    // Without a listener an error event would kill the process; the client reconnects itself.
-    client.on('error', (error: unknown) =>
-      logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error),
-    );
-  }
-  await Promise.all([pub.connect(), sub.connect()]);
+  const prefix = options.prefix ?? 'signaling:';
+  const { pub, sub, connect, sharded } = connections(url, options);
   let io: SignalingServer | undefined;
   let closed = false;
   const rooms = new RedisRooms({
     client: pub,
     capacity: options.capacity,
+    prefix,
+    heartbeatMs: options.heartbeatMs,
+    ttlMs: options.ttlMs,
     logger,
-    onFreed: (room) => {
-      if (closed) return;
-      const key = ROOM_PREFIX + room;
-      io?.to(key).emit('bye', room);
-      rooms.members(room).then(
-        (members) => {
-          if (members.length > 0 && !closed) {
-            io?.to(key).emit('room:update', {
-              room,
-              members: members.length,
-              capacity: rooms.capacity,
-            });
-          }
-        },
-        (error: unknown) => logger.error(`[signaling] Redis: could not count room ${room}:`, error),
-      );
+    onPeerGone: (room, remaining) => {
+      if (closed || !io) return;
+      // To the survivors by id, not to the room: the "dead" process may only be stalled.
+      io.to([...remaining]).emit('bye', room);
+      io.to([...remaining]).emit('room:update', {
+        room,
+        members: remaining.length,
+        capacity: rooms.capacity,
+      });
+    },
+    onSeatLost: (room, member) => {
+      const socket = io?.of('/').sockets.get(member);
+      if (!socket || socket.data.room !== room) return;
+      socket.data.room = undefined;
+      socket.leave(ROOM_PREFIX + room);
+      socket.emit('signaling:error', {
+        event: 'create or join',
+        code: 'seat-lost',
+        message: `this server stalled and your seat in room "${room}" was given away; join again`,
+      });
     },
   });
+  for (const client of [pub, sub]) {
+    // Without a listener an error event would kill the process; the client reconnects itself.
+    client.on('error', (error: unknown) => {
+      if (closed) return;
+      rooms.unreachable(`Redis unreachable: ${error instanceof Error ? error.message : error}`);
+      logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error);
+    });
+  }
+  await connect();
   await rooms.start();
   return {
     rooms,
-    adapter: createAdapter(publishing(pub, logger), sub),
+    adapter: relayAdapter({
+      sharded,
+      rooms,
+      client: pub,
+      prefix,
+      maxInFlight: options.maxInFlight ?? 10_000,
+      retryMs: 50,
+      logger,
+    }),
     bind(server) {
       io = server;
     },
@@ -86,27 +135,31 @@ export async function connectRedis(
   };
 }
 
-/**
- * The adapter publishes without handling the promise, and @redis/client rejects a command
- * that times out (5 s by default): unhandled, that would end the process on a slow Redis. Lose
- * that one broadcast instead, and say so.
- */
-function publishing(client: RedisClient, logger: SignalingLogger): RedisClient {
-  return new Proxy(client, {
-    get(target, key) {
-      // Bound to the client itself: its methods read private fields a proxy does not have.
-      const value: unknown = Reflect.get(target, key, target);
-      if (key === 'publish') {
-        return (...args: Parameters<RedisClient['publish']>) =>
-          target.publish(...args).catch((error: unknown) => {
-            logger.error(
-              '[signaling] Redis publish failed, a broadcast was lost; check Redis:',
-              error,
-            );
-            return 0;
-          });
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+/** The clients for one Redis or a cluster, and the sharded adapter on them. */
+function connections(url: string, options: ConnectRedisOptions) {
+  // No offline queue for commands: while Redis is away a join fails at once (and is refused
+  // with a clear error) rather than waiting; a timeout bounds a command on a slow Redis.
+  const commands = {
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.commandTimeoutMs ?? 5000 },
+  };
+  if (options.cluster) {
+    const rootNodes = url.split(',').map((node) => ({ url: node.trim() }));
+    const pub = createCluster({ rootNodes, defaults: commands });
+    const sub = createCluster({ rootNodes });
+    return {
+      pub: pub as unknown as Connections['pub'],
+      sub,
+      connect: () => Promise.all([pub.connect(), sub.connect()]),
+      sharded: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
+    };
+  }
+  const pub = createClient({ url, ...commands });
+  const sub = createClient({ url });
+  return {
+    pub: pub as unknown as Connections['pub'],
+    sub,
+    connect: () => Promise.all([pub.connect(), sub.connect()]),
+    sharded: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
+  };
 }

@@ -1,22 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { createClient } from '@redis/client';
-import type { JoinOutcome, RoomStore } from '../../core/store.ts';
+import type { JoinOutcome, RoomStore, StoreHealth } from '../../core/store.ts';
 import type { SignalingLogger } from '../../core/types.ts';
+import { FREE_DEAD, HOLD, JOIN, LEAVE, RECLAIM, RESUME } from './scripts.ts';
 
-/** The Redis client the store needs: any connected `@redis/client` client. */
+/** A node-redis client, as `connectRedis` makes for one Redis. */
 export type RedisClient = ReturnType<typeof createClient>;
+
+/**
+ * The one command the store sends: EVAL with its keys. A node-redis client and a node-redis
+ * cluster client both have it; the cluster client routes each call by its first key.
+ */
+export interface SeatClient {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
 
 /** Options of {@link RedisRooms}. */
 export interface RedisRoomsOptions {
-  /** A connected client; the store never closes it. */
-  client: RedisClient;
+  /** A connected client (or cluster client); the store never closes it. */
+  client: SeatClient;
   /**
    * How many members a room holds; every process on one Redis must agree.
    * @default 2
    */
   capacity?: number;
   /**
-   * Prefix of every key, so several deployments can share one Redis.
+   * Prefix of every key, so several deployments can share one Redis. No braces: the keys'
+   * hash tags are the store's own.
    * @default 'signaling:'
    */
   prefix?: string;
@@ -30,90 +40,76 @@ export interface RedisRoomsOptions {
    * @default 3000
    */
   ttlMs?: number;
-  /** Told of each room in which a dead process's member lost its seat (to say `bye`). */
-  onFreed?: (room: string) => void;
+  /**
+   * A dead process's member lost its seat in `room`: tell `remaining` (socket ids, on any
+   * process) `bye`. Only the remaining members, never the room: the dead process may resume.
+   */
+  onPeerGone?: (room: string, remaining: readonly string[]) => void;
+  /** This process resumed after a stall, and `member`'s seat in `room` was taken meanwhile. */
+  onSeatLost?: (room: string, member: string) => void;
   /** @default console */
   logger?: SignalingLogger;
 }
 
-// Every seat is written twice in one script: in the room's hash (member -> process) and in its
-// process's set, so that survivors can free a dead process's seats without scanning all rooms.
-// Seats are "room\nmember": neither a room name nor a socket id may hold a newline.
-const JOIN = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'full'} end
-local others = redis.call('HKEYS', KEYS[1])
-if #others >= tonumber(ARGV[3]) then return {'full'} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[4] .. '\\n' .. ARGV[1])
-if #others == 0 then return {'created'} end
-table.insert(others, 1, 'joined')
-return others
-`;
+/** What this process knows of a room in which it seats members. */
+interface LocalRoom {
+  /** Its members seated on this process. */
+  members: Set<string>;
+  /** Every member of the room is on this process, as last read from Redis. */
+  local: boolean;
+  /** Bumped by each sign that the room changed elsewhere: an older read must not set `local`. */
+  version: number;
+  refreshing: boolean;
+}
 
-const LEAVE = `
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2] .. '\\n' .. ARGV[1])
-return redis.call('HKEYS', KEYS[1])
+const GET_SET_ALIVE = `
+local was = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if was then return 1 end
+return 0
 `;
-
-const HEARTBEAT = `
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-return 1
-`;
-
-// Keys are built inside the script, so this needs one Redis (or Sentinel), not Redis Cluster.
-// A seat is freed only if the room still names the dead process as its holder.
-const SWEEP = `
-local freed = {}
-for _, pid in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[1] .. 'proc:' .. pid .. ':alive') == 0 then
-    local seats = ARGV[1] .. 'proc:' .. pid .. ':seats'
-    for _, seat in ipairs(redis.call('SMEMBERS', seats)) do
-      local cut = string.find(seat, '\\n', 1, true)
-      local room = string.sub(seat, 1, cut - 1)
-      local member = string.sub(seat, cut + 1)
-      local key = ARGV[1] .. 'room:' .. room
-      if redis.call('HGET', key, member) == pid then
-        redis.call('HDEL', key, member)
-        table.insert(freed, room)
-      end
-    end
-    redis.call('DEL', seats)
-    redis.call('SREM', KEYS[1], pid)
-  end
-end
-return freed
-`;
+const SADD = `return redis.call('SADD', KEYS[1], ARGV[1])`;
+const SREM = `return redis.call('SREM', KEYS[1], ARGV[1])`;
+const SMEMBERS = `return redis.call('SMEMBERS', KEYS[1])`;
+const EXISTS = `return redis.call('EXISTS', KEYS[1])`;
+const DEL = `return redis.call('DEL', KEYS[1])`;
+const HGETALL = `return redis.call('HGETALL', KEYS[1])`;
 
 /**
- * Room occupancy shared by every process on one Redis: each join is one Lua script, so the
- * capacity holds across processes under races. Each process keeps a heartbeat key with a TTL;
- * the survivors free the seats of a process whose key expired.
+ * Room occupancy shared by every process on one Redis or Redis Cluster. Each change to a room
+ * is one Lua script on that room's key alone, so capacity holds across processes under races
+ * and every script runs on a cluster. Each process keeps a heartbeat key with a TTL and an index
+ * of its seats (written before the seat, so no seat is ever missing from it); survivors free a
+ * dead process's seats. The store also knows, per room with a member here, whether every member
+ * is here ({@link isLocal}), so those relays never touch Redis.
  */
 export class RedisRooms implements RoomStore {
   /** This process's id in Redis. */
-  readonly processId = randomUUID();
+  readonly processId: string = randomUUID();
   /** How many members a room holds. */
   readonly capacity: number;
-  readonly #client: RedisClient;
+  readonly #client: SeatClient;
   readonly #prefix: string;
   readonly #heartbeatMs: number;
   readonly #ttlMs: number;
-  readonly #onFreed: ((room: string) => void) | undefined;
+  readonly #options: RedisRoomsOptions;
   readonly #logger: SignalingLogger;
+  readonly #rooms = new Map<string, LocalRoom>();
+  /** Leaves that failed (Redis down): replayed when Redis is back, so no seat stays behind. */
+  readonly #pendingLeaves = new Set<string>();
+  #health: StoreHealth = { ok: false, reason: 'not started' };
   #timer: NodeJS.Timeout | undefined;
-  // Seats this process holds, per room, so `size` needs no round trip (metrics read it).
-  readonly #local = new Map<string, number>();
+  #ticking = false;
+  #closed = false;
 
   /** Does no I/O; call {@link start} before the first join. */
   constructor(options: RedisRoomsOptions) {
+    this.#options = options;
     this.#client = options.client;
     this.capacity = options.capacity ?? 2;
     this.#prefix = options.prefix ?? 'signaling:';
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
     this.#ttlMs = options.ttlMs ?? 3000;
-    this.#onFreed = options.onFreed;
     this.#logger = options.logger ?? console;
     if (this.#ttlMs <= this.#heartbeatMs) {
       throw new RangeError('[signaling] RedisRooms ttlMs must be longer than heartbeatMs');
@@ -122,61 +118,184 @@ export class RedisRooms implements RoomStore {
 
   /** Registers this process as alive, and keeps it so until {@link close}. */
   async start(): Promise<void> {
-    await this.#beat();
-    this.#timer = setInterval(() => {
-      this.#beat()
-        .then(() => this.#sweep())
-        .catch((error: unknown) => {
-          // A beat already on its way when close() ran fails on the closed client: no news.
-          if (this.#timer === undefined) return;
-          this.#logger.error(
-            '[signaling] Redis heartbeat failed; seats may be freed if it keeps failing. Check that Redis is up:',
-            error,
-          );
-        });
-    }, this.#heartbeatMs);
+    await this.#tick();
+    if (!this.#health.ok) throw new Error(`[signaling] Redis: ${this.#health.reason}`);
+    this.#timer = setInterval(() => void this.#tick(), this.#heartbeatMs);
     this.#timer.unref();
   }
 
-  /** Gives `member` a seat in `room` if one is free, atomically across processes. */
+  /** Ok while the heartbeat reaches Redis; else why not (joins are refused meanwhile). */
+  health(): StoreHealth {
+    return this.#health;
+  }
+
+  /** Marks Redis unreachable at once (a client error), before the next heartbeat notices. */
+  unreachable(reason: string): void {
+    if (this.#timer !== undefined) this.#health = { ok: false, reason };
+  }
+
+  /** Every member of `room` sits on this process, as far as it knows for sure. */
+  isLocal(room: string): boolean {
+    return this.#rooms.get(room)?.local ?? false;
+  }
+
+  /**
+   * Another process broadcast to `room` (the adapter saw it): a member may have joined there.
+   * Relays go through Redis until a fresh read says otherwise; `event` other than a relay
+   * means the room may have changed, so it is read again.
+   */
+  changedElsewhere(room: string, event: unknown): void {
+    const entry = this.#rooms.get(room);
+    if (!entry) return;
+    entry.version++;
+    entry.local = false;
+    if (event !== 'message') this.#refresh(room, entry);
+  }
+
+  /** Gives `member` a seat in `room` if one is free (or held for a dropped member), atomically. */
   async join(room: string, member: string): Promise<JoinOutcome> {
-    const reply = (await this.#client.eval(JOIN, {
-      keys: [this.#roomKey(room), this.#seatsKey(this.processId)],
-      arguments: [member, this.processId, String(this.capacity), room],
-    })) as string[];
-    const [kind, ...others] = reply;
-    if (kind === 'full') return { kind: 'full' };
-    this.#local.set(room, (this.#local.get(room) ?? 0) + 1);
-    return kind === 'joined' ? { kind: 'joined', others } : { kind: 'created' };
+    const entry = this.#entry(room);
+    const { version } = entry;
+    const seat = this.#seat(room, member);
+    // The index first, sent together (in order on one connection): a seat missing from it
+    // would survive this process's death. If the index failed, the seat is handed back.
+    const indexed = this.#eval(SADD, this.#seatsKey(), seat);
+    const joined = this.#eval(
+      JOIN,
+      this.#roomKey(room),
+      member,
+      this.processId,
+      `${this.capacity}`,
+    );
+    let reply: string[];
+    try {
+      const [index, answer] = await Promise.allSettled([indexed, joined]);
+      if (index.status === 'rejected') {
+        if (answer.status === 'fulfilled') this.#pendingLeaves.add(seat);
+        throw index.reason;
+      }
+      if (answer.status === 'rejected') throw answer.reason;
+      reply = strings(answer.value);
+    } catch (error) {
+      this.#dropIfEmpty(room, entry);
+      throw error;
+    }
+    const [kind = 'full', replaced = '', ...hash] = reply;
+    if (kind === 'full') {
+      this.#dropIfEmpty(room, entry);
+      this.#eval(SREM, this.#seatsKey(), seat).catch(this.#logLater('unindex a refused seat'));
+      return { kind: 'full' };
+    }
+    entry.members.add(member);
+    this.#apply(entry, version, hash);
+    if (kind === 'created') return { kind };
+    const others = pairs(hash)
+      .map(([id]) => id)
+      .filter((id) => id !== member);
+    return replaced === '' ? { kind: 'joined', others } : { kind: 'joined', others, replaced };
   }
 
   /** Frees `member`'s seat in `room`; returns the members who remain. */
   async leave(room: string, member: string): Promise<readonly string[]> {
-    const seats = this.#local.get(room) ?? 0;
-    if (seats <= 1) this.#local.delete(room);
-    else this.#local.set(room, seats - 1);
-    return (await this.#client.eval(LEAVE, {
-      keys: [this.#roomKey(room), this.#seatsKey(this.processId)],
-      arguments: [member, room],
-    })) as string[];
+    const entry = this.#rooms.get(room);
+    entry?.members.delete(member);
+    const version = entry?.version ?? 0;
+    if (entry && entry.members.size === 0) this.#rooms.delete(room);
+    const seat = this.#seat(room, member);
+    let hash: string[];
+    try {
+      hash = strings(await this.#eval(LEAVE, this.#roomKey(room), member));
+    } catch (error) {
+      this.#pendingLeaves.add(seat);
+      throw error;
+    }
+    this.#eval(SREM, this.#seatsKey(), seat).catch(this.#logLater('unindex a freed seat'));
+    if (entry && entry.members.size > 0) this.#apply(entry, version, hash);
+    return pairs(hash).map(([id]) => id);
+  }
+
+  /** Marks `member`'s seat held, so a join on any process may take it over. */
+  async hold(room: string, member: string): Promise<void> {
+    await this.#eval(HOLD, this.#roomKey(room), member, this.processId, `${Date.now()}`);
+  }
+
+  /** Frees a held seat still held here; `undefined` if it was resumed or taken meanwhile. */
+  async expire(room: string, member: string): Promise<readonly string[] | undefined> {
+    const entry = this.#rooms.get(room);
+    entry?.members.delete(member);
+    if (entry && entry.members.size === 0) this.#rooms.delete(room);
+    const [freed = 0, ...hash] = list(
+      await this.#eval(FREE_DEAD, this.#roomKey(room), member, this.processId),
+    );
+    this.#eval(SREM, this.#seatsKey(), this.#seat(room, member)).catch(
+      this.#logLater('unindex an expired seat'),
+    );
+    return Number(freed) === 1 ? strings(hash).filter((_, i) => i % 2 === 0) : undefined;
+  }
+
+  /** Moves `member`'s seat, held on any process, to this one; false if it is gone. */
+  async resume(room: string, member: string): Promise<boolean> {
+    const entry = this.#entry(room);
+    const { version } = entry;
+    await this.#eval(SADD, this.#seatsKey(), this.#seat(room, member));
+    const [kept = 0, ...hash] = list(
+      await this.#eval(RESUME, this.#roomKey(room), member, this.processId),
+    );
+    if (Number(kept) !== 1) {
+      this.#dropIfEmpty(room, entry);
+      return false;
+    }
+    entry.members.add(member);
+    this.#apply(entry, version, strings(hash));
+    return true;
   }
 
   /** How many rooms have a member on this process (the shared total would cost a scan). */
   get size(): number {
-    return this.#local.size;
+    return this.#rooms.size;
   }
 
   /** The members of `room`, on any process. */
   async members(room: string): Promise<readonly string[]> {
-    return this.#client.hKeys(this.#roomKey(room));
+    return pairs(strings(await this.#eval(HGETALL, this.#roomKey(room)))).map(([id]) => id);
   }
 
   /** Frees the seats of processes whose heartbeat expired; returns the rooms it touched. */
   async sweep(): Promise<string[]> {
-    return (await this.#client.eval(SWEEP, {
-      keys: [`${this.#prefix}procs`],
-      arguments: [this.#prefix],
-    })) as string[];
+    const touched: string[] = [];
+    for (const pid of strings(await this.#eval(SMEMBERS, `${this.#prefix}procs`))) {
+      if (pid === this.processId || Number(await this.#eval(EXISTS, this.#aliveKey(pid))) === 1) {
+        continue;
+      }
+      this.#logger.warn(
+        `[signaling] Redis: process ${pid} stopped beating; freeing its seats (it takes back those still free if it was only stalled)`,
+      );
+      const index = this.#seatsKey(pid);
+      for (const seat of strings(await this.#eval(SMEMBERS, index))) {
+        const [room = '', member = ''] = seat.split('\n');
+        const [freed = 0, ...hash] = list(
+          await this.#eval(FREE_DEAD, this.#roomKey(room), member, pid),
+        );
+        await this.#eval(SREM, index, seat);
+        if (Number(freed) !== 1) continue;
+        touched.push(room);
+        // Only members on live processes hear of it: the dead one's others go in this sweep.
+        const remaining = pairs(strings(hash)).filter(([, holder]) => holder.split('|')[0] !== pid);
+        const entry = this.#rooms.get(room);
+        if (entry) this.#apply(entry, entry.version, strings(hash));
+        if (remaining.length > 0) {
+          this.#options.onPeerGone?.(
+            room,
+            remaining.map(([id]) => id),
+          );
+        }
+      }
+      // It may have resumed meanwhile and re-registered: then it stays.
+      if (Number(await this.#eval(EXISTS, this.#aliveKey(pid))) === 0) {
+        await this.#eval(SREM, `${this.#prefix}procs`, pid);
+      }
+    }
+    return touched;
   }
 
   /**
@@ -186,25 +305,166 @@ export class RedisRooms implements RoomStore {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#client.del(`${this.#prefix}proc:${this.processId}:alive`);
+    this.#closed = true;
+    this.#health = { ok: false, reason: 'closed' };
+    await this.#eval(DEL, this.#aliveKey(this.processId));
   }
 
-  async #beat(): Promise<void> {
-    await this.#client.eval(HEARTBEAT, {
-      keys: [`${this.#prefix}procs`, `${this.#prefix}proc:${this.processId}:alive`],
-      arguments: [this.processId, String(this.#ttlMs)],
-    });
+  /** One heartbeat: stay alive, re-register if Redis forgot this process, sweep the dead. */
+  async #tick(): Promise<void> {
+    if (this.#ticking) return;
+    this.#ticking = true;
+    try {
+      const known = Number(
+        await this.#eval(GET_SET_ALIVE, this.#aliveKey(this.processId), `${this.#ttlMs}`),
+      );
+      if (known !== 1 && this.#timer !== undefined) {
+        this.#logger.warn(
+          '[signaling] Redis: this process missed its heartbeat (stalled?) and may have been swept; taking its seats back',
+        );
+      }
+      if (known !== 1 || !this.#health.ok) await this.#register();
+      if (!this.#health.ok && this.#timer !== undefined) {
+        this.#logger.warn(
+          '[signaling] Redis: reachable again; this process re-registered its seats',
+        );
+      }
+      this.#health = { ok: true };
+      await this.sweep();
+    } catch (error) {
+      if (this.#closed) return;
+      if (this.#health.ok) {
+        this.#logger.error(
+          '[signaling] Redis heartbeat failed; joins are refused until it is back. Check that Redis is up:',
+          error,
+        );
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#health = { ok: false, reason: `Redis unreachable: ${reason}` };
+    } finally {
+      this.#ticking = false;
+    }
   }
 
-  async #sweep(): Promise<void> {
-    for (const room of await this.sweep()) this.#onFreed?.(room);
+  /**
+   * Registers this process, replays the leaves Redis missed, and takes back the seats of its
+   * members: those nobody took meanwhile silently; the others are lost, and told so.
+   */
+  async #register(): Promise<void> {
+    await this.#eval(SADD, `${this.#prefix}procs`, this.processId);
+    for (const seat of this.#pendingLeaves) {
+      const [room = '', member = ''] = seat.split('\n');
+      await this.#eval(LEAVE, this.#roomKey(room), member);
+      await this.#eval(SREM, this.#seatsKey(), seat);
+      this.#pendingLeaves.delete(seat);
+    }
+    for (const [room, entry] of [...this.#rooms]) {
+      if (entry.members.size === 0) continue;
+      // Snapshot and send in one go: a leave after this is sent after it on the connection,
+      // so a seat is never taken back for a member that left meanwhile.
+      const members = [...entry.members];
+      const { version } = entry;
+      const indexed = members.map((member) =>
+        this.#eval(SADD, this.#seatsKey(), this.#seat(room, member)),
+      );
+      const reclaimed = this.#eval(
+        RECLAIM,
+        this.#roomKey(room),
+        this.processId,
+        `${this.capacity}`,
+        ...members,
+      );
+      await Promise.all(indexed);
+      const [count = 0, ...rest] = strings(await reclaimed);
+      for (const member of rest.slice(0, Number(count))) {
+        if (!entry.members.delete(member)) continue;
+        this.#eval(SREM, this.#seatsKey(), this.#seat(room, member)).catch(
+          this.#logLater('unindex a lost seat'),
+        );
+        this.#options.onSeatLost?.(room, member);
+      }
+      if (entry.members.size === 0) this.#dropIfEmpty(room, entry);
+      else this.#apply(entry, version, rest.slice(Number(count)));
+    }
+  }
+
+  #entry(room: string): LocalRoom {
+    let entry = this.#rooms.get(room);
+    if (!entry) {
+      entry = { members: new Set(), local: false, version: 0, refreshing: false };
+      this.#rooms.set(room, entry);
+    }
+    return entry;
+  }
+
+  #dropIfEmpty(room: string, entry: LocalRoom): void {
+    if (entry.members.size === 0 && this.#rooms.get(room) === entry) this.#rooms.delete(room);
+  }
+
+  /** Sets `local` from a read of the room's hash, unless the room changed since `version`. */
+  #apply(entry: LocalRoom, version: number, hash: readonly string[]): void {
+    if (entry.version !== version) return;
+    entry.local = pairs(hash).every(([, holder]) => holder.split('|')[0] === this.processId);
+  }
+
+  #refresh(room: string, entry: LocalRoom): void {
+    if (entry.refreshing) return;
+    entry.refreshing = true;
+    const { version } = entry;
+    this.#eval(HGETALL, this.#roomKey(room))
+      .then((hash) => {
+        entry.refreshing = false;
+        this.#apply(entry, version, strings(hash));
+        // Changed again while reading: read once more, or it stays remote until the next join.
+        if (entry.version !== version && this.#rooms.get(room) === entry) {
+          this.#refresh(room, entry);
+        }
+      })
+      .catch((error: unknown) => {
+        entry.refreshing = false;
+        this.#logLater(`read room ${room}`)(error);
+      });
+  }
+
+  #eval(script: string, key: string, ...args: string[]): Promise<unknown> {
+    return this.#client.eval(script, { keys: [key], arguments: args });
+  }
+
+  #logLater(what: string): (error: unknown) => void {
+    return (error) =>
+      this.#closed || this.#logger.error(`[signaling] Redis: could not ${what}:`, error);
+  }
+
+  #seat(room: string, member: string): string {
+    // Neither a room name nor a socket id may hold a newline.
+    return `${room}\n${member}`;
   }
 
   #roomKey(room: string): string {
-    return `${this.#prefix}room:${room}`;
+    return `${this.#prefix}room:{${room}}`;
   }
 
-  #seatsKey(processId: string): string {
-    return `${this.#prefix}proc:${processId}:seats`;
+  #aliveKey(pid: string): string {
+    return `${this.#prefix}proc:{${pid}}:alive`;
   }
+
+  #seatsKey(pid = this.processId): string {
+    return `${this.#prefix}proc:{${pid}}:seats`;
+  }
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function strings(value: unknown): string[] {
+  return list(value).map(String);
+}
+
+/** `[field, value]` pairs of a flat HGETALL-style reply. */
+function pairs(flat: readonly string[]): [string, string][] {
+  const result: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    result.push([flat[i] as string, flat[i + 1] as string]);
+  return result;
 }

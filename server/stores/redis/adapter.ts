@@ -1,0 +1,170 @@
+import type { createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Namespace, ServerOptions } from 'socket.io';
+import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapter';
+import type { SignalingLogger } from '../../core/types.ts';
+import { ROOM_PREFIX } from '../../protocol/index.ts';
+import type { RedisRooms, SeatClient } from './rooms.ts';
+
+/** What Socket.IO hands an adapter to keep while a connection is away. */
+type SessionToPersist = Omit<Session, 'missedPackets'>;
+
+/** The parts of the sharded adapter (a socket.io-adapter ClusterAdapter) this file adjusts. */
+interface ShardedInternals {
+  uid: string;
+  nsp: Namespace;
+  onMessage(message: ClusterMessage, offset?: string): void;
+  doPublish(message: ClusterMessage): Promise<string>;
+  addOffsetIfNecessary(packet: unknown, opts: unknown, offset: string): void;
+  persistSession(session: SessionToPersist): void;
+  restoreSession(pid: string, offset: string): Promise<Session | null>;
+}
+
+/** Options of {@link relayAdapter}. */
+export interface RelayAdapterOptions {
+  /** The sharded adapter's factory, `createShardedAdapter(pub, sub, ...)`. */
+  sharded: ReturnType<typeof createShardedAdapter>;
+  rooms: RedisRooms;
+  /** For the sessions kept for recovery, in Redis so any process can take one back. */
+  client: SeatClient;
+  prefix: string;
+  /** Publishes in flight past which a relay is refused at once rather than queued. */
+  maxInFlight: number;
+  /** Wait before the one retry of a failed publish. */
+  retryMs: number;
+  logger: SignalingLogger;
+}
+
+const SET_PX = `return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
+const GETDEL = `return redis.call('GETDEL', KEYS[1])`;
+
+/**
+ * Socket.IO's sharded Redis adapter (SPUBLISH to one channel per room, so only the processes
+ * with a member in a room receive its broadcasts), with what signaling needs on top:
+ * - a broadcast from another process tells the store that the room is no longer all local;
+ * - a failed publish is retried once, and a relay that still fails, or finds too many publishes
+ *   in flight, is reported to its sender (`signaling:error`, `relay-failed`), never dropped
+ *   silently;
+ * - no replay offset is appended to events (the codelab's argument lists stay exact), and a
+ *   session kept for recovery lives in Redis, so a reconnect landing on another process takes
+ *   its seat back.
+ */
+export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOptions['adapter']> {
+  let inFlight = 0;
+  return function RelayAdapter(nsp: Namespace) {
+    const adapter = options.sharded(nsp);
+    const internals = adapter as unknown as ShardedInternals;
+    const onMessage = internals.onMessage.bind(adapter);
+    internals.onMessage = (message, offset) => {
+      if (message.type === MessageType.BROADCAST && message.uid !== internals.uid) {
+        const { packet, opts } = message.data as {
+          packet: { data?: unknown[] };
+          opts: { rooms: string[] };
+        };
+        for (const room of opts.rooms) {
+          if (room.startsWith(ROOM_PREFIX)) {
+            options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), packet.data?.[0]);
+          }
+        }
+      }
+      onMessage(message, offset);
+    };
+    const publish = internals.doPublish.bind(adapter);
+    internals.doPublish = async (message) => {
+      if (inFlight >= options.maxInFlight) {
+        report(internals.nsp, message, 'too many relays waiting for Redis', options.logger);
+        throw new Error('[signaling] too many publishes in flight');
+      }
+      inFlight++;
+      try {
+        return await publish(message);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, options.retryMs));
+        try {
+          return await publish(message);
+        } catch (error) {
+          report(internals.nsp, message, 'Redis did not take it', options.logger, error);
+          throw error;
+        }
+      } finally {
+        inFlight--;
+      }
+    };
+    internals.addOffsetIfNecessary = () => {};
+    // With recovery on, Socket.IO sends even `socket.emit` through the adapter (to the socket's
+    // own room, for an offset we never use): delivered here, it need not cross Redis.
+    const broadcast = adapter.broadcast.bind(adapter);
+    adapter.broadcast = (packet, opts) => {
+      const [only, more] = opts.rooms;
+      if (more === undefined && only !== undefined && nsp.sockets.has(only) && !opts.flags?.local) {
+        return broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
+      }
+      return broadcast(packet, opts);
+    };
+    keepSessionsInRedis(internals, options);
+    return adapter;
+  };
+}
+
+/** Tells the sender of a relay that could not be published; logs any other lost broadcast. */
+function report(
+  nsp: Namespace,
+  message: ClusterMessage,
+  why: string,
+  logger: SignalingLogger,
+  error?: unknown,
+): void {
+  if (message.type !== MessageType.BROADCAST) return;
+  const { packet, opts } = message.data as {
+    packet: { data?: unknown[] };
+    opts: { except?: string[]; rooms: string[] };
+  };
+  const event = packet.data?.[0];
+  if (event !== 'message') {
+    logger.error(
+      `[signaling] Redis: "${String(event)}" to ${opts.rooms} was lost (${why}):`,
+      error,
+    );
+    return;
+  }
+  // A relay is `socket.to(room)`: its sender is the one socket it excepts.
+  for (const id of opts.except ?? []) {
+    nsp.sockets.get(id)?.emit('signaling:error', {
+      event: 'message',
+      code: 'relay-failed',
+      message: `your message could not be relayed (${why}); send it again`,
+    });
+  }
+}
+
+/** Sessions for recovery in Redis, for the window, so any process can restore one. */
+function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterOptions): void {
+  const server = internals.nsp.server as unknown as { opts: ServerOptions };
+  const windowMs = server.opts.connectionStateRecovery?.maxDisconnectionDuration;
+  const key = (pid: string) => `${options.prefix}session:{${pid}}`;
+  internals.persistSession = (session) => {
+    if (!windowMs) return;
+    // Only what a restore needs: the data carries live objects (rate buckets) made anew anyway.
+    const kept = {
+      sid: session.sid,
+      pid: session.pid,
+      rooms: session.rooms,
+      data: { room: (session.data as { room?: string }).room },
+    };
+    options.client
+      .eval(SET_PX, { keys: [key(session.pid)], arguments: [JSON.stringify(kept), `${windowMs}`] })
+      .catch((error: unknown) =>
+        options.logger.error('[signaling] Redis: could not keep a session for recovery:', error),
+      );
+  };
+  internals.restoreSession = async (pid) => {
+    const raw = await options.client
+      .eval(GETDEL, { keys: [key(pid)], arguments: [] })
+      .catch((error: unknown) => {
+        // A fresh session then: the client asks for its seat again, like a reloaded tab.
+        options.logger.error('[signaling] Redis: could not restore a session:', error);
+        return null;
+      });
+    if (typeof raw !== 'string') return null;
+    return { ...(JSON.parse(raw) as SessionToPersist), missedPackets: [] };
+  };
+}
