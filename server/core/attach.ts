@@ -18,13 +18,14 @@ import { message } from './handlers/message.ts';
 import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
 import type { SignalingHandle, SignalingOptions } from './options.ts';
-import { resolveRateLimits, TokenBucket } from './rate-limit.ts';
+import { fullBuckets, resolveRateLimits } from './rate-limit.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
 import { HeldSessionAdapter } from './session-adapter.ts';
+import { sizedParser } from './sized-parser.ts';
 import type { RoomStore } from './store.ts';
 import type { AttachableServer, SignalingServer, SignalingSocket } from './types.ts';
-import { DEFAULT_MAX_PAYLOAD_BYTES, payloadSchema } from './validation.ts';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './validation.ts';
 
 /**
  * Attaches the signaling protocol (PROTOCOL.md) to an http server with `rooms` as its seat
@@ -67,7 +68,8 @@ export function createSignaling<S extends RoomStore>(
     metrics,
     logger: options.logger ?? console,
     limits,
-    payload: payloadSchema(maxPayloadBytes),
+    maxPayloadBytes,
+    sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
     clientLog: options.clientLog ?? true,
     exposeAddresses: options.exposeAddresses ?? true,
     ice,
@@ -116,6 +118,8 @@ function createServer(
   return new Server(httpServer, {
     maxHttpBufferSize: (options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) * 2,
     ...socketOptions,
+    // Socket.IO's wire format, with the size of each `message` as it arrived.
+    parser: socketOptions.parser ?? sizedParser,
     ...(recoveryWindowMs > 0 && {
       connectionStateRecovery: {
         maxDisconnectionDuration: recoveryWindowMs,
@@ -139,7 +143,10 @@ function createServer(
   });
 }
 
-/** The `connection` listener: gives the socket its buckets and the shared event listeners. */
+/**
+ * The `connection` listener: gives the socket its buckets and the shared event listeners, and
+ * nothing per socket besides (no closures: they would cost memory per idle client).
+ */
 function connectionListener(context: SignalingContext): (socket: SignalingSocket) => void {
   const listeners: Record<'create or join' | 'message' | 'bye' | 'ipaddr', SharedListener> = {
     'create or join': guarded(context, 'create or join', 'join', createOrJoin),
@@ -154,11 +161,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
       socket.disconnect(true);
       return;
     }
-    socket.data.buckets = {
-      join: new TokenBucket(limits.join),
-      message: new TokenBucket(limits.message),
-      messageBytes: new TokenBucket(limits.messageBytes),
-    };
+    socket.data.buckets = fullBuckets(limits);
     socket.on('create or join', listeners['create or join']);
     socket.on('message', listeners.message);
     socket.on('bye', listeners.bye);

@@ -2,23 +2,37 @@ import type { IncomingMessage } from 'node:http';
 import type { AccessGate } from '../http/access.ts';
 import type { SignalingServer } from './types.ts';
 
+/** The `ws` socket under an engine.io websocket transport, as far as the server needs it. */
+interface WebSocketLike {
+  prependListener(event: 'close', listener: (this: WebSocketLike, code: number) => void): unknown;
+}
+
 /** An engine.io transport, as far as telling a closed tab from a dropped network needs it. */
 interface EngineTransport {
   name: string;
-  socket?: { prependOnceListener(event: 'close', listener: (code: number) => void): unknown };
+  socket?: WebSocketLike;
 }
 
 /** The engine.io connection, as far as the server needs it. */
 export interface EngineConnection {
   request: IncomingMessage;
   transport: EngineTransport;
-  once(event: 'close', listener: () => void): unknown;
-  on(event: 'upgrade', listener: (transport: EngineTransport) => void): unknown;
+  on(event: 'close', listener: (this: EngineConnection) => void): unknown;
+  on(
+    event: 'upgrade',
+    listener: (this: EngineConnection, transport: EngineTransport) => void,
+  ): unknown;
   close(): void;
 }
 
 /** WebSocket close code a browser sends when its tab closes, reloads or navigates away. */
 const GOING_AWAY = 1001;
+
+/** Whether `connection`'s browser closed its websocket on purpose (see trackConnections). */
+export function leftOnPurpose(wentAway: WeakSet<object>, connection: EngineConnection): boolean {
+  const socket = connection.transport.socket;
+  return socket !== undefined && wentAway.has(socket);
+}
 
 /**
  * Counts engine-level connections (so sessions that never reach a namespace count, and are
@@ -26,7 +40,8 @@ const GOING_AWAY = 1001;
  * browser left on purpose. engine.io reports every websocket close as "transport close", but a
  * browser closing or reloading the tab sends 1001 "going away" while a failed network sends
  * nothing (1006): the first left on purpose (PROTOCOL.md: free the seat at once); only the
- * second may come back.
+ * second may come back. The listeners are made once here, not per connection: a closure per
+ * connection is memory per idle client.
  */
 export function trackConnections(
   io: SignalingServer,
@@ -34,22 +49,25 @@ export function trackConnections(
   wentAway: WeakSet<object>,
 ): Set<EngineConnection> {
   const connections = new Set<EngineConnection>();
+  // Prepended, so the code is known before engine.io's own listener ends the socket; the
+  // websocket itself is what is marked, and engine.io keeps it as the connection's transport.
+  function onWebSocketClose(this: WebSocketLike, code: number) {
+    if (code === GOING_AWAY) wentAway.add(this);
+  }
+  function watch(this: EngineConnection, transport: EngineTransport) {
+    if (transport.name === 'websocket')
+      transport.socket?.prependListener('close', onWebSocketClose);
+  }
+  function onClose(this: EngineConnection) {
+    gate.closed(this.request);
+    connections.delete(this);
+  }
   io.engine.on('connection', (connection: EngineConnection) => {
-    // Prepended, so the code is known before engine.io's own listener ends the socket.
-    const watch = (transport: EngineTransport) => {
-      if (transport.name !== 'websocket') return;
-      transport.socket?.prependOnceListener('close', (code) => {
-        if (code === GOING_AWAY) wentAway.add(connection);
-      });
-    };
-    watch(connection.transport);
+    watch.call(connection, connection.transport);
     connection.on('upgrade', watch);
-    const release = gate.opened(connection.request);
+    gate.opened(connection.request);
     connections.add(connection);
-    connection.once('close', () => {
-      release();
-      connections.delete(connection);
-    });
+    connection.on('close', onClose);
   });
   return connections;
 }

@@ -5,7 +5,6 @@ import type { RateLimitOptions } from './rate-limit.ts';
 import type { SeatHolds } from './seat-holds.ts';
 import type { MaybePromise, RoomStore } from './store.ts';
 import type { SignalingLogger, SignalingServer, SignalingSocket } from './types.ts';
-import type { payloadSchema } from './validation.ts';
 
 /**
  * What one attach shares with its handlers: made once by `createSignaling`, read by the
@@ -18,7 +17,10 @@ export interface SignalingContext {
   metrics: SignalingMetrics;
   logger: SignalingLogger;
   limits: RateLimitOptions;
-  payload: ReturnType<typeof payloadSchema>;
+  /** The largest relayed payload, in bytes of JSON. */
+  maxPayloadBytes: number;
+  /** Whether Socket.IO decodes with `sizedParser`, so a `message`'s second argument is its size. */
+  sizedPackets: boolean;
   clientLog: boolean;
   exposeAddresses: boolean;
   ice: IceOptions;

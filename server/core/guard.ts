@@ -1,16 +1,24 @@
 import type { ClientEventName } from '../protocol/index.ts';
 import { refuse, type SignalingContext } from './context.ts';
+import { Bucket, takeTokens } from './rate-limit.ts';
 import type { MaybePromise } from './store.ts';
-import type { ServerSocketData, SignalingSocket } from './types.ts';
+import type { SignalingSocket } from './types.ts';
 
-/** A client event's listener, shared by every socket: Socket.IO calls it with the socket as `this`. */
-export type SharedListener = (this: SignalingSocket, value?: unknown) => void;
+/**
+ * A client event's listener, shared by every socket: Socket.IO calls it with the socket as
+ * `this`. `arrived` is the size of the packet a `message` came in (see sized-parser.ts).
+ */
+export type SharedListener = (this: SignalingSocket, value?: unknown, arrived?: unknown) => void;
 
-/** The work of one client event, given the socket it came from and its one argument. */
+/**
+ * The work of one client event, given the socket it came from, its one argument, and for
+ * `message` the size of the packet it came in.
+ */
 export type EventHandler = (
   context: SignalingContext,
   socket: SignalingSocket,
   value: unknown,
+  arrived?: unknown,
 ) => MaybePromise<void>;
 
 /**
@@ -22,9 +30,11 @@ export type EventHandler = (
 export function guarded(
   context: SignalingContext,
   event: ClientEventName,
-  bucket: keyof ServerSocketData['buckets'] & ('join' | 'message'),
+  bucket: 'join' | 'message',
   handler: EventHandler,
 ): SharedListener {
+  const index = Bucket[bucket];
+  const options = context.limits[bucket];
   const fail = (socket: SignalingSocket, error: unknown) => {
     context.logger.error(
       `[signaling] "${event}" from ${socket.id} failed; the client was told:`,
@@ -32,8 +42,8 @@ export function guarded(
     );
     refuse(context, socket, event, 'internal', 'the server failed on this request; try again');
   };
-  return function listener(this: SignalingSocket, value?: unknown) {
-    if (!this.data.buckets[bucket].take()) {
+  return function listener(this: SignalingSocket, value?: unknown, arrived?: unknown) {
+    if (!takeTokens(this.data.buckets, index, options)) {
       refuse(
         context,
         this,
@@ -44,7 +54,7 @@ export function guarded(
       return;
     }
     try {
-      const result = handler(context, this, value);
+      const result = handler(context, this, value, arrived);
       if (result instanceof Promise) result.catch((error: unknown) => fail(this, error));
     } catch (error) {
       fail(this, error);

@@ -8,12 +8,12 @@ import type {
   ServerToClientEvents,
   SocketData,
 } from '../protocol/index.ts';
-import type { TokenBucket } from './rate-limit.ts';
+import type { BucketLevels } from './rate-limit.ts';
 
 /** What the server keeps on each socket: the protocol's part, and this server's own. */
 export interface ServerSocketData extends SocketData {
   /** The socket's token buckets, made at its connection. */
-  buckets: { join: TokenBucket; message: TokenBucket; messageBytes: TokenBucket };
+  buckets: BucketLevels;
   /** Set while a join waits on an asynchronous store, so a second request cannot race it. */
   joining?: boolean;
 }

@@ -32,40 +32,29 @@ export const RoomNameSchema = v.pipe(
 /** The optional argument of `bye`: nothing, or the name of the room being left. */
 export const ByeArgumentSchema = v.optional(RoomNameSchema);
 
-/** A payload that passed {@link payloadSchema}, with its size (what the byte budget charges). */
-export interface CheckedPayload {
-  payload: unknown;
-  bytes: number;
-}
-
 /**
- * A relayed payload: a JSON value (what codelab clients send), at most `maxBytes` of JSON and
- * {@link MAX_PAYLOAD_DEPTH} levels deep. Binary attachments are refused: no client of the
- * protocol sends them, and they would bypass the JSON size count.
+ * Checks a relayed payload: a JSON value (what codelab clients send), at most `maxBytes` of
+ * JSON and {@link MAX_PAYLOAD_DEPTH} levels deep. Binary attachments are refused: no client of
+ * the protocol sends them, and they would bypass the size count. `arrived` is the payload's
+ * size in the packet it came in (sized-parser.ts); without it the payload is stringified to
+ * count. Returns the bytes to charge to the byte budget, or why the payload is refused (a
+ * number or a string, so that a relay allocates nothing here).
  */
-export function payloadSchema(maxBytes: number) {
-  return v.pipe(
-    v.unknown(),
-    v.rawTransform(({ dataset, addIssue, NEVER }): CheckedPayload => {
-      const payload = dataset.value;
-      const problem =
-        payload === undefined ? 'a message needs a payload' : shapeProblem(payload, 0);
-      if (problem !== undefined) {
-        addIssue({ message: problem });
-        return NEVER;
-      }
-      // The walk above bounded the depth, so stringifying cannot overflow the stack, and the
-      // transport's buffer limit (maxHttpBufferSize) bounds the work.
-      const bytes = Buffer.byteLength(JSON.stringify(payload));
-      if (bytes > maxBytes) {
-        addIssue({
-          message: `the payload is ${bytes} bytes of JSON, more than the ${maxBytes} allowed; send less`,
-        });
-        return NEVER;
-      }
-      return { payload, bytes };
-    }),
-  );
+export function checkPayload(
+  payload: unknown,
+  arrived: number | undefined,
+  maxBytes: number,
+): number | string {
+  if (payload === undefined) return 'a message needs a payload';
+  const problem = shapeProblem(payload, 0);
+  if (problem !== undefined) return problem;
+  // The walk above bounded the depth, so stringifying cannot overflow the stack, and the
+  // transport's buffer limit (maxHttpBufferSize) bounds the work.
+  const bytes = arrived ?? Buffer.byteLength(JSON.stringify(payload));
+  if (bytes > maxBytes) {
+    return `the payload is ${bytes} bytes of JSON, more than the ${maxBytes} allowed; send less`;
+  }
+  return bytes;
 }
 
 /** Runs `schema` on `value` and gives the first issue's message on refusal. */
@@ -83,9 +72,9 @@ function shapeProblem(value: unknown, depth: number): string | undefined {
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
     return 'binary payloads are not relayed; send JSON';
   }
-  const children = Array.isArray(value) ? value : Object.values(value);
-  for (const child of children) {
-    const problem = shapeProblem(child, depth + 1);
+  // No Object.values: this runs on every relay, and a payload is a plain JSON object.
+  for (const key in value) {
+    const problem = shapeProblem((value as Record<string, unknown>)[key], depth + 1);
     if (problem !== undefined) return problem;
   }
   return undefined;

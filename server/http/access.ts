@@ -116,18 +116,18 @@ export class AccessGate {
     return host !== undefined && this.#hostAllowed(host);
   }
 
-  /** Counts an open connection from `request`'s address; call the returned function when it closes. */
-  opened(request: IncomingMessage): () => void {
+  /** Counts an open connection from `request`'s address; call `closed` once when it closes. */
+  opened(request: IncomingMessage): void {
     const address = this.address(request);
     this.#open.set(address, (this.#open.get(address) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const count = (this.#open.get(address) ?? 1) - 1;
-      if (count > 0) this.#open.set(address, count);
-      else this.#open.delete(address);
-    };
+  }
+
+  /** Releases the slot `opened` counted for `request` (no closure kept per connection). */
+  closed(request: IncomingMessage): void {
+    const address = this.address(request);
+    const count = (this.#open.get(address) ?? 1) - 1;
+    if (count > 0) this.#open.set(address, count);
+    else this.#open.delete(address);
   }
 
   /** How many addresses have open connections (the map must empty when clients leave). */

@@ -29,8 +29,13 @@ export interface SignalingMetrics {
   joins: Counter;
   /** Joins refused because the room was full. */
   full: Counter;
-  /** Messages relayed to a room. */
+  /** Messages relayed to a room (`relayed` counted since the last scrape included). */
   relays: Counter;
+  /**
+   * Relays not yet in `relays`: the relay path adds one here, a plain number, and the counter
+   * takes them when scraped (a `Counter.inc` on every relay cost two objects).
+   */
+  relayed: number;
   /** Requests and handshakes refused, by reason. */
   rejections: Counter<'reason'>;
   /** Counts one refusal of `reason`. */
@@ -84,7 +89,7 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  return {
+  const metrics: SignalingMetrics = {
     registry,
     joins: new Counter({
       name: 'signaling_joins_total',
@@ -100,11 +105,17 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
       name: 'signaling_relays_total',
       help: 'Messages relayed to the other member of a room.',
       registers: [registry],
+      collect() {
+        this.inc(metrics.relayed);
+        metrics.relayed = 0;
+      },
     }),
+    relayed: 0,
     rejections,
     reject: (reason) => rejections.inc({ reason }),
     close: () => loop.disable(),
   };
+  return metrics;
 }
 
 /**

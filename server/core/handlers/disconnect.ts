@@ -1,4 +1,5 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
+import { leftOnPurpose } from '../connections.ts';
 import { type SignalingContext, settle } from '../context.ts';
 import { expire, leave } from '../seating.ts';
 import type { SignalingSocket } from '../types.ts';
@@ -22,7 +23,7 @@ export function disconnectListener(context: SignalingContext) {
   return function onDisconnect(this: SignalingSocket, reason: string): void {
     const room = this.data.room;
     if (room === undefined) return;
-    const recoverable = NETWORK_FAILURES.has(reason) && !context.wentAway.has(this.conn);
+    const recoverable = NETWORK_FAILURES.has(reason) && !leftOnPurpose(context.wentAway, this.conn);
     if (context.recoveryWindowMs > 0 && !context.lifecycle.draining && recoverable) {
       const member = this.id;
       // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat

@@ -1,8 +1,14 @@
-// @ts-check
 /** Latency histograms that load processes fill and the runner merges: 20 µs buckets to 2 s. */
 
 const BUCKET_MS = 0.02;
 const BUCKETS = 100_000;
+
+/** A histogram as it crosses IPC: its non-empty buckets as `[index, count]` pairs. */
+export interface HistogramJson {
+  buckets: [number, number][];
+  count: number;
+  max: number;
+}
 
 /** A mergeable latency histogram in milliseconds; values past 2 s land in the last bucket. */
 export class Histogram {
@@ -10,8 +16,8 @@ export class Histogram {
   count = 0;
   max = 0;
 
-  /** @param {number} ms */
-  add(ms) {
+  /** Counts one latency of `ms` milliseconds. */
+  add(ms: number): void {
     const index = Math.min(BUCKETS - 1, Math.max(0, Math.floor(ms / BUCKET_MS)));
     this.counts[index] = (this.counts[index] ?? 0) + 1;
     this.count++;
@@ -19,17 +25,16 @@ export class Histogram {
   }
 
   /** Non-empty buckets as `[index, count]` pairs, small enough for an IPC message. */
-  toJSON() {
-    /** @type {[number, number][]} */
-    const buckets = [];
+  toJSON(): HistogramJson {
+    const buckets: [number, number][] = [];
     this.counts.forEach((count, index) => {
       if (count > 0) buckets.push([index, count]);
     });
     return { buckets, count: this.count, max: this.max };
   }
 
-  /** @param {{ buckets: [number, number][], count: number, max: number }} other */
-  merge(other) {
+  /** Adds another process's histogram to this one. */
+  merge(other: HistogramJson): this {
     for (const [index, count] of other.buckets) {
       this.counts[index] = (this.counts[index] ?? 0) + count;
     }
@@ -39,8 +44,7 @@ export class Histogram {
   }
 
   /** The `p`-th percentile (0..100) in milliseconds, at the bucket's upper edge. */
-  /** @param {number} p */
-  percentile(p) {
+  percentile(p: number): number {
     if (this.count === 0) return Number.NaN;
     const rank = Math.ceil((p / 100) * this.count);
     let seen = 0;

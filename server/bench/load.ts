@@ -1,32 +1,72 @@
-// @ts-check
 /**
- * One load process of the benchmark (forked by run.mjs): holds its share of the clients, all
+ * One load process of the benchmark (forked by run.ts): holds its share of the clients, all
  * bound to its own 127.0.0.x source address, pairs them in rooms, relays codelab-shaped
  * messages inside each pair, and reports histograms to the runner over IPC.
  */
 import { performance } from 'node:perf_hooks';
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
-import { Histogram } from './stats.mjs';
+import { Histogram, type HistogramJson } from './stats.ts';
 
-/**
- * @typedef {object} LoadConfig
- * @property {'socket.io' | 'ws'} protocol
- * @property {string[]} urls  servers; client i talks to urls[i % urls.length]
- * @property {number} clients  how many clients this process holds (even)
- * @property {number} joinRate  clients per second this process connects and seats
- * @property {string} localAddress  source address of every connection
- * @property {string} roomPrefix
- * @property {number} pairBase  first pair id of this process; ids are unique over all processes
- * @property {boolean} codelab  the server relays to every socket: drop other pairs' messages
- */
+/** What the runner tells a load process to do. */
+export interface LoadConfig {
+  protocol: 'socket.io' | 'ws';
+  /** Servers; client i talks to urls[i % urls.length]. */
+  urls: string[];
+  /** How many clients this process holds (even). */
+  clients: number;
+  /** Clients per second this process connects and seats. */
+  joinRate: number;
+  /** Source address of every connection. */
+  localAddress: string;
+  roomPrefix: string;
+  /** First pair id of this process; ids are unique over all processes. */
+  pairBase: number;
+  /** The server relays to every socket: drop other pairs' messages. */
+  codelab: boolean;
+}
 
-/**
- * @typedef {object} Peer
- * @property {(event: string, ...args: unknown[]) => void} send
- * @property {(event: string, listener: (...args: unknown[]) => void) => void} on
- * @property {() => void} close
- */
+/** The runner's commands. */
+export type LoadCommand =
+  | { cmd: 'join'; config: LoadConfig }
+  | { cmd: 'relay'; durationMs: number }
+  | { cmd: 'close' };
+
+/** Failures a load process counts, by kind. */
+export type LoadErrors = Record<'connect' | 'join' | 'full' | 'refused' | 'disconnect', number>;
+
+/** What a load process reports back. */
+export type LoadReport =
+  | { type: 'progress'; seated: number; settled: number; relays: number }
+  | {
+      type: 'joined';
+      seated: number;
+      errors: LoadErrors;
+      reasons: Record<string, number>;
+      joinLatency: HistogramJson;
+    }
+  | {
+      type: 'relayed';
+      relays: number;
+      seconds: number;
+      errors: LoadErrors;
+      relayLatency: HistogramJson;
+    }
+  | { type: 'closed' };
+
+interface Peer {
+  send(event: string, ...args: unknown[]): void;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  close(): void;
+}
+
+interface Pair {
+  room: string;
+  id: number;
+  peers: Peer[];
+  next: number;
+  seated: number;
+}
 
 // An SDP offer of a typical audio+video call is 3 to 5 KB; a trickled ICE candidate ~200 B.
 const SDP =
@@ -42,54 +82,50 @@ const CANDIDATE =
 // One offer, one answer, then candidates, as a call's signaling goes.
 const KINDS = ['offer', 'answer', 'candidate', 'candidate', 'candidate', 'candidate'];
 
-/** @type {LoadConfig} */
-let config;
-/** @type {{ room: string, id: number, peers: Peer[], next: number, seated: number }[]} */
-let pairs = [];
+let config: LoadConfig;
+let pairs: Pair[] = [];
 const joinLatency = new Histogram();
 const relayLatency = new Histogram();
-const errors = { connect: 0, join: 0, full: 0, refused: 0, disconnect: 0 };
-/** @type {Map<string, number>} */
-const reasons = new Map();
+const errors: LoadErrors = { connect: 0, join: 0, full: 0, refused: 0, disconnect: 0 };
+const reasons = new Map<string, number>();
 let seated = 0;
 let settled = 0;
 let relays = 0;
 let relayEnd = 0;
 let closing = false;
 
-/** @param {string} url @returns {Promise<Peer>} */
-function connect(url) {
-  if (config.protocol === 'ws') {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url.replace(/^http/, 'ws'), {
-        localAddress: config.localAddress,
-        perMessageDeflate: false,
-      });
-      /** @type {Map<string, (...args: unknown[]) => void>} */
-      const listeners = new Map();
-      ws.on('message', (data) => {
-        const [event, ...args] = /** @type {[string, ...unknown[]]} */ (JSON.parse(String(data)));
-        listeners.get(event)?.(...args);
-      });
-      ws.once('open', () =>
-        resolve({
-          send: (event, ...args) => ws.send(JSON.stringify([event, ...args])),
-          on: (event, listener) => listeners.set(event, listener),
-          close: () => ws.close(),
-        }),
-      );
-      ws.once('error', reject);
-      ws.once('close', () => {
-        if (!closing) errors.disconnect++;
-      });
-    });
-  }
+function connectWs(url: string): Promise<Peer> {
   return new Promise((resolve, reject) => {
-    // Websocket first (no long-polling upgrade dance), no reconnection: a
-    // dropped client is an error to count, not to hide.
-    // engine.io-client hands `localAddress` to ws in Node; its types do not list it.
-    /** @type {Parameters<typeof io>[1] & { localAddress: string }} */
-    const options = {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), {
+      localAddress: config.localAddress,
+      perMessageDeflate: false,
+    });
+    const listeners = new Map<string, (...args: unknown[]) => void>();
+    ws.on('message', (data) => {
+      const [event, ...args] = JSON.parse(String(data)) as [string, ...unknown[]];
+      listeners.get(event)?.(...args);
+    });
+    ws.once('open', () =>
+      resolve({
+        send: (event, ...args) => ws.send(JSON.stringify([event, ...args])),
+        on: (event, listener) => listeners.set(event, listener),
+        close: () => ws.close(),
+      }),
+    );
+    ws.once('error', reject);
+    ws.once('close', () => {
+      if (!closing) errors.disconnect++;
+    });
+  });
+}
+
+function connect(url: string): Promise<Peer> {
+  if (config.protocol === 'ws') return connectWs(url);
+  return new Promise((resolve, reject) => {
+    // Websocket first (no long-polling upgrade dance), no reconnection: a dropped client is an
+    // error to count, not to hide. engine.io-client hands `localAddress` to ws in Node; its
+    // types do not list it.
+    const options: Parameters<typeof io>[1] & { localAddress: string } = {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
@@ -112,8 +148,7 @@ function connect(url) {
 }
 
 /** Sends the pair's next message from the side whose turn it is. */
-/** @param {(typeof pairs)[number]} pair */
-function sendNext(pair) {
+function sendNext(pair: Pair): void {
   const kind = KINDS[pair.next % KINDS.length];
   const from = pair.peers[pair.next % 2];
   pair.next++;
@@ -125,25 +160,47 @@ function sendNext(pair) {
   from?.send('message', payload);
 }
 
-/** @param {number} index */
-async function startClient(index) {
+/** Waits for the answer to `create or join`, and counts it. */
+function seat(peer: Peer, pair: Pair): Promise<void> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const timer = setTimeout(() => {
+      errors.join++;
+      resolve();
+    }, 10_000);
+    const answer = (ok: boolean) => {
+      clearTimeout(timer);
+      if (ok) {
+        joinLatency.add(performance.now() - started);
+        seated++;
+        pair.seated++;
+      } else errors.full++;
+      resolve();
+    };
+    peer.on('created', () => answer(true));
+    peer.on('joined', () => answer(true));
+    peer.on('full', () => answer(false));
+    peer.send('create or join', pair.room);
+  });
+}
+
+async function startClient(index: number): Promise<void> {
   const pair = pairs[index >> 1];
   if (!pair) return;
   const url = config.urls[index % config.urls.length] ?? '';
-  /** @type {Peer} */
-  let peer;
+  let peer: Peer;
   try {
     peer = await connect(url);
   } catch (error) {
     errors.connect++;
-    const reason = String(/** @type {Error} */ (error)?.message ?? error);
+    const reason = error instanceof Error ? error.message : String(error);
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     settled++;
     return;
   }
   pair.peers[index % 2] = peer;
   peer.on('message', (value) => {
-    const payload = /** @type {{ t?: number, p?: number }} */ (value);
+    const payload = value as { t?: number; p?: number } | null;
     // The codelab's server sends every pair's messages to everyone: only ours count.
     if (payload?.p !== pair.id || typeof payload.t !== 'number') return;
     relayLatency.add(performance.now() - payload.t);
@@ -151,32 +208,12 @@ async function startClient(index) {
     if (performance.now() < relayEnd) sendNext(pair);
   });
   peer.on('signaling:error', () => errors.refused++);
-  await new Promise((resolve) => {
-    const started = performance.now();
-    const timer = setTimeout(() => {
-      errors.join++;
-      resolve(undefined);
-    }, 10_000);
-    /** @param {boolean} ok */
-    const answer = (ok) => {
-      clearTimeout(timer);
-      if (ok) {
-        joinLatency.add(performance.now() - started);
-        seated++;
-        pair.seated++;
-      } else errors.full++;
-      resolve(undefined);
-    };
-    peer.on('created', () => answer(true));
-    peer.on('joined', () => answer(true));
-    peer.on('full', () => answer(false));
-    peer.send('create or join', pair.room);
-  });
+  await seat(peer, pair);
   settled++;
 }
 
 /** Connects and seats every client at `joinRate` per second; resolves when all have answers. */
-function joinAll() {
+function joinAll(): Promise<void> {
   const total = config.clients;
   const interval = 1000 / config.joinRate;
   const start = performance.now();
@@ -191,31 +228,28 @@ function joinAll() {
     const done = setInterval(() => {
       if (settled >= total) {
         clearInterval(done);
-        resolve(undefined);
+        resolve();
       }
     }, 20);
   });
 }
 
 /** Every seated pair relays, one message in flight each, until `durationMs` has passed. */
-/** @param {number} durationMs */
-function relayFor(durationMs) {
+function relayFor(durationMs: number): Promise<void> {
   relays = 0;
   relayEnd = performance.now() + durationMs;
   for (const pair of pairs) if (pair.seated === 2) sendNext(pair);
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** @param {object} message */
-function report(message) {
+function report(message: LoadReport): void {
   process.send?.(message);
 }
 
 const progress = setInterval(() => report({ type: 'progress', seated, settled, relays }), 500);
 
-process.on('message', async (raw) => {
-  const message = /** @type {{ cmd: string, config?: LoadConfig, durationMs?: number }} */ (raw);
-  if (message.cmd === 'join' && message.config) {
+process.on('message', async (message: LoadCommand) => {
+  if (message.cmd === 'join') {
     config = message.config;
     pairs = Array.from({ length: config.clients / 2 }, (_, id) => ({
       room: `${config.roomPrefix}-${id}`,
@@ -234,7 +268,7 @@ process.on('message', async (raw) => {
     });
   } else if (message.cmd === 'relay') {
     const started = performance.now();
-    await relayFor(message.durationMs ?? 10_000);
+    await relayFor(message.durationMs);
     const seconds = (performance.now() - started) / 1000;
     report({ type: 'relayed', relays, seconds, errors, relayLatency: relayLatency.toJSON() });
   } else if (message.cmd === 'close') {

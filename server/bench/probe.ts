@@ -1,0 +1,55 @@
+/**
+ * Preloaded into each server process the benchmark starts (`--import`), so the production
+ * entry stays unchanged: answers the runner's IPC requests with this process's memory and CPU,
+ * and profiles the CPU between two requests when asked (so a profile holds only that phase).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+/**
+ * What the runner asks: a sample, numbered, after a full collection when `gc`; `profile`
+ * starts the CPU profiler (`'start'`) or stops it and writes the profile to that path.
+ */
+export interface SampleRequest {
+  id?: number;
+  gc?: boolean;
+  profile?: string;
+}
+
+/** What the probe answers. */
+export interface SampleReply {
+  id: number;
+  memory: NodeJS.MemoryUsage;
+  cpu: NodeJS.CpuUsage;
+}
+
+let session: Session | undefined;
+
+/** Starts the profiler, or stops it and writes what it took to `path`. */
+function profile(path: string, done: () => void): void {
+  if (path === 'start') {
+    session = new Session();
+    session.connect();
+    session.post('Profiler.enable', () => session?.post('Profiler.start', done));
+    return;
+  }
+  session?.post('Profiler.stop', (error, result) => {
+    if (!error) writeFileSync(path, JSON.stringify(result.profile));
+    session?.disconnect();
+    session = undefined;
+    done();
+  });
+}
+
+process.on('message', (request: SampleRequest | null) => {
+  const { id, gc, profile: path } = request ?? {};
+  if (id === undefined) return;
+  // Collect first when asked (node runs with --expose-gc): live bytes, not garbage not yet freed.
+  if (gc && typeof globalThis.gc === 'function') globalThis.gc();
+  const reply: SampleReply = { id, memory: process.memoryUsage(), cpu: process.cpuUsage() };
+  // The sample is taken before the profiler starts and after it stops.
+  if (path) profile(path, () => process.send?.(reply));
+  else process.send?.(reply);
+});
+// The runner gone (killed, crashed): the server under test goes too.
+process.on('disconnect', () => process.exit(0));
