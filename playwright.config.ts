@@ -38,7 +38,7 @@ export default defineConfig({
       name: 'dev',
       // The fault tests need the production server's short heartbeat; the TURN test starts
       // its own servers.
-      testIgnore: /(dev-server|faults|turn)\.spec\.ts/,
+      testIgnore: /(dev-server|faults|turn|fleet)\.spec\.ts/,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
     {
@@ -50,7 +50,7 @@ export default defineConfig({
     },
     {
       name: 'production',
-      testIgnore: /(dev-server|turn)\.spec\.ts/,
+      testIgnore: /(dev-server|turn|fleet)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
     },
     {
@@ -58,6 +58,14 @@ export default defineConfig({
       // server makes), so it runs once, not per project.
       name: 'turn',
       testMatch: /turn\.spec\.ts/,
+    },
+    {
+      // Starts its own redis-server, two production processes (the production web server's
+      // build) and nginx in front, with server/fleet/nginx.conf.
+      name: 'fleet',
+      testMatch: /fleet\.spec\.ts/,
+      // Two browsers, two processes, Redis and nginx on a loaded machine: calls take longer.
+      expect: { timeout: 30_000 },
     },
   ],
   webServer: [
