@@ -46,6 +46,7 @@ export async function spawnServer(
   entry: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  listenTimeoutMs = 10_000,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
@@ -64,7 +65,7 @@ export async function spawnServer(
   const port = await new Promise<number>((resolve, reject) => {
     const deadline = setTimeout(
       () => reject(new Error(`server did not listen:\n${output}`)),
-      10_000,
+      listenTimeoutMs,
     );
     const check = () => {
       const match = /signaling on http:\/\/[^:]+:(\d+)\//.exec(output);

@@ -157,7 +157,7 @@ describe('two server processes on one Redis', () => {
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startProcess(), startProcess()]);
-  }, 15_000);
+  }, 30_000);
 
   it('seats members of one room on two processes and relays messages both ways', async () => {
     const alice = await connect(a.url);

@@ -97,7 +97,6 @@ export async function connectRedis(
         code: 'seat-lost',
         message: `this server stalled and your seat in room "${room}" was given away; join again`,
       });
-      io?.local.to(ROOM_PREFIX + room).emit('bye', room);
     },
   });
   for (const client of [pub, sub]) {

@@ -279,7 +279,8 @@ export class RedisRooms implements RoomStore {
         await this.#eval(SREM, index, seat);
         if (Number(freed) !== 1) continue;
         touched.push(room);
-        const remaining = pairs(strings(hash));
+        // Only members on live processes hear of it: the dead one's others go in this sweep.
+        const remaining = pairs(strings(hash)).filter(([, holder]) => holder.split('|')[0] !== pid);
         const entry = this.#rooms.get(room);
         if (entry) this.#apply(entry, entry.version, strings(hash));
         if (remaining.length > 0) {
