@@ -320,7 +320,11 @@ class Loads {
   constructor(count: number) {
     this.processes = Array.from({ length: count }, (_, index) => {
       const load = track(
-        fork(`${compiled}load.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+        // Plain node: not the runner's tsx loader, which fork would pass on by default.
+        fork(`${compiled}load.js`, [], {
+          execArgv: [],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
         `load process ${index}`,
       );
       load.on('message', (message: LoadReport) => {
@@ -375,6 +379,7 @@ async function ramp(
   protocol: LoadProtocol,
   loads: Loads,
   share: number,
+  roomPrefix = 'w',
 ) {
   const count = loads.processes.length;
   const started = performance.now();
@@ -392,7 +397,7 @@ async function ramp(
       joinRate: joinRate / count,
       // Linux routes all of 127/8 to loopback; elsewhere only 127.0.0.1 may exist.
       localAddress: process.platform === 'linux' ? `127.0.0.${2 + index}` : '127.0.0.1',
-      roomPrefix: `w${index}`,
+      roomPrefix: `${roomPrefix}${index}`,
       pairBase: (index * share) / 2,
       codelab: target.startsWith('codelab'),
     },
@@ -447,6 +452,20 @@ async function relayPhase(
 
 type LoadProtocol = 'socket.io' | 'ws';
 
+/**
+ * A few pairs join, relay for a second and leave, so the code of every path is compiled before
+ * the idle sample: otherwise the server with more code counts its compilation as memory per
+ * client.
+ */
+async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
+  const loads = new Loads(1);
+  await ramp(`${target} warm-up`, servers, protocol, loads, 8 * servers.length, 'warm');
+  const relayed = loads.all('relayed');
+  loads.send({ cmd: 'relay', durationMs: 1000 });
+  await within(relayed, 60_000, `${target}: the warm-up`);
+  await loads.close(target);
+}
+
 /** Runs the scenario against servers already started: ramp, sample memory, relay, sample CPU. */
 async function drive(
   target: string,
@@ -457,6 +476,7 @@ async function drive(
   redis: RedisUnderTest | undefined,
   urls: string[],
 ): Promise<Result> {
+  await warmUp(target, servers, protocol);
   const idle = await Promise.all(servers.map((server) => sample(server, true)));
   const redisIdle = redis ? await redisMemory(redis.url) : 0;
   const count = Math.min(workers, total / 2);
@@ -468,7 +488,9 @@ async function drive(
   const relayed = await relayPhase(target, servers, loads, seconds, redis);
   await loads.close(target);
 
-  const perServer = (count * share) / servers.length;
+  const latency = summarize(target, joined.reports, relayed.reports);
+  // Per client that got a seat: on a loaded machine some connections time out.
+  const perServer = Math.max(1, latency.seated) / servers.length;
   const grown = (pick: (memory: NodeJS.MemoryUsage) => number) =>
     full.reduce((sum, entry, index) => {
       const start = idle[index]?.memory;
@@ -477,7 +499,6 @@ async function drive(
     1024 /
     servers.length /
     perServer;
-  const latency = summarize(target, joined.reports, relayed.reports);
   return {
     target,
     clients: count * share,

@@ -33,8 +33,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   messageBytes: { burst: 256 * 1024, perSecond: 32 * 1024 },
 };
 
-/** The clock of the buckets, in milliseconds: one function for all of them. */
-const clock = () => performance.now();
+/**
+ * The clock of the buckets, in milliseconds: one function for all of them. `Date.now` costs a
+ * fraction of `performance.now` on every relay; a clock set back refills nothing (see below).
+ */
+const clock = () => Date.now();
 
 /** Which of a socket's buckets, as an index into its {@link BucketLevels}. */
 export const Bucket = { join: 0, message: 1, messageBytes: 2 } as const;
@@ -67,7 +70,7 @@ export function takeTokens(
 ): boolean {
   const at = 2 * index;
   const updatedAt = levels[at + 1] ?? now;
-  const refill = ((now - updatedAt) / 1000) * options.perSecond;
+  const refill = (Math.max(0, now - updatedAt) / 1000) * options.perSecond;
   const tokens = Math.min(options.burst, (levels[at] ?? 0) + refill);
   levels[at + 1] = now;
   if (tokens < count) {

@@ -27,9 +27,10 @@ export class MemoryRooms implements RoomStore {
       return { kind: 'created' };
     }
     if (members.includes(member) || members.length >= this.capacity) return { kind: 'full' };
-    const others = members.slice();
-    members.push(member);
-    return { kind: 'joined', others };
+    // A new array of the exact length: a push would grow the old one to 17 slots, and thousands
+    // of rooms each carry that. The old one, no longer stored, is the others' list as it is.
+    this.#members.set(room, members.concat(member));
+    return { kind: 'joined', others: members };
   }
 
   /** Frees `member`'s seat in `room`; returns the members who remain (empty rooms are dropped). */
