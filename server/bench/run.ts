@@ -459,7 +459,14 @@ type LoadProtocol = 'socket.io' | 'ws';
  */
 async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
   const loads = new Loads(1);
-  await ramp(`${target} warm-up`, servers, protocol, loads, 8 * servers.length, 'warm');
+  await ramp(
+    `${target} warm-up`,
+    servers.map((server) => server.url),
+    protocol,
+    loads,
+    8 * servers.length,
+    'warm',
+  );
   const relayed = loads.all('relayed');
   loads.send({ cmd: 'relay', durationMs: 1000 });
   await within(relayed, 60_000, `${target}: the warm-up`);
