@@ -55,7 +55,7 @@ export default defineConfig({
       // The fault tests start production servers of their own (a short heartbeat, a kill); so
       // do the TURN and network-change tests. The Firefox specs test the browsers, not the
       // server: the production one carries them.
-      testIgnore: /(dev-server|faults|turn|package|firefox|network-change)\.spec\.ts/,
+      testIgnore: /(dev-server|faults|turn|package|firefox|network-change|fleet)\.spec\.ts/,
       grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
@@ -68,7 +68,7 @@ export default defineConfig({
     },
     {
       name: 'production',
-      testIgnore: /(dev-server|turn|package)\.spec\.ts/,
+      testIgnore: /(dev-server|turn|package|fleet)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
     },
     {
@@ -81,6 +81,14 @@ export default defineConfig({
       // Packs the build, installs it in a fresh Vite app and starts that app's servers: once.
       name: 'package',
       testMatch: /package\.spec\.ts/,
+    },
+    {
+      // Starts its own redis-server, two production processes (the production web server's
+      // build) and nginx in front, with server/fleet/nginx.conf.
+      name: 'fleet',
+      testMatch: /fleet\.spec\.ts/,
+      // Two browsers, two processes, Redis and nginx on a loaded machine: calls take longer.
+      expect: { timeout: 30_000 },
     },
   ],
   webServer: [

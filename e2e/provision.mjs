@@ -12,6 +12,8 @@ import { findFirefox } from './firefox-browser.mjs';
 const TOOLS = [
   { program: 'redis-server', debian: 'redis-server', brew: 'redis' },
   { program: 'turnserver', debian: 'coturn', brew: 'coturn' },
+  // The fleet tests put nginx in front of two processes (run as the test's own, never a service).
+  { program: 'nginx', debian: 'nginx', brew: 'nginx' },
 ];
 
 /** @param {string} command @param {string[]} args */

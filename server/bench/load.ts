@@ -48,6 +48,8 @@ export type LoadReport =
   | {
       type: 'relayed';
       relays: number;
+      /** Messages sent that never arrived, counted once the phase is over and 5 s have passed. */
+      lost: number;
       seconds: number;
       errors: LoadErrors;
       relayLatency: HistogramJson;
@@ -65,6 +67,8 @@ interface Pair {
   id: number;
   peers: Peer[];
   next: number;
+  /** Messages of this pair that arrived (`next` counts those sent). */
+  received: number;
   seated: number;
 }
 
@@ -205,6 +209,7 @@ async function startClient(index: number): Promise<void> {
     if (payload?.p !== pair.id || typeof payload.t !== 'number') return;
     relayLatency.add(performance.now() - payload.t);
     relays++;
+    pair.received++;
     if (performance.now() < relayEnd) sendNext(pair);
   });
   peer.on('signaling:error', () => errors.refused++);
@@ -242,6 +247,16 @@ function relayFor(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
+/** Waits (up to 5 s) for the messages still in flight; resolves with those that never came. */
+async function inFlightLost(): Promise<number> {
+  const missing = () => pairs.reduce((total, pair) => total + pair.next - pair.received, 0);
+  const deadline = performance.now() + 5000;
+  while (missing() > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return missing();
+}
+
 function report(message: LoadReport): void {
   process.send?.(message);
 }
@@ -256,6 +271,7 @@ process.on('message', async (message: LoadCommand) => {
       id: config.pairBase + id,
       peers: [],
       next: 0,
+      received: 0,
       seated: 0,
     }));
     await joinAll();
@@ -270,7 +286,8 @@ process.on('message', async (message: LoadCommand) => {
     const started = performance.now();
     await relayFor(message.durationMs);
     const seconds = (performance.now() - started) / 1000;
-    report({ type: 'relayed', relays, seconds, errors, relayLatency: relayLatency.toJSON() });
+    const lost = await inFlightLost();
+    report({ type: 'relayed', relays, lost, seconds, errors, relayLatency: relayLatency.toJSON() });
   } else if (message.cmd === 'close') {
     closing = true;
     clearInterval(progress);

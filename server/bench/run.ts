@@ -9,7 +9,10 @@
  *   --join-rate R        clients connected and seated per second, over all workers (1000)
  *   --relay-seconds S    how long every pair relays (8; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
- *   --only LIST          comma list of ours,socket.io,ws,codelab,redis
+ *   --processes N        also run a fleet of N production processes on one Redis (N >= 2):
+ *                        every room on the first process (co-located; the others are
+ *                        uninvolved), then rooms split across the first two; beside `ours`
+ *   --only LIST          comma list of ours,socket.io,ws,codelab,redis,fleet
  *   --repeat K           run everything K times, interleaved, and print medians (1)
  *   --pin auto|off|S/L   CPUs for the servers / for the runner and load processes, as taskset
  *                        lists (auto: servers on CPU 0, the rest on the others, where taskset
@@ -52,6 +55,7 @@ const { values } = parseArgs({
     'join-rate': { type: 'string', default: '1000' },
     'relay-seconds': { type: 'string', default: '8' },
     redis: { type: 'boolean', default: false },
+    processes: { type: 'string', default: '0' },
     only: { type: 'string' },
     repeat: { type: 'string', default: '1' },
     pin: { type: 'string', default: 'auto' },
@@ -74,12 +78,20 @@ const workers = whole(values.workers, 'workers', 1, 16);
 const joinRate = whole(values['join-rate'], 'join-rate', 1, 100_000);
 const relaySeconds = whole(values['relay-seconds'], 'relay-seconds', 1, 600);
 const repeat = whole(values.repeat, 'repeat', 1, 20);
+const processes = whole(values.processes, 'processes', 0, 16);
+if (processes === 1) {
+  console.error('[bench] --processes must be 0 (no fleet) or at least 2');
+  process.exit(2);
+}
 const codelabClients = (values['codelab-clients'] ?? '')
   .split(',')
   .filter(Boolean)
   .map((raw) => whole(raw, 'codelab-clients', 2, 2000));
 const only = new Set(
-  (values.only ?? `ours,socket.io,ws,codelab${values.redis ? ',redis' : ''}`)
+  (
+    values.only ??
+    `ours,socket.io,ws,codelab${values.redis ? ',redis' : ''}${processes ? ',fleet' : ''}`
+  )
     .split(',')
     .filter(Boolean),
 );
@@ -286,6 +298,10 @@ interface Result {
   heapKiBPerClient: number;
   /** Redis memory per seated room (two-process mode). */
   redisBytesPerRoom?: number;
+  /** Relays sent that never arrived (must be 0). */
+  lost: number;
+  /** Each server process's own CPU per relay of the whole run, in start order. */
+  cpuEach: number[];
   errors: Record<string, number>;
 }
 
@@ -359,7 +375,7 @@ class Loads {
 /** Connects and seats every client; resolves with the load processes' reports. */
 async function ramp(
   target: string,
-  servers: ServerProcess[],
+  urls: string[],
   protocol: LoadProtocol,
   loads: Loads,
   share: number,
@@ -376,7 +392,7 @@ async function ramp(
     cmd: 'join',
     config: {
       protocol,
-      urls: servers.map((server) => server.url),
+      urls,
       clients: share,
       joinRate: joinRate / count,
       // Linux routes all of 127/8 to loopback; elsewhere only 127.0.0.1 may exist.
@@ -426,11 +442,12 @@ async function relayPhase(
   const wall = (performance.now() - started) / 1000;
   clearInterval(ticker);
   const redisCpu = redis ? procCpuSeconds(redis.pid) - redisBefore : 0;
-  const cpu = before.reduce((total, start, index) => {
+  const each = before.map((start, index) => {
     const end = after[index];
-    return end ? total + cpuSeconds(start.cpu, end.cpu) : total;
-  }, redisCpu);
-  return { reports, cpu, wall };
+    return end ? cpuSeconds(start.cpu, end.cpu) : 0;
+  });
+  const cpu = each.reduce((total, value) => total + value, redisCpu);
+  return { reports, cpu, each, wall };
 }
 
 type LoadProtocol = 'socket.io' | 'ws';
@@ -442,7 +459,14 @@ type LoadProtocol = 'socket.io' | 'ws';
  */
 async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
   const loads = new Loads(1);
-  await ramp(`${target} warm-up`, servers, protocol, loads, 8 * servers.length, 'warm');
+  await ramp(
+    `${target} warm-up`,
+    servers.map((server) => server.url),
+    protocol,
+    loads,
+    8 * servers.length,
+    'warm',
+  );
   const relayed = loads.all('relayed');
   loads.send({ cmd: 'relay', durationMs: 1000 });
   await within(relayed, 60_000, `${target}: the warm-up`);
@@ -457,6 +481,7 @@ async function drive(
   total: number,
   seconds: number,
   redis: RedisUnderTest | undefined,
+  urls: string[],
 ): Promise<Result> {
   await warmUp(target, servers, protocol);
   const idle = await Promise.all(servers.map((server) => sample(server, true)));
@@ -464,7 +489,7 @@ async function drive(
   const count = Math.min(workers, total / 2);
   const share = Math.floor(total / count / 2) * 2;
   const loads = new Loads(count);
-  const joined = await ramp(target, servers, protocol, loads, share);
+  const joined = await ramp(target, urls, protocol, loads, share);
   const full = await Promise.all(servers.map((server) => sample(server, true)));
   const redisFull = redis ? await redisMemory(redis.url) : 0;
   const relayed = await relayPhase(target, servers, loads, seconds, redis);
@@ -495,6 +520,8 @@ async function drive(
     rssKiBPerClient: grown((memory) => memory.rss),
     heapKiBPerClient: grown((memory) => memory.heapUsed),
     redisBytesPerRoom: redis ? (redisFull - redisIdle) / (latency.seated / 2) : undefined,
+    lost: latency.lost,
+    cpuEach: relayed.each.map((cpu) => (cpu * 1e6) / latency.relays),
     errors: latency.errors,
   };
 }
@@ -514,9 +541,11 @@ function summarize(target: string, joined: Report<'joined'>[], relayed: Report<'
   }
   let relays = 0;
   let relaySeconds = 0;
+  let lost = 0;
   for (const message of relayed) {
     relayHistogram.merge(message.relayLatency);
     relays += message.relays;
+    lost += message.lost;
     relaySeconds = Math.max(relaySeconds, message.seconds);
     for (const [key, value] of Object.entries(message.errors as LoadErrors)) {
       errors[key] = (errors[key] ?? 0) + value;
@@ -526,6 +555,7 @@ function summarize(target: string, joined: Report<'joined'>[], relayed: Report<'
     seated,
     relays,
     relaySeconds,
+    lost,
     errors,
     join: {
       p50: joinHistogram.percentile(50),
@@ -566,13 +596,15 @@ async function run(
   total: number,
   seconds: number,
   redis?: RedisUnderTest,
-): Promise<void> {
+  place: (servers: ServerProcess[]) => string[] = (servers) => servers.map((s) => s.url),
+): Promise<Result> {
   console.log(`[bench] ${target}: ${total} clients in ${total / 2} rooms`);
   const servers = await start();
   try {
-    const result = await drive(target, servers, protocol, total, seconds, redis);
+    const result = await drive(target, servers, protocol, total, seconds, redis, place(servers));
     results.push(result);
     console.log(`[bench] ${target}: done`, JSON.stringify(result.errors));
+    return result;
   } finally {
     await Promise.all(servers.map((server) => stop(server.child)));
   }
@@ -596,8 +628,8 @@ const baseline = (name: string, kind: Baseline) => async () => [
   await startServer(name, `${compiled}servers.js`, [kind]),
 ];
 
-/** Two production processes on a redis-server of the bench's own, every room split across. */
-async function runRedis(): Promise<void> {
+/** A redis-server of the bench's own on a free port, stopped with the runner. */
+async function startRedis(): Promise<RedisUnderTest & { child: ChildProcess }> {
   const port = await freePort();
   const redis = spawn(
     'redis-server',
@@ -616,7 +648,13 @@ async function runRedis(): Promise<void> {
       if (seen.includes('Ready to accept connections')) resolve();
     });
   });
-  const env = { ...benchLimits, REDIS_URL: `redis://127.0.0.1:${port}` };
+  return { child: redis, pid: redis.pid ?? 0, url: `redis://127.0.0.1:${port}` };
+}
+
+/** Two production processes on a redis-server of the bench's own, every room split across. */
+async function runRedis(): Promise<void> {
+  const redis = await startRedis();
+  const env = { ...benchLimits, REDIS_URL: redis.url };
   try {
     await run(
       'ours x2 + Redis',
@@ -628,10 +666,34 @@ async function runRedis(): Promise<void> {
       'socket.io',
       clients,
       relaySeconds,
-      { pid: redis.pid ?? 0, url: env.REDIS_URL },
+      redis,
     );
   } finally {
-    await stop(redis);
+    await stop(redis.child);
+  }
+}
+
+/**
+ * `--processes N`: N production processes on one redis-server. First every room on process A
+ * (A's CPU per relay is the co-located figure; the others', per relay of A's, the uninvolved
+ * one), then every room split across A and B (all processes and Redis summed).
+ */
+async function runFleet(count: number): Promise<void> {
+  const redis = await startRedis();
+  const env = { ...benchLimits, REDIS_URL: redis.url };
+  const fleet = () =>
+    Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        startServer(`fleet ${String.fromCharCode(65 + index)}`, PRODUCTION_ENTRY, [], env),
+      ),
+    );
+  try {
+    const first = (servers: ServerProcess[]) => [servers[0]?.url ?? ''];
+    const firstTwo = (servers: ServerProcess[]) => servers.slice(0, 2).map((s) => s.url);
+    await run('fleet co-located', fleet, 'socket.io', clients, relaySeconds, redis, first);
+    await run('fleet split', fleet, 'socket.io', clients, relaySeconds, redis, firstTwo);
+  } finally {
+    await stop(redis.child);
   }
 }
 
@@ -655,6 +717,7 @@ for (let round = 1; round <= repeat; round++) {
     }
   }
   if (only.has('redis')) await runRedis();
+  if (only.has('fleet') && processes >= 2) await runFleet(processes);
 }
 
 const median = (list: number[]) => {
@@ -696,6 +759,9 @@ function medians(): Result[] {
       heapKiBPerClient: m((r) => r.heapKiBPerClient),
       redisBytesPerRoom:
         first.redisBytesPerRoom === undefined ? undefined : m((r) => r.redisBytesPerRoom ?? 0),
+      // Lost relays are not noise: the worst round counts.
+      lost: Math.max(...runs.map((r) => r.lost)),
+      cpuEach: first.cpuEach.map((_, index) => m((r) => r.cpuEach[index] ?? 0)),
       errors,
     };
   });
@@ -732,6 +798,33 @@ function compare(summary: Result[]): Record<string, string> {
   return ratios;
 }
 
+/** The fleet's figures against one process alone (`ours`) in the same run. */
+function fleetFigures(summary: Result[]): Record<string, string> {
+  const find = (target: string) => summary.find((result) => result.target === target);
+  const ours = find('ours');
+  const colocated = find('fleet co-located');
+  const split = find('fleet split');
+  const figures: Record<string, string> = {};
+  if (!colocated || !split) return figures;
+  const alone = ours?.cpuMicrosPerRelay ?? Number.NaN;
+  const together = colocated.cpuEach[0] ?? Number.NaN;
+  const others = colocated.cpuEach.slice(1);
+  const uninvolved = others.reduce((total, value) => total + value, 0) / others.length;
+  figures['fleet: one process alone, CPU µs/relay'] = fixed(alone, 2);
+  figures['fleet: co-located, CPU µs/relay (that process)'] =
+    `${fixed(together, 2)} (${fixed(together / alone, 2)}x alone)`;
+  figures['fleet: split, CPU µs/relay (all processes + Redis)'] =
+    `${fixed(split.cpuMicrosPerRelay, 2)} (${fixed(split.cpuMicrosPerRelay / alone, 2)}x alone)`;
+  figures['fleet: uninvolved process, CPU µs per relay elsewhere'] = fixed(uninvolved, 3);
+  figures['fleet: lost relays (co-located / split, worst round)'] =
+    `${colocated.lost} / ${split.lost}`;
+  for (const result of [colocated, split]) {
+    figures[`fleet: join p50/p99 ms through Redis (${result.target})`] =
+      `${fixed(result.join.p50)} / ${fixed(result.join.p99)}`;
+  }
+  return figures;
+}
+
 const summary = medians();
 for (const result of summary) {
   if (result.redisBytesPerRoom !== undefined) {
@@ -753,9 +846,10 @@ console.table(
     'RSS KiB/client': fixed(result.rssKiBPerClient),
     'heap KiB/client': fixed(result.heapKiBPerClient),
     errors: String(Object.values(result.errors).reduce((total, value) => total + value, 0)),
+    lost: String(result.lost),
   })),
 );
-const ratios = compare(summary);
+const ratios = { ...compare(summary), ...fleetFigures(summary) };
 for (const [name, value] of Object.entries(ratios)) console.log(`[bench] ${name}: ${value}`);
 
 mkdirSync(`${root}bench-results`, { recursive: true });

@@ -1,0 +1,93 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { io as connectClient } from 'socket.io-client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { healthStatus } from '../fleet/fleet.ts';
+import { joinAs, once, type TestClient, waitFor } from './helpers.ts';
+import { productionServerEntry } from './process-helpers.ts';
+
+const FLEET = fileURLToPath(new URL('../cli/fleet.ts', import.meta.url));
+
+let entry = '';
+beforeAll(async () => {
+  entry = productionServerEntry();
+}, 120_000);
+
+/** Every process below `pid` (children, grandchildren...), from `ps`. */
+function descendants(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/).map(Number));
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of rows) {
+      if (ppid === parent && child !== undefined) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const clients: TestClient[] = [];
+afterAll(() => {
+  for (const client of clients) client.close();
+});
+
+test('npm run fleet starts redis, two processes and nginx, serves through nginx, and Ctrl-C stops them all', async () => {
+  // tsx as a loader, so the fleet is this child itself and its children are the fleet's.
+  const fleet = spawn(
+    process.execPath,
+    ['--import', 'tsx', FLEET, '--processes', '2', '--port', '0', '--entry', entry, '--quiet'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  fleet.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  fleet.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = once<[number | null, NodeJS.Signals | null]>(fleet, 'exit');
+  try {
+    await waitFor(() => /open (http:\S+)\//.test(output), "the fleet's URL", 60_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the fleet printed:\n${output}`);
+      },
+    );
+    const url = /open (http:\S+)\//.exec(output)?.[1] ?? '';
+    expect(await healthStatus(url)).toBe(200);
+
+    // As codelab pages connect: default transports, polling first, through nginx.
+    const alice: TestClient = connectClient(url, { forceNew: true });
+    const bob: TestClient = connectClient(url, { forceNew: true });
+    clients.push(alice, bob);
+    await joinAs(alice, 'fleet-room');
+    await joinAs(bob, 'fleet-room', 'joined');
+    const received = once(alice, 'message');
+    bob.emit('message', { type: 'candidate', candidate: 'through nginx' });
+    expect((await received)[0]).toEqual({ type: 'candidate', candidate: 'through nginx' });
+
+    const children = descendants(fleet.pid ?? 0);
+    // redis-server, two node processes, nginx's master and its worker.
+    expect(children.length).toBeGreaterThanOrEqual(5);
+    fleet.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(children.filter(alive)).toEqual([]);
+  } finally {
+    if (fleet.exitCode === null) fleet.kill('SIGKILL');
+  }
+}, 90_000);
