@@ -90,6 +90,11 @@ async function serve(config: ServerConfig): Promise<void> {
     await redis?.close();
     server.closeAllConnections();
   };
+  // A rejection nobody handled is a bug of ours or of a library (a Redis client's timeout has
+  // been one): log it loudly, but keep serving every other room rather than end the process.
+  process.on('unhandledRejection', (reason) =>
+    console.error('[signaling] unhandled rejection (a bug: please report it):', reason),
+  );
   process.once('SIGTERM', () => void shutdown('SIGTERM', stop));
   process.once('SIGINT', () => void shutdown('SIGINT', stop));
 }

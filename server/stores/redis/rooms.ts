@@ -374,8 +374,10 @@ export class RedisRooms implements RoomStore {
         `${this.capacity}`,
         ...members,
       );
-      await Promise.all(indexed);
-      const [count = 0, ...rest] = strings(await reclaimed);
+      // Awaited together: a timeout of the script while the index writes are pending must
+      // reject here, not go unhandled (it ended the process under load).
+      const [, answer] = await Promise.all([Promise.all(indexed), reclaimed]);
+      const [count = 0, ...rest] = strings(answer);
       for (const member of rest.slice(0, Number(count))) {
         if (!entry.members.delete(member)) continue;
         this.#eval(SREM, this.#seatsKey(), this.#seat(room, member)).catch(
