@@ -449,6 +449,20 @@ export class CallController implements ReactiveController {
       `peer connection created (${this.polite ? 'polite' : 'impolite'})`,
     );
 
+    this.#watchNegotiation(pc);
+    this.#watchStates(pc);
+    this.#watchTracks(pc);
+    this.#openChannels(pc);
+    this.#attachLocalMedia(pc);
+    this.#statsTimer = setInterval(() => void this.#sampleStats(pc), 1000);
+    this.signalingState = pc.signalingState;
+    this.iceConnectionState = pc.iceConnectionState;
+    this.connectionState = pc.connectionState;
+    return pc;
+  }
+
+  /** Perfect Negotiation's offers, and trickled candidates in the codelab's shape. */
+  #watchNegotiation(pc: RTCPeerConnection): void {
     pc.onnegotiationneeded = async () => {
       try {
         this.#makingOffer = true;
@@ -472,6 +486,10 @@ export class CallController implements ReactiveController {
       this.#signaling.send(payload);
       this.#mark('sent', 'candidate', candidateDetail(candidate.candidate));
     };
+  }
+
+  /** The connection's states, on screen and in the timeline (and ICE restarts from them). */
+  #watchStates(pc: RTCPeerConnection): void {
     pc.oniceconnectionstatechange = () => {
       if (pc !== this.#pc) return;
       this.iceConnectionState = pc.iceConnectionState;
@@ -496,6 +514,10 @@ export class CallController implements ReactiveController {
       this.#checkRestartDone(pc);
       this.#update();
     };
+  }
+
+  /** Remote tracks into one stream, refreshed as tracks come, go, mute and end. */
+  #watchTracks(pc: RTCPeerConnection): void {
     pc.ontrack = ({ track, streams }) => {
       if (pc !== this.#pc) return;
       const stream = streams[0] ?? this.remoteStream ?? new MediaStream();
@@ -509,7 +531,10 @@ export class CallController implements ReactiveController {
       track.onended = refresh;
       refresh();
     };
+  }
 
+  /** The chat and file data channels, negotiated on both sides. */
+  #openChannels(pc: RTCPeerConnection): void {
     // Negotiated with a fixed id on both sides: whoever offers, there is exactly one channel
     // and neither side waits for `datachannel`.
     const channel = pc.createDataChannel('chat', { negotiated: true, id: 0 });
@@ -538,13 +563,6 @@ export class CallController implements ReactiveController {
     };
     // Files go on a channel of their own, so a large one never holds up the chat.
     this.fileChannel = pc.createDataChannel('files', { negotiated: true, id: 1 });
-
-    this.#attachLocalMedia(pc);
-    this.#statsTimer = setInterval(() => void this.#sampleStats(pc), 1000);
-    this.signalingState = pc.signalingState;
-    this.iceConnectionState = pc.iceConnectionState;
-    this.connectionState = pc.connectionState;
-    return pc;
   }
 
   /**

@@ -105,6 +105,14 @@ export class SignalingController implements ReactiveController {
     this.#socket = socket;
     this.#setConnection('connecting');
 
+    this.#listenToConnection(socket);
+    this.#listenToSeats(socket);
+    this.#listenToPeers(socket);
+    this.#listenToServer(socket);
+  }
+
+  /** The socket's own life: connected (join again), dropped, unreachable. */
+  #listenToConnection(socket: SignalingClientSocket): void {
     socket.on('connect', () => {
       this.socketId = socket.id ?? null;
       this.#setConnection('connected');
@@ -129,7 +137,10 @@ export class SignalingController implements ReactiveController {
       this.#setConnection(socket.active ? 'reconnecting' : 'disconnected');
       this.#log('client', `Cannot reach the signaling server: ${error.message}`, 'error');
     });
+  }
 
+  /** The codelab's seat events: created, join, joined, ready, full, bye. */
+  #listenToSeats(socket: SignalingClientSocket): void {
     socket.on('created', (room, id) => {
       if (room !== this.room) return this.#giveBack(room);
       this.seat = 'created';
@@ -170,6 +181,10 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `The other member left room ${room}`);
       this.#emit({ type: 'bye' });
     });
+  }
+
+  /** The room and its other members: reconnecting and back, figures and ids, addressed relays, shutdown. */
+  #listenToPeers(socket: SignalingClientSocket): void {
     socket.on('peer:reconnecting', (room) => {
       this.peerReconnecting = true;
       this.#log(
@@ -213,6 +228,10 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `Member ${id} left room ${room}`);
       this.#emit({ type: 'peer-left', id });
     });
+  }
+
+  /** What the server says itself: relays, ICE servers, addresses, log lines, refusals. */
+  #listenToServer(socket: SignalingClientSocket): void {
     socket.on('message', (payload) => {
       this.#log('client', `Message from the other member: ${summarize(payload)}`);
       this.#emit({ type: 'message', payload });

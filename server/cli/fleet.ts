@@ -32,7 +32,8 @@ function whole(name: string, raw: string, min: number, max: number): number {
 
 const processes = whole('processes', values.processes, 1, 64);
 const port = whole('port', values.port, 0, 65535);
-const entry = values.entry ?? fileURLToPath(new URL('../../dist/server/cli/main.js', import.meta.url));
+const entry =
+  values.entry ?? fileURLToPath(new URL('../../dist/server/cli/main.js', import.meta.url));
 if (values.build || (!values.entry && !existsSync(entry))) {
   console.log('[fleet] building the production server (npm run build)');
   const built = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
