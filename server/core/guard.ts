@@ -44,6 +44,10 @@ export function guarded(
     refuse(context, socket, event, 'internal', 'the server failed on this request; try again');
   };
   return function listener(this: SignalingSocket, value?: unknown, second?: unknown) {
+    // A client that asks for an acknowledgement gets Socket.IO's callback as one more argument:
+    // no argument of ours (answers are events), so it never stands in for a room or options.
+    if (typeof second === 'function') second = undefined;
+    if (typeof value === 'function') value = undefined;
     if (!takeTokens(this.data.buckets, index, options)) {
       refuse(
         context,

@@ -842,9 +842,8 @@ describe('Socket.IO events', () => {
 
 describe('Socket.IO acknowledgements', () => {
   // DEVIATION, ours (v5: "The receiver MUST respond with an ACK packet with the same event
-  // ID"): the handlers in signaling.ts take only their argument (`guard(...)((value) => ...)`),
-  // so the ack callback Socket.IO appends is never called and no `3<id>[...]` is ever sent; a
-  // client that asks for an ack waits forever. Fix: in `guard`, when the last argument is a function,
+  // ID"): the listeners (core/guard.ts) drop the ack callback Socket.IO appends, so no
+  // `3<id>[...]` is ever sent; a client that asks for an ack waits forever. Fix: in `guard`,
   // answer it (`{ data }` on success, `{ error: code }` with every `refuse`, as STYLE.md's
   // typed ack says) and keep `signaling:error` for codelab clients.
   it.fails('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
@@ -858,11 +857,9 @@ describe('Socket.IO acknowledgements', () => {
     expect(client.inbox.received.some((frame) => String(frame).startsWith('431['))).toBe(true);
   });
 
-  // DEVIATION, ours: Socket.IO hands the ack callback to the handler as one more argument, so
-  // `bye` with an ack and no room reaches `check(ByeArgumentSchema, value)` with the callback
-  // as its room and is refused (`invalid-room`, "got a function"), the seat kept. The fix of
-  // the ACK above (take the callback off the arguments in `guard`) fixes this too.
-  it.fails('accepts bye with an ack id and no room, and frees the seat', async () => {
+  // Socket.IO hands the ack callback to the listener as one more argument: the listeners
+  // (core/guard.ts) take it off, so it never stands in for `bye`'s room.
+  it('accepts bye with an ack id and no room, and frees the seat', async () => {
     await serve({ clientLog: false });
     const { alice, bob } = await pair('foo');
     alice.client.send(`421${JSON.stringify(['bye'])}`);
@@ -995,14 +992,11 @@ describe('disconnection', () => {
     expect((await alice.client.get()).status).toBe(400);
   });
 
-  // DEVIATION, ours (PROTOCOL.md: on bye, disconnect or reload, "free the seat at once"): with
-  // recovery on, a client that closes its polling session on purpose with `1` is held like a
-  // dropped network, for the whole window: engine.io reports that close as `transport close`,
-  // which NETWORK_FAILURES (signaling.ts) counts as recoverable, and `wentAway` only knows
-  // WebSocket's 1001. Over polling a failed network is `transport error` (the GET or POST
-  // dies), so the fix is, in the `disconnect` handler: not recoverable when the reason is
-  // `transport close` and `socket.conn.transport.name === 'polling'`.
-  it.fails('frees the seat at once when a polling client sends the close packet, recovery on', async () => {
+  // PROTOCOL.md: on bye, disconnect or reload, "free the seat at once". engine.io reports a
+  // polling close packet as `transport close`, as it does a dropped websocket; over polling a
+  // failed network is `transport error`, so the `disconnect` handler (core/handlers/
+  // disconnect.ts) frees the seat of a polling `transport close` at once.
+  it('frees the seat at once when a polling client sends the close packet, recovery on', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });
     const alice = await polling();
     await create(alice.client, 'foo');
@@ -1090,12 +1084,10 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
     expect(frames.slice(0, connect).filter((frame) => parseEvent(frame))).toEqual([]);
   });
 
-  // DEVIATION, ours (PROTOCOL.md: `peer:reconnecting` is about "the other member"): the
-  // disconnect handler (signaling.ts, `io.to(ROOM_PREFIX + room).emit('peer:reconnecting',
-  // room)`) broadcasts after Socket.IO persisted the session, so HeldSessionAdapter stores
-  // the notice for the member who dropped, and replays it to that very member on recovery:
-  // it hears that its peer is reconnecting. Fix: `.except(socket.id)` on that broadcast.
-  it.fails('never replays to a recovered member its own peer:reconnecting', async () => {
+  // PROTOCOL.md: `peer:reconnecting` is about "the other member". The disconnect handler
+  // broadcasts after Socket.IO persisted the session, so without `.except(member)` the
+  // HeldSessionAdapter would store the notice for the member who dropped and replay it to it.
+  it('never replays to a recovered member its own peer:reconnecting', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });
     const { alice } = await awayWithRelay('foo');
     const back = await ws({ pid: alice.connect.pid, offset: 'ignored' });

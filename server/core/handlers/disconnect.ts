@@ -25,7 +25,11 @@ export function disconnectListener(context: SignalingContext) {
   return function onDisconnect(this: SignalingSocket, reason: string): void {
     const room = this.data.room;
     if (room === undefined) return;
-    const recoverable = NETWORK_FAILURES.has(reason) && !leftOnPurpose(context.wentAway, this.conn);
+    // Over polling a failed network is a `transport error` (the GET or POST dies): a polling
+    // `transport close` is the client's own close packet, a tab that left on purpose.
+    const closedPolling = reason === 'transport close' && this.conn.transport.name === 'polling';
+    const recoverable =
+      NETWORK_FAILURES.has(reason) && !closedPolling && !leftOnPurpose(context.wentAway, this.conn);
     if (context.recoveryWindowMs > 0 && !context.lifecycle.draining && recoverable) {
       const member = this.id;
       // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
@@ -39,7 +43,11 @@ export function disconnectListener(context: SignalingContext) {
       );
       if (held) {
         settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);
-        context.io.to(ROOM_PREFIX + room).emit('peer:reconnecting', room);
+        // Not to the member itself: its session is kept, and would replay the notice to it.
+        context.io
+          .to(ROOM_PREFIX + room)
+          .except(member)
+          .emit('peer:reconnecting', room);
         return;
       }
     }
