@@ -2,6 +2,13 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
 import { explainMediaError, explainScreenError } from './media-errors.ts';
+import {
+  type Candidate,
+  candidateDetail,
+  type Description,
+  isCandidate,
+  isDescription,
+} from './signal-shapes.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
 /**
@@ -64,9 +71,6 @@ const CHAT_MAX_CHARS = 4000;
  * network never comes back on the old pair.
  */
 const ICE_RESTART_GRACE_MS = 2000;
-
-type Description = { type: 'offer' | 'answer'; sdp: string };
-type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
 
 /**
  * Owns the call of a tab: one RTCPeerConnection with the other member of the room, negotiated
@@ -796,33 +800,4 @@ async function getMedia(): Promise<MediaStream> {
     if (!(error instanceof DOMException) || error.name !== 'NotFoundError') throw error;
   }
   return navigator.mediaDevices.getUserMedia({ audio: true });
-}
-
-function isRecord(value: SignalingPayload): value is { [key: string]: SignalingPayload } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isDescription(value: SignalingPayload): value is Description {
-  return (
-    isRecord(value) &&
-    (value.type === 'offer' || value.type === 'answer') &&
-    typeof value.sdp === 'string'
-  );
-}
-
-function isCandidate(value: SignalingPayload): value is Candidate {
-  return (
-    isRecord(value) &&
-    value.type === 'candidate' &&
-    typeof value.candidate === 'string' &&
-    (typeof value.label === 'number' || value.label === null || value.label === undefined) &&
-    (typeof value.id === 'string' || value.id === null || value.id === undefined)
-  );
-}
-
-/** `host udp 192.168.1.2` from a candidate line. */
-function candidateDetail(candidate: string): string {
-  const parts = candidate.split(' ');
-  const type = parts[parts.indexOf('typ') + 1] ?? '?';
-  return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
 }

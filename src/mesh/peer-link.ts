@@ -1,6 +1,13 @@
 import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
+import {
+  type Candidate,
+  candidateDetail,
+  type Description,
+  isCandidate,
+  isDescription,
+} from '../signal-shapes.ts';
 
 /** What a link needs from the mesh around it. */
 export interface PeerLinkHost {
@@ -33,9 +40,6 @@ export interface PeerView {
   /** Milliseconds from the link's creation to its data channel opening. */
   openMs: number | null;
 }
-
-type Description = { type: 'offer' | 'answer'; sdp: string };
-type Candidate = { type: 'candidate'; label: number | null; id: string | null; candidate: string };
 
 const TIMELINE_LIMIT = 200;
 const SAMPLE_LIMIT = 60;
@@ -335,33 +339,4 @@ export class PeerLink {
     this.#view = { ...this.#view, ...change };
     this.#host.changed();
   }
-}
-
-function isRecord(value: SignalingPayload): value is { [key: string]: SignalingPayload } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isDescription(value: SignalingPayload): value is Description {
-  return (
-    isRecord(value) &&
-    (value.type === 'offer' || value.type === 'answer') &&
-    typeof value.sdp === 'string'
-  );
-}
-
-function isCandidate(value: SignalingPayload): value is Candidate {
-  return (
-    isRecord(value) &&
-    value.type === 'candidate' &&
-    typeof value.candidate === 'string' &&
-    (typeof value.label === 'number' || value.label === null || value.label === undefined) &&
-    (typeof value.id === 'string' || value.id === null || value.id === undefined)
-  );
-}
-
-/** `host udp 192.168.1.2` from a candidate line. */
-function candidateDetail(candidate: string): string {
-  const parts = candidate.split(' ');
-  const type = parts[parts.indexOf('typ') + 1] ?? '?';
-  return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
 }
