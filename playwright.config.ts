@@ -53,9 +53,9 @@ export default defineConfig({
     {
       name: 'dev',
       // The fault tests start production servers of their own (a short heartbeat, a kill); so
-      // do the TURN and network-change tests. The Firefox specs test the browsers, not the
-      // server: the production one carries them.
-      testIgnore: /(dev-server|faults|turn|package|firefox|network-change|fleet)\.spec\.ts/,
+      // do the TURN, network-change and operator-page tests. The Firefox specs test the
+      // browsers, not the server: the production one carries them.
+      testIgnore: /(dev-server|faults|turn|package|firefox|network-change|fleet|admin)\.spec\.ts/,
       grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },

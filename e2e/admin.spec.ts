@@ -15,11 +15,9 @@ const adminTest = test.extend<{ app: string }>({
   },
 });
 
-adminTest.beforeEach(({}, testInfo) => {
-  adminTest.skip(
-    testInfo.project.name !== 'production',
-    'starts its own production server from the build, once',
-  );
+// The production project only (playwright.config.ts): it starts its own production server
+// from the build, once.
+adminTest.beforeEach(() => {
   // A server of its own to start, and tabs to open, on a busy machine.
   adminTest.slow();
 });
@@ -59,8 +57,7 @@ adminTest(
   },
 );
 
-test('a server without ADMIN_SECRET has no operator page', async ({ page }, testInfo) => {
-  test.skip(testInfo.project.name !== 'production', 'the production server of the config');
+test('a server without ADMIN_SECRET has no operator page', async ({ page }) => {
   expect((await page.request.get('/_signaling/admin.json')).status()).toBe(404);
   // The path is no room (two segments), so the app's fallback page answers, not the operator's.
   await page.goto('/_signaling/admin');
