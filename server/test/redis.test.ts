@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createClient } from '@redis/client';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomMembers } from '../protocol/index.ts';
 import { once, type TestClient } from './helpers.ts';
 import { productionServerEntry } from './process-helpers.ts';
+import { freePort, stop, waitForLine } from './redis-helpers.ts';
 
 // Two production server processes (the built server/cli/main.ts, as `npm start` runs it, built
 // once per run by global-setup.ts) on one real Redis, started here on a free port and killed in teardown.
@@ -50,46 +50,6 @@ afterEach(() => {
   for (const client of clients) client.disconnect();
   clients = [];
 });
-
-/** A free TCP port on loopback, for redis-server (which cannot report one it picked). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-/** Resolves with the first match of `pattern` in the child's stdout; rejects if it exits first. */
-function waitForLine(
-  child: ChildProcess,
-  pattern: RegExp,
-  name: string,
-): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = seen.match(pattern);
-      if (match) {
-        child.stdout?.off('data', onData);
-        resolve(match);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.once('exit', (code) =>
-      reject(new Error(`${name} exited (${code}) before ready:\n${seen}`)),
-    );
-  });
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill(signal);
-  await exited;
-}
 
 /** Starts one production server process on Redis; resolves with its URL once it listens. */
 async function startProcess(
