@@ -5,6 +5,7 @@ import { explainMediaError, explainScreenError } from './media-errors.ts';
 import {
   type Candidate,
   candidateDetail,
+  candidateInit,
   type Description,
   isCandidate,
   isDescription,
@@ -413,11 +414,7 @@ export class CallController implements ReactiveController {
     if (!pc) return;
     this.#mark('received', 'candidate', candidateDetail(payload.candidate));
     try {
-      await pc.addIceCandidate({
-        candidate: payload.candidate,
-        sdpMLineIndex: payload.label,
-        sdpMid: payload.id,
-      });
+      await pc.addIceCandidate(candidateInit(payload));
     } catch (error) {
       // Candidates of an offer we ignored in a collision cannot apply; anything else is real.
       if (!this.#ignoreOffer) throw error;

@@ -42,3 +42,8 @@ export function candidateDetail(candidate: string): string {
   const type = parts[parts.indexOf('typ') + 1] ?? '?';
   return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();
 }
+
+/** The candidate as `addIceCandidate` takes it: the codelab's `label` and `id` renamed. */
+export function candidateInit(payload: Candidate): RTCIceCandidateInit {
+  return { candidate: payload.candidate, sdpMLineIndex: payload.label, sdpMid: payload.id };
+}

@@ -4,6 +4,7 @@ import { readStats, type SelectedPair } from '../call-stats.ts';
 import {
   type Candidate,
   candidateDetail,
+  candidateInit,
   type Description,
   isCandidate,
   isDescription,
@@ -273,11 +274,7 @@ export class PeerLink {
   async #onCandidate(payload: Candidate): Promise<void> {
     this.#mark('received', 'candidate', candidateDetail(payload.candidate));
     try {
-      await this.pc.addIceCandidate({
-        candidate: payload.candidate,
-        sdpMLineIndex: payload.label,
-        sdpMid: payload.id,
-      });
+      await this.pc.addIceCandidate(candidateInit(payload));
     } catch (error) {
       // Candidates of an offer ignored in a collision cannot apply; anything else is real.
       if (!this.#ignoreOffer) throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { candidateDetail, isCandidate, isDescription } from '../signal-shapes.ts';
+import { candidateDetail, candidateInit, isCandidate, isDescription } from '../signal-shapes.ts';
 
 describe('the codelab message shapes', () => {
   it('knows an offer and an answer, and nothing else, as a description', () => {
@@ -22,5 +22,13 @@ describe('the codelab message shapes', () => {
     expect(
       candidateDetail('candidate:1 1 UDP 2122260223 192.168.1.2 54400 typ host generation 0'),
     ).toBe('host udp 192.168.1.2');
+  });
+
+  it('hands addIceCandidate the codelab candidate with its label and id renamed', () => {
+    expect(candidateInit({ type: 'candidate', label: 1, id: 'video', candidate: 'c' })).toEqual({
+      candidate: 'c',
+      sdpMLineIndex: 1,
+      sdpMid: 'video',
+    });
   });
 });
