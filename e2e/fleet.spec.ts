@@ -52,10 +52,7 @@ async function callUp(openTab: (path: string) => Promise<RoomTab>, url: string, 
   return { alice, bob, aliceCall, bobCall };
 }
 
-// In 1 of 2 runs on the loaded machine the call stayed at "Connecting the call…" for 30 s
-// although the offer, answer and candidates were relayed through nginx: to investigate (ICE on
-// a loaded machine, or a relay) before this runs in `npm test`.
-test.fixme('two tabs call through nginx, and keep their room and call while Redis restarts', async ({
+test('two tabs call through nginx, and keep their room and call while Redis restarts', async ({
   fleet,
   openTab,
   room,
@@ -72,9 +69,9 @@ test.fixme('two tabs call through nginx, and keep their room and call while Redi
   await expect(bobCall.chat).toContainText('Them:still here');
 });
 
-// Needs issue 8 item 4 (seats that follow the user, branch issue-8): until then the seats of
-// the killed process stay held in Redis and the tabs' rejoin on the other process is `full`.
-test.fixme('a process killed under two tabs: both rejoin through nginx on the other and the call comes back', async ({
+// A process killed outright keeps nothing at disconnect: the tabs recover from the sessions
+// kept in Redis when they took their seats, and their seats move to the survivor.
+test('a process killed under two tabs: both rejoin through nginx on the other and the call comes back', async ({
   fleet,
   openTab,
   room,

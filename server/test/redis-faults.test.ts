@@ -54,6 +54,18 @@ async function relayBothWays(a: TestClient, b: TestClient, text: string): Promis
   expect(await atA).toEqual([`${text} b`]);
 }
 
+/** The answer to one Redis command, as strings. */
+async function redisAnswer(command: string[]): Promise<string[]> {
+  const { createClient } = await import('@redis/client');
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    return (await client.sendCommand(command)) as string[];
+  } finally {
+    await client.close();
+  }
+}
+
 async function seatsIn(room: string): Promise<string[]> {
   const { createClient } = await import('@redis/client');
   const client = createClient({ url: redis.url });
@@ -113,6 +125,29 @@ describe('a fleet of two processes on one Redis', () => {
     await relayBothWays(again, bob, 'still');
     expect(heard.map(([event]) => event)).not.toContain('bye');
   }, 30_000);
+
+  it('lets the members of a killed process recover their session and seat on another, unnoticed by their peer', async () => {
+    const c = await startProcess();
+    const alice = await connectTo(c.url, admin);
+    const bob = await connectTo(b.url, admin);
+    await pair(alice, bob, 'killed');
+    const heard = record(bob, { all: true });
+    const session = alice as unknown as { _pid?: string; _lastOffset?: string };
+    const auth = { pid: session._pid, offset: session._lastOffset };
+    const aliceId = alice.id;
+    // SIGKILL: no disconnect runs on C, so nothing is kept then; the session kept when alice
+    // took her seat is what she recovers from.
+    await stop(c.process, 'SIGKILL');
+    const again = await connectTo(a.url, admin, auth);
+    expect(again.id).toBe(aliceId);
+    await relayBothWays(again, bob, 'after the kill');
+    // C's seats are swept once its heartbeat key expires; alice's, now A's, stays.
+    const procs = async () => (await redisAnswer(['SMEMBERS', 'signaling:procs'])).length;
+    await waitFor(async () => (await procs()) === 2, "the sweep of C's seats", 15_000);
+    expect(await seatsIn('killed')).toEqual([aliceId, bob.id].sort());
+    await relayBothWays(again, bob, 'after the sweep');
+    expect(heard.map(([event]) => event)).not.toContain('bye');
+  }, 40_000);
 
   it('takes back, after a stall past its heartbeat, the seats nobody took, and tells only those who lost theirs', async () => {
     const erin = await connectTo(a.url, admin);

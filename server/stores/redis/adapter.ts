@@ -17,6 +17,8 @@ interface ShardedInternals {
   addOffsetIfNecessary(packet: unknown, opts: unknown, offset: string): void;
   persistSession(session: SessionToPersist): void;
   restoreSession(pid: string, offset: string): Promise<Session | null>;
+  addAll(id: string, rooms: Set<string>): Promise<void> | void;
+  del(id: string, room: string): Promise<void> | void;
 }
 
 /** Options of {@link relayAdapter}. */
@@ -36,6 +38,15 @@ export interface RelayAdapterOptions {
 
 const SET_PX = `return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
 const GETDEL = `return redis.call('GETDEL', KEYS[1])`;
+const DEL = `return redis.call('DEL', KEYS[1])`;
+
+/**
+ * How long a seated member's session stays restorable while it is connected. A process killed
+ * outright (SIGKILL, a lost machine) never gets to keep its sessions at disconnect: these are
+ * what its members recover from on another process. Past it, a reconnect after such a death
+ * joins afresh, once the dead process's seats are swept.
+ */
+const STANDING_SESSION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Socket.IO's sharded Redis adapter (SPUBLISH to one channel per room, so only the processes
@@ -136,13 +147,17 @@ function report(
   }
 }
 
-/** Sessions for recovery in Redis, for the window, so any process can restore one. */
+/**
+ * Sessions for recovery in Redis, so any process can restore one: kept when a seated member
+ * takes its seat (for a process that dies without a disconnect), again when it drops (for the
+ * recovery window), and dropped when it leaves its room.
+ */
 function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterOptions): void {
   const server = internals.nsp.server as unknown as { opts: ServerOptions };
   const windowMs = server.opts.connectionStateRecovery?.maxDisconnectionDuration;
+  if (!windowMs) return;
   const key = (pid: string) => `${options.prefix}session:{${pid}}`;
-  internals.persistSession = (session) => {
-    if (!windowMs) return;
+  const keep = (session: SessionToPersist, ttlMs: number) => {
     // Only what a restore needs: the data carries live objects (rate buckets) made anew anyway.
     const kept = {
       sid: session.sid,
@@ -151,10 +166,38 @@ function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterO
       data: { room: (session.data as { room?: string }).room },
     };
     options.client
-      .eval(SET_PX, { keys: [key(session.pid)], arguments: [JSON.stringify(kept), `${windowMs}`] })
+      .eval(SET_PX, { keys: [key(session.pid)], arguments: [JSON.stringify(kept), `${ttlMs}`] })
       .catch((error: unknown) =>
         options.logger.error('[signaling] Redis: could not keep a session for recovery:', error),
       );
+  };
+  internals.persistSession = (session) => keep(session, windowMs);
+  const seated = (id: string, room: string) => {
+    const socket = internals.nsp.sockets.get(id) as { pid?: string } | undefined;
+    return room.startsWith(ROOM_PREFIX) && socket?.pid !== undefined ? socket.pid : undefined;
+  };
+  const addAll = internals.addAll.bind(internals);
+  internals.addAll = (id, rooms) => {
+    for (const room of rooms) {
+      const pid = seated(id, room);
+      if (pid === undefined) continue;
+      const data = { room: room.slice(ROOM_PREFIX.length) };
+      keep({ sid: id, pid, rooms: [id, room], data }, STANDING_SESSION_MS);
+    }
+    return addAll(id, rooms);
+  };
+  const del = internals.del.bind(internals);
+  internals.del = (id, room) => {
+    // Only a leave: a disconnect keeps (persistSession, just before) and then leaves them all.
+    const pid = seated(id, room);
+    if (pid !== undefined) {
+      options.client
+        .eval(DEL, { keys: [key(pid)], arguments: [] })
+        .catch((error: unknown) =>
+          options.logger.error('[signaling] Redis: could not drop a session:', error),
+        );
+    }
+    return del(id, room);
   };
   internals.restoreSession = async (pid) => {
     const raw = await options.client
@@ -165,6 +208,10 @@ function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterO
         return null;
       });
     if (typeof raw !== 'string') return null;
-    return { ...(JSON.parse(raw) as SessionToPersist), missedPackets: [] };
+    const session = JSON.parse(raw) as SessionToPersist;
+    // Its connection is still here (a reconnect faster than the old transport's timeout): two
+    // sockets of one id cannot be, so this one starts afresh, as with Socket.IO's own adapter.
+    if (internals.nsp.sockets.has(session.sid)) return null;
+    return { ...session, missedPackets: [] };
   };
 }
