@@ -71,7 +71,7 @@ test('two tabs call through nginx, and keep their room and call while Redis rest
 
 // A process killed outright keeps nothing at disconnect: the tabs recover from the sessions
 // kept in Redis when they took their seats, and their seats move to the survivor.
-test('a process killed under two tabs: both rejoin through nginx on the other and the call comes back', async ({
+test('a process killed under two tabs: both come back through nginx on the other, seats and call kept', async ({
   fleet,
   openTab,
   room,
