@@ -47,13 +47,20 @@ export interface ConnectRedisOptions {
   logger?: SignalingLogger;
 }
 
-/** The two connections: one for commands and publishing, one in subscriber mode. */
+/** A connection (or cluster client) as this file uses it. */
+type Connection = SeatClient & {
+  close(): Promise<void>;
+  on(event: 'error', listener: (e: unknown) => void): unknown;
+};
+
+/**
+ * Three connections: one for commands and publishing, one in subscriber mode, and one for the
+ * heartbeat alone, so that a busy process's queue of commands never delays its beat.
+ */
 interface Connections {
-  pub: SeatClient & {
-    close(): Promise<void>;
-    on(event: 'error', listener: (e: unknown) => void): unknown;
-  };
-  sub: { close(): Promise<void>; on(event: 'error', listener: (e: unknown) => void): unknown };
+  pub: Connection;
+  sub: Connection;
+  beat: Connection;
   connect(): Promise<unknown>;
 }
 
@@ -67,11 +74,12 @@ export async function connectRedis(
 ): Promise<RedisSignaling> {
   const logger = options.logger ?? console;
   const prefix = options.prefix ?? 'signaling:';
-  const { pub, sub, connect, sharded } = connections(url, options);
+  const { pub, sub, beat, connect, sharded } = connections(url, options);
   let io: SignalingServer | undefined;
   let closed = false;
   const rooms = new RedisRooms({
     client: pub,
+    heartbeatClient: beat,
     capacity: options.capacity,
     prefix,
     heartbeatMs: options.heartbeatMs,
@@ -99,7 +107,7 @@ export async function connectRedis(
       });
     },
   });
-  for (const client of [pub, sub]) {
+  for (const client of [pub, sub, beat]) {
     // Without a listener an error event would kill the process; the client reconnects itself.
     client.on('error', (error: unknown) => {
       if (closed) return;
@@ -130,13 +138,16 @@ export async function connectRedis(
         .catch((error: unknown) =>
           logger.error('[signaling] Redis: could not drop this process; its seats expire:', error),
         );
-      await Promise.allSettled([pub.close(), sub.close()]);
+      await Promise.allSettled([pub.close(), sub.close(), beat.close()]);
     },
   };
 }
 
 /** The clients for one Redis or a cluster, and the sharded adapter on them. */
-function connections(url: string, options: ConnectRedisOptions) {
+function connections(
+  url: string,
+  options: ConnectRedisOptions,
+): Connections & { sharded: ReturnType<typeof createShardedAdapter> } {
   // No offline queue for commands: while Redis is away a join fails at once (and is refused
   // with a clear error) rather than waiting; a timeout bounds a command on a slow Redis.
   const commands = {
@@ -147,19 +158,23 @@ function connections(url: string, options: ConnectRedisOptions) {
     const rootNodes = url.split(',').map((node) => ({ url: node.trim() }));
     const pub = createCluster({ rootNodes, defaults: commands });
     const sub = createCluster({ rootNodes });
+    const beat = createCluster({ rootNodes, defaults: commands });
     return {
-      pub: pub as unknown as Connections['pub'],
-      sub,
-      connect: () => Promise.all([pub.connect(), sub.connect()]),
+      pub: pub as unknown as Connection,
+      sub: sub as unknown as Connection,
+      beat: beat as unknown as Connection,
+      connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),
       sharded: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
     };
   }
   const pub = createClient({ url, ...commands });
   const sub = createClient({ url });
+  const beat = createClient({ url, ...commands });
   return {
-    pub: pub as unknown as Connections['pub'],
-    sub,
-    connect: () => Promise.all([pub.connect(), sub.connect()]),
+    pub: pub as unknown as Connection,
+    sub: sub as unknown as Connection,
+    beat: beat as unknown as Connection,
+    connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),
     sharded: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
   };
 }

@@ -20,6 +20,12 @@ export interface RedisRoomsOptions {
   /** A connected client (or cluster client); the store never closes it. */
   client: SeatClient;
   /**
+   * A connection of its own for the heartbeat, so a beat never waits behind the commands of a
+   * busy process and an alive process is not swept for being busy. The store never closes it.
+   * @default client
+   */
+  heartbeatClient?: SeatClient;
+  /**
    * How many members a room holds; every process on one Redis must agree.
    * @default 2
    */
@@ -89,6 +95,7 @@ export class RedisRooms implements RoomStore {
   /** How many members a room holds. */
   readonly capacity: number;
   readonly #client: SeatClient;
+  readonly #heartbeatClient: SeatClient;
   readonly #prefix: string;
   readonly #heartbeatMs: number;
   readonly #ttlMs: number;
@@ -99,13 +106,17 @@ export class RedisRooms implements RoomStore {
   readonly #pendingLeaves = new Set<string>();
   #health: StoreHealth = { ok: false, reason: 'not started' };
   #timer: NodeJS.Timeout | undefined;
-  #ticking = false;
+  #beating = false;
+  #maintaining = false;
+  /** Redis forgot this process (a stall past the TTL, a Redis restart): register again. */
+  #forgotten = true;
   #closed = false;
 
   /** Does no I/O; call {@link start} before the first join. */
   constructor(options: RedisRoomsOptions) {
     this.#options = options;
     this.#client = options.client;
+    this.#heartbeatClient = options.heartbeatClient ?? options.client;
     this.capacity = options.capacity ?? 2;
     this.#prefix = options.prefix ?? 'signaling:';
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
@@ -310,40 +321,76 @@ export class RedisRooms implements RoomStore {
     await this.#eval(DEL, this.#aliveKey(this.processId));
   }
 
-  /** One heartbeat: stay alive, re-register if Redis forgot this process, sweep the dead. */
+  /**
+   * One heartbeat: stay alive, then re-register if Redis forgot this process, and sweep the
+   * dead. The beat never waits for the other two: a long re-registration or sweep (thousands of
+   * seats) must not stop the beats, or the others would sweep this process in turn.
+   */
   async #tick(): Promise<void> {
-    if (this.#ticking) return;
-    this.#ticking = true;
+    if (this.#beating) return;
+    this.#beating = true;
     try {
-      const known = Number(
-        await this.#eval(GET_SET_ALIVE, this.#aliveKey(this.processId), `${this.#ttlMs}`),
-      );
-      if (known !== 1 && this.#timer !== undefined) {
+      const key = this.#aliveKey(this.processId);
+      const known = await this.#heartbeatClient.eval(GET_SET_ALIVE, {
+        keys: [key],
+        arguments: [`${this.#ttlMs}`],
+      });
+      if (Number(known) !== 1 && !this.#forgotten && this.#timer !== undefined) {
         this.#logger.warn(
           '[signaling] Redis: this process missed its heartbeat (stalled?) and may have been swept; taking its seats back',
         );
       }
-      if (known !== 1 || !this.#health.ok) await this.#register();
-      if (!this.#health.ok && this.#timer !== undefined) {
-        this.#logger.warn(
-          '[signaling] Redis: reachable again; this process re-registered its seats',
-        );
+      if (Number(known) !== 1) this.#forgotten = true;
+    } catch (error) {
+      this.#unhealthy(error);
+      return;
+    } finally {
+      this.#beating = false;
+    }
+    await this.#maintain();
+  }
+
+  /** Re-registers when needed and sweeps the dead; one at a time. */
+  async #maintain(): Promise<void> {
+    if (this.#maintaining) return;
+    this.#maintaining = true;
+    try {
+      if (this.#forgotten || !this.#health.ok) {
+        const wasDown = !this.#health.ok && this.#timer !== undefined;
+        // Cleared first: a beat that finds this process forgotten during the registration
+        // (swept meanwhile) sets it again, for one more.
+        this.#forgotten = false;
+        try {
+          await this.#register();
+        } catch (error) {
+          this.#forgotten = true;
+          throw error;
+        }
+        if (wasDown) {
+          this.#logger.warn(
+            '[signaling] Redis: reachable again; this process re-registered its seats',
+          );
+        }
       }
       this.#health = { ok: true };
       await this.sweep();
     } catch (error) {
-      if (this.#closed) return;
-      if (this.#health.ok) {
-        this.#logger.error(
-          '[signaling] Redis heartbeat failed; joins are refused until it is back. Check that Redis is up:',
-          error,
-        );
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#health = { ok: false, reason: `Redis unreachable: ${reason}` };
+      this.#unhealthy(error);
     } finally {
-      this.#ticking = false;
+      this.#maintaining = false;
     }
+  }
+
+  #unhealthy(error: unknown): void {
+    if (this.#closed) return;
+    if (this.#health.ok) {
+      this.#logger.error(
+        '[signaling] Redis heartbeat failed; joins are refused until it is back. Check that Redis is up:',
+        error,
+      );
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#health = { ok: false, reason: `Redis unreachable: ${reason}` };
   }
 
   /**
