@@ -123,6 +123,68 @@ describe('two server processes on one Redis', () => {
     expect(await atAlice).toEqual([candidate]);
   });
 
+  it('relays between two members on one process without publishing to Redis; a split room publishes', async () => {
+    const published = async () => {
+      const stats = await admin.info('commandstats');
+      return Number(/cmdstat_spublish:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    };
+    /** Sends one message from `from` to `to` and resolves with the SPUBLISHes it cost. */
+    const relay = async (from: TestClient, to: TestClient, n: number) => {
+      const before = await published();
+      const heard = once(to, 'message');
+      from.emit('message', { type: 'candidate', n });
+      expect(await heard).toEqual([{ type: 'candidate', n }]);
+      return (await published()) - before;
+    };
+    const alice = await connect(a.url);
+    const bob = await connect(a.url);
+    expect(await ask(alice, 'local')).toBe('created');
+    const ready = once(alice, 'ready');
+    expect(await ask(bob, 'local')).toBe('joined');
+    await ready;
+    // The store takes the room for local once its subscription is in place and a read says so.
+    let cost = 1;
+    for (let n = 0; n < 50 && cost > 0; n++) cost = await relay(alice, bob, n);
+    expect(cost).toBe(0);
+    let total = 0;
+    for (let n = 0; n < 40; n++) total += await relay(n % 2 ? alice : bob, n % 2 ? bob : alice, n);
+    expect(total).toBe(0);
+
+    const carol = await connect(a.url);
+    const dave = await connect(b.url);
+    expect(await ask(carol, 'split')).toBe('created');
+    const joined = once(carol, 'ready');
+    expect(await ask(dave, 'split')).toBe('joined');
+    await joined;
+    expect(await relay(carol, dave, 1)).toBeGreaterThan(0);
+    expect(await relay(dave, carol, 2)).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('loses no relay in 100 rooms joined at once from both processes', async () => {
+    const rooms = Array.from({ length: 100 }, (_, i) => `at-once-${i}`);
+    const pairs = await Promise.all(
+      rooms.map(async (room) => {
+        const [left, right] = await Promise.all([connect(a.url), connect(b.url)]);
+        const answers = await Promise.all([ask(left, room), ask(right, room)]);
+        expect(answers.sort()).toEqual(['created', 'joined']);
+        return [left, right] as const;
+      }),
+    );
+    // Each side relays as soon as it is seated, both ways, three times: nothing may vanish.
+    await Promise.all(
+      pairs.map(async ([left, right], i) => {
+        for (let n = 0; n < 3; n++) {
+          const atRight = once(right, 'message');
+          left.emit('message', { i, n });
+          expect(await atRight).toEqual([{ i, n }]);
+          const atLeft = once(left, 'message');
+          right.emit('message', { i, n, back: true });
+          expect(await atLeft).toEqual([{ i, n, back: true }]);
+        }
+      }),
+    );
+  }, 60_000);
+
   it('tells a third tab on either process that the room is full', async () => {
     const alice = await connect(a.url);
     const bob = await connect(b.url);

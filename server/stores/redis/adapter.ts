@@ -19,6 +19,19 @@ interface ShardedInternals {
   restoreSession(pid: string, offset: string): Promise<Session | null>;
   addAll(id: string, rooms: Set<string>): Promise<void> | void;
   del(id: string, room: string): Promise<void> | void;
+  onRawMessage(message: Buffer, channel: Buffer): void;
+  dynamicChannel(room: string): string;
+  shouldUseASeparateNamespace(room: string): boolean;
+}
+
+/** The subscriber connection, as node-redis (client or cluster) offers it. */
+export interface ShardedSubscriber {
+  sSubscribe(
+    channel: string,
+    listener: (message: Buffer, channel: Buffer) => void,
+    bufferMode: true,
+  ): Promise<unknown>;
+  sUnsubscribe(channel: string): Promise<unknown>;
 }
 
 /** Options of {@link relayAdapter}. */
@@ -28,6 +41,8 @@ export interface RelayAdapterOptions {
   rooms: RedisRooms;
   /** For the sessions kept for recovery, in Redis so any process can take one back. */
   client: SeatClient;
+  /** The connection the sharded adapter subscribes on. */
+  subscriber: ShardedSubscriber;
   prefix: string;
   /** Publishes in flight past which a relay is refused at once rather than queued. */
   maxInFlight: number;
@@ -112,8 +127,51 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       return broadcast(packet, opts);
     };
     keepSessionsInRedis(internals, options);
+    subscribeKnowingWhen(adapter, internals, options);
     return adapter;
   };
+}
+
+/**
+ * The sharded adapter subscribes to a room's channel when the room's first member here joins,
+ * without waiting. Until the subscription is in place a join on another process can go unheard,
+ * and a room wrongly taken for all local would relay with `.local` and lose messages: so the
+ * store hears when a subscription is really in place ({@link RedisRooms.subscribed}) and only
+ * then may take a room for local.
+ */
+function subscribeKnowingWhen(
+  adapter: { on(event: string, listener: (room: string) => void): unknown } & {
+    removeAllListeners(event: string): unknown;
+  },
+  internals: ShardedInternals,
+  options: RelayAdapterOptions,
+): void {
+  const handler = (message: Buffer, channel: Buffer) => internals.onRawMessage(message, channel);
+  adapter.removeAllListeners('create-room');
+  adapter.removeAllListeners('delete-room');
+  const name = (room: string) =>
+    room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : undefined;
+  adapter.on('create-room', (room) => {
+    if (!internals.shouldUseASeparateNamespace(room)) return;
+    options.subscriber.sSubscribe(internals.dynamicChannel(room), handler, true).then(
+      () => {
+        const signaling = name(room);
+        if (signaling !== undefined) options.rooms.subscribed(signaling);
+      },
+      (error: unknown) =>
+        options.logger.error(`[signaling] Redis: could not subscribe to room ${room}:`, error),
+    );
+  });
+  adapter.on('delete-room', (room) => {
+    if (!internals.shouldUseASeparateNamespace(room)) return;
+    const signaling = name(room);
+    if (signaling !== undefined) options.rooms.unsubscribed(signaling);
+    options.subscriber
+      .sUnsubscribe(internals.dynamicChannel(room))
+      .catch((error: unknown) =>
+        options.logger.error(`[signaling] Redis: could not unsubscribe from ${room}:`, error),
+      );
+  });
 }
 
 /** Tells the sender of a relay that could not be published; logs any other lost broadcast. */

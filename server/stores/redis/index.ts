@@ -3,7 +3,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import { relayAdapter } from './adapter.ts';
+import { relayAdapter, type ShardedSubscriber } from './adapter.ts';
 import { RedisRooms, type SeatClient } from './rooms.ts';
 
 /** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
@@ -123,6 +123,7 @@ export async function connectRedis(
       sharded,
       rooms,
       client: pub,
+      subscriber: sub as unknown as ShardedSubscriber,
       prefix,
       maxInFlight: options.maxInFlight ?? 10_000,
       retryMs: 50,

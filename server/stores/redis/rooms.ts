@@ -65,6 +65,11 @@ interface LocalRoom {
   local: boolean;
   /** Bumped by each sign that the room changed elsewhere: an older read must not set `local`. */
   version: number;
+  /**
+   * This process receives the room's broadcasts from Redis. Until then a join elsewhere could
+   * go unheard, so the room is never taken for all local.
+   */
+  subscribed: boolean;
   refreshing: boolean;
 }
 
@@ -102,6 +107,8 @@ export class RedisRooms implements RoomStore {
   readonly #options: RedisRoomsOptions;
   readonly #logger: SignalingLogger;
   readonly #rooms = new Map<string, LocalRoom>();
+  /** Rooms whose channel this process is subscribed to, as the adapter reports. */
+  readonly #subscriptions = new Set<string>();
   /** Leaves that failed (Redis down): replayed when Redis is back, so no seat stays behind. */
   readonly #pendingLeaves = new Set<string>();
   #health: StoreHealth = { ok: false, reason: 'not started' };
@@ -161,6 +168,29 @@ export class RedisRooms implements RoomStore {
     entry.version++;
     entry.local = false;
     if (event !== 'message') this.#refresh(room, entry);
+  }
+
+  /**
+   * This process now receives `room`'s broadcasts (the adapter's subscription to its channel
+   * is in place): a read from now on may find the room all local, since any later join
+   * elsewhere will be heard.
+   */
+  subscribed(room: string): void {
+    this.#subscriptions.add(room);
+    const entry = this.#rooms.get(room);
+    if (!entry || entry.subscribed) return;
+    entry.subscribed = true;
+    entry.version++;
+    this.#refresh(room, entry);
+  }
+
+  /** This process no longer receives `room`'s broadcasts (no member of it here any more). */
+  unsubscribed(room: string): void {
+    this.#subscriptions.delete(room);
+    const entry = this.#rooms.get(room);
+    if (!entry) return;
+    entry.subscribed = false;
+    entry.local = false;
   }
 
   /** Gives `member` a seat in `room` if one is free (or held for a dropped member), atomically. */
@@ -440,7 +470,8 @@ export class RedisRooms implements RoomStore {
   #entry(room: string): LocalRoom {
     let entry = this.#rooms.get(room);
     if (!entry) {
-      entry = { members: new Set(), local: false, version: 0, refreshing: false };
+      const subscribed = this.#subscriptions.has(room);
+      entry = { members: new Set(), local: false, version: 0, refreshing: false, subscribed };
       this.#rooms.set(room, entry);
     }
     return entry;
@@ -453,7 +484,9 @@ export class RedisRooms implements RoomStore {
   /** Sets `local` from a read of the room's hash, unless the room changed since `version`. */
   #apply(entry: LocalRoom, version: number, hash: readonly string[]): void {
     if (entry.version !== version) return;
-    entry.local = pairs(hash).every(([, holder]) => holder.split('|')[0] === this.processId);
+    entry.local =
+      entry.subscribed &&
+      pairs(hash).every(([, holder]) => holder.split('|')[0] === this.processId);
   }
 
   #refresh(room: string, entry: LocalRoom): void {
