@@ -302,6 +302,11 @@ interface Result {
   lost: number;
   /** Each server process's own CPU per relay of the whole run, in start order. */
   cpuEach: number[];
+  /**
+   * What each server process spends anyway, idle with its clients seated, over as long as the
+   * relay phase lasted, per relay (0 for a single process, whose idle is not measured).
+   */
+  idleEach: number[];
   errors: Record<string, number>;
 }
 
@@ -450,6 +455,23 @@ async function relayPhase(
   return { reports, cpu, each, wall };
 }
 
+/**
+ * Each server's CPU seconds per second over a few seconds with every client seated and quiet:
+ * heartbeats, Redis's, timers. What an uninvolved process spends on others' relays is what it
+ * spends beyond this.
+ */
+async function idleCpuRates(servers: ServerProcess[], seconds = 3): Promise<number[]> {
+  const before = await Promise.all(servers.map((server) => sample(server, false)));
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = await Promise.all(servers.map((server) => sample(server, false)));
+  const wall = (performance.now() - started) / 1000;
+  return before.map((start, index) => {
+    const end = after[index];
+    return end ? cpuSeconds(start.cpu, end.cpu) / wall : 0;
+  });
+}
+
 type LoadProtocol = 'socket.io' | 'ws';
 
 /**
@@ -492,6 +514,7 @@ async function drive(
   const joined = await ramp(target, urls, protocol, loads, share);
   const full = await Promise.all(servers.map((server) => sample(server, true)));
   const redisFull = redis ? await redisMemory(redis.url) : 0;
+  const idleRates = servers.length > 1 ? await idleCpuRates(servers) : servers.map(() => 0);
   const relayed = await relayPhase(target, servers, loads, seconds, redis);
   await loads.close(target);
 
@@ -522,6 +545,7 @@ async function drive(
     redisBytesPerRoom: redis ? (redisFull - redisIdle) / (latency.seated / 2) : undefined,
     lost: latency.lost,
     cpuEach: relayed.each.map((cpu) => (cpu * 1e6) / latency.relays),
+    idleEach: idleRates.map((rate) => (rate * relayed.wall * 1e6) / latency.relays),
     errors: latency.errors,
   };
 }
@@ -762,6 +786,7 @@ function medians(): Result[] {
       // Lost relays are not noise: the worst round counts.
       lost: Math.max(...runs.map((r) => r.lost)),
       cpuEach: first.cpuEach.map((_, index) => m((r) => r.cpuEach[index] ?? 0)),
+      idleEach: first.idleEach.map((_, index) => m((r) => r.idleEach[index] ?? 0)),
       errors,
     };
   });
@@ -810,12 +835,15 @@ function fleetFigures(summary: Result[]): Record<string, string> {
   const together = colocated.cpuEach[0] ?? Number.NaN;
   const others = colocated.cpuEach.slice(1);
   const uninvolved = others.reduce((total, value) => total + value, 0) / others.length;
+  const idle = colocated.idleEach.slice(1).reduce((total, value) => total + value, 0);
+  const uninvolvedNet = uninvolved - idle / others.length;
   figures['fleet: one process alone, CPU µs/relay'] = fixed(alone, 2);
   figures['fleet: co-located, CPU µs/relay (that process)'] =
     `${fixed(together, 2)} (${fixed(together / alone, 2)}x alone)`;
   figures['fleet: split, CPU µs/relay (all processes + Redis)'] =
     `${fixed(split.cpuMicrosPerRelay, 2)} (${fixed(split.cpuMicrosPerRelay / alone, 2)}x alone)`;
-  figures['fleet: uninvolved process, CPU µs per relay elsewhere'] = fixed(uninvolved, 3);
+  figures['fleet: uninvolved process, CPU µs per relay elsewhere (gross / beyond its idle)'] =
+    `${fixed(uninvolved, 3)} / ${fixed(uninvolvedNet, 3)}`;
   figures['fleet: lost relays (co-located / split, worst round)'] =
     `${colocated.lost} / ${split.lost}`;
   for (const result of [colocated, split]) {
