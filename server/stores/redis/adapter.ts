@@ -48,6 +48,12 @@ export interface RelayAdapterOptions {
   maxInFlight: number;
   /** Wait before the one retry of a failed publish. */
   retryMs: number;
+  /**
+   * How long a relay may wait for Redis, its retry included, before its sender is told it
+   * failed. One timer checks the oldest publishes, rather than a timeout per command: a relay
+   * crosses Redis thousands of times a second.
+   */
+  timeoutMs: number;
   logger: SignalingLogger;
 }
 
@@ -76,6 +82,7 @@ const STANDING_SESSION_MS = 24 * 60 * 60 * 1000;
  */
 export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOptions['adapter']> {
   let inFlight = 0;
+  const late = lateRelays(options);
   return function RelayAdapter(nsp: Namespace) {
     const adapter = options.sharded(nsp);
     const internals = adapter as unknown as ShardedInternals;
@@ -101,6 +108,7 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
         throw new Error('[signaling] too many publishes in flight');
       }
       inFlight++;
+      const waiting = late.watch(internals.nsp, message);
       try {
         return await publish(message);
       } catch {
@@ -108,10 +116,13 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
         try {
           return await publish(message);
         } catch (error) {
-          report(internals.nsp, message, 'Redis did not take it', options.logger, error);
+          if (!waiting.reported) {
+            report(internals.nsp, message, 'Redis did not take it', options.logger, error);
+          }
           throw error;
         }
       } finally {
+        late.done(waiting);
         inFlight--;
       }
     };
@@ -172,6 +183,46 @@ function subscribeKnowingWhen(
         options.logger.error(`[signaling] Redis: could not unsubscribe from ${room}:`, error),
       );
   });
+}
+
+interface Waiting {
+  at: number;
+  nsp: Namespace;
+  message: ClusterMessage;
+  reported: boolean;
+}
+
+/** The publishes waiting for Redis, oldest first, and the one timer that reports the late. */
+function lateRelays(options: RelayAdapterOptions) {
+  const waiting = new Set<Waiting>();
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    const now = Date.now();
+    for (const entry of waiting) {
+      if (now - entry.at < options.timeoutMs) break;
+      if (entry.reported) continue;
+      entry.reported = true;
+      report(entry.nsp, entry.message, 'Redis did not answer in time', options.logger);
+    }
+    if (waiting.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return {
+    watch(nsp: Namespace, message: ClusterMessage): Waiting {
+      const entry = { at: Date.now(), nsp, message, reported: false };
+      waiting.add(entry);
+      if (!timer) {
+        timer = setInterval(check, Math.max(50, options.timeoutMs / 4));
+        timer.unref();
+      }
+      return entry;
+    },
+    done(entry: Waiting): void {
+      waiting.delete(entry);
+    },
+  };
 }
 
 /** Tells the sender of a relay that could not be published; logs any other lost broadcast. */

@@ -54,11 +54,14 @@ type Connection = SeatClient & {
 };
 
 /**
- * Three connections: one for commands and publishing, one in subscriber mode, and one for the
- * heartbeat alone, so that a busy process's queue of commands never delays its beat.
+ * Three connections: one for seat commands and publishing, one in subscriber mode, and one for
+ * the heartbeat alone, so that a busy process's queue of commands never delays its beat.
  */
 interface Connections {
+  /** Publishes (no timeout of node-redis's own), and {@link seats} on the same connection. */
   pub: Connection;
+  /** The publishing connection, with a timeout on each command: for seats and sessions. */
+  seats: SeatClient;
   sub: Connection;
   beat: Connection;
   connect(): Promise<unknown>;
@@ -74,11 +77,11 @@ export async function connectRedis(
 ): Promise<RedisSignaling> {
   const logger = options.logger ?? console;
   const prefix = options.prefix ?? 'signaling:';
-  const { pub, sub, beat, connect, sharded } = connections(url, options);
+  const { pub, seats, sub, beat, connect, sharded } = connections(url, options);
   let io: SignalingServer | undefined;
   let closed = false;
   const rooms = new RedisRooms({
-    client: pub,
+    client: seats,
     heartbeatClient: beat,
     capacity: options.capacity,
     prefix,
@@ -122,11 +125,12 @@ export async function connectRedis(
     adapter: relayAdapter({
       sharded,
       rooms,
-      client: pub,
+      client: seats,
       subscriber: sub as unknown as ShardedSubscriber,
       prefix,
       maxInFlight: options.maxInFlight ?? 10_000,
       retryMs: 50,
+      timeoutMs: options.commandTimeoutMs ?? 5000,
       logger,
     }),
     bind(server) {
@@ -150,29 +154,32 @@ function connections(
   options: ConnectRedisOptions,
 ): Connections & { sharded: ReturnType<typeof createShardedAdapter> } {
   // No offline queue for commands: while Redis is away a join fails at once (and is refused
-  // with a clear error) rather than waiting; a timeout bounds a command on a slow Redis.
-  const commands = {
-    disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 5000 },
-  };
+  // with a clear error) rather than waiting. A timeout bounds a seat command or a heartbeat on
+  // a slow Redis; publishes have none of their own (node-redis would make an AbortSignal for
+  // each): the adapter's one timer reports the late ones (lateRelays in adapter.ts).
+  const timeout = { timeout: options.commandTimeoutMs ?? 5000 };
+  const commands = { disableOfflineQueue: true, commandOptions: timeout };
+  const publishes = { disableOfflineQueue: true, commandOptions: { timeout: 0 } };
   if (options.cluster) {
     const rootNodes = url.split(',').map((node) => ({ url: node.trim() }));
-    const pub = createCluster({ rootNodes, defaults: commands });
+    const pub = createCluster({ rootNodes, defaults: publishes, commandOptions: { timeout: 0 } });
     const sub = createCluster({ rootNodes });
-    const beat = createCluster({ rootNodes, defaults: commands });
+    const beat = createCluster({ rootNodes, defaults: commands, commandOptions: timeout });
     return {
       pub: pub as unknown as Connection,
+      seats: pub.withCommandOptions(timeout) as unknown as SeatClient,
       sub: sub as unknown as Connection,
       beat: beat as unknown as Connection,
       connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),
       sharded: createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }),
     };
   }
-  const pub = createClient({ url, ...commands });
+  const pub = createClient({ url, ...publishes });
   const sub = createClient({ url });
   const beat = createClient({ url, ...commands });
   return {
     pub: pub as unknown as Connection,
+    seats: pub.withCommandOptions(timeout) as unknown as SeatClient,
     sub: sub as unknown as Connection,
     beat: beat as unknown as Connection,
     connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),
