@@ -309,7 +309,7 @@ export class RedisRooms implements RoomStore {
         continue;
       }
       this.#logger.warn(
-        `[signaling] Redis: process ${pid} stopped beating; freeing its seats (it takes back those still free if it was only stalled)`,
+        `[signaling] Redis: process ${pid} is gone (stopped, or stalled past its heartbeat); freeing its seats (a stalled one takes back those still free)`,
       );
       const index = this.#seatsKey(pid);
       for (const seat of strings(await this.#eval(SMEMBERS, index))) {
