@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
@@ -65,6 +66,25 @@ class MeshTab extends RoomTab {
     await this.page.getByRole('button', { name: 'Send', exact: true }).click();
   }
 
+  /** Picks `bytes` as a file named `name` and sends it to every member. */
+  async sendFile(name: string, bytes: Buffer) {
+    const send = this.page.getByRole('button', { name: 'Send file' });
+    await expect(send).toBeEnabled();
+    await this.page
+      .getByLabel('File to send')
+      .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+    await send.click();
+  }
+
+  /** Waits until `name` has arrived whole from one member, with the sender's SHA-256. */
+  async expectFile(name: string, size: string, sha256: string) {
+    const arrived = this.page.getByRole('listitem', { name: `receive ${name} from` });
+    await expect(arrived).toContainText(`received: ${size} of ${size}`, { timeout: 60_000 });
+    await expect(arrived.getByTestId('sha256')).toHaveText(sha256);
+    await expect(arrived).toContainText('verified');
+    await expect(arrived.getByRole('link', { name: `Save ${name}` })).toBeVisible();
+  }
+
   /** Waits until `count` remote videos (or more) show decoded frames. */
   async expectVideoFrom(count: number) {
     await expect
@@ -96,7 +116,7 @@ function tabs(browser: Browser) {
   };
 }
 
-test('four tabs in a room of four open six links, chat and video reach everyone, a fifth is full', async ({
+test('four tabs in a room of four open six links, chat, a file and video reach everyone, a fifth is full', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(300_000);
@@ -119,6 +139,15 @@ test('four tabs in a room of four open six links, chat and video reach everyone,
 
     await members[0]?.say('hello, all three');
     for (const tab of members.slice(1)) await expect(tab.chat).toContainText('hello, all three');
+
+    // One file to everyone: each link carries its own copy, and each arrives whole.
+    const bytes = randomBytes(2 * 1024 * 1024);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const [sender, ...receivers] = members as [MeshTab, ...MeshTab[]];
+    await sender.sendFile('to-all.bin', bytes);
+    for (const tab of receivers) await tab.expectFile('to-all.bin', '2.0 MiB', sha256);
+    const sent = sender.page.getByRole('listitem', { name: 'send to-all.bin to' });
+    await expect(sent.filter({ hasText: 'sent: 2.0 MiB of 2.0 MiB' })).toHaveCount(CAPACITY - 1);
 
     const fifth = await opened.open(`/${room}`);
     await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();

@@ -251,6 +251,15 @@ export class RoomsApp extends LitElement {
           .open=${m.chatOpen}
           @chat-send=${(event: CustomEvent<ChatSendDetail>) => m.sendChat(event.detail.text)}
         ></chat-panel>
+        <file-panel
+          group
+          .transfers=${m.transfers}
+          .ready=${m.filesReady}
+          .maxBytes=${m.maxFileBytes}
+          @file-send=${(event: CustomEvent<FileSendDetail>) => m.sendFile(event.detail.file)}
+          @file-cancel=${(event: CustomEvent<FileCancelDetail>) =>
+            m.cancelFile(event.detail.peerId ?? '', event.detail.id)}
+        ></file-panel>
       </div>
       <div class="card">
         <mesh-connection .peers=${m.peers}></mesh-connection>

@@ -1,6 +1,7 @@
 import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
+import { FileTransferController } from '../file-transfer-controller.ts';
 import {
   type Candidate,
   candidateDetail,
@@ -53,13 +54,19 @@ export function shortName(id: string): string {
 }
 
 /**
- * One pair of a mesh: an RTCPeerConnection with one other member, its chat data channel and
- * its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which side is polite
- * is decided per pair by comparing the two socket ids, so both sides agree without a word.
+ * One pair of a mesh: an RTCPeerConnection with one other member, its chat and file data
+ * channels and its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which
+ * side is polite is decided per pair by comparing the two socket ids, so both sides agree
+ * without a word.
  */
 export class PeerLink {
   readonly polite: boolean;
   readonly pc: RTCPeerConnection;
+  /**
+   * Files to and from this peer: the one-to-one call's controller on this pair's own `files`
+   * channel; it ends what is under way (as failed) when the link closes.
+   */
+  readonly files: FileTransferController;
   #view: PeerView;
   readonly #host: PeerLinkHost;
   readonly #channel: RTCDataChannel;
@@ -107,6 +114,24 @@ export class PeerLink {
     // Negotiated with a fixed id on both sides: exactly one channel whoever offers.
     this.#channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
     this.#wireChannel();
+    // As in the one-to-one call: files on a channel of their own, so a large one never holds
+    // up the chat.
+    const filesChannel = this.pc.createDataChannel('files', { negotiated: true, id: 1 });
+    // No Lit element hosts it: its updates are passed on to the mesh, and each one lets it
+    // see the channel (open, or gone once the link closes), as a host's update would.
+    this.files = new FileTransferController(
+      {
+        addController: () => {},
+        removeController: () => {},
+        requestUpdate: () => {
+          this.files.hostUpdate();
+          host.changed();
+        },
+        updateComplete: Promise.resolve(true),
+      },
+      () => (this.#closed ? null : filesChannel),
+    );
+    this.files.hostUpdate();
     this.#statsTimer = setInterval(() => void this.#sampleStats(), STATS_EVERY_MS);
   }
 
@@ -166,6 +191,8 @@ export class PeerLink {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#statsTimer);
+    // Fails what is under way; finished files (and their links to save them) stay.
+    this.files.hostUpdate();
     this.#channel.close();
     this.pc.close();
   }
