@@ -58,4 +58,27 @@ export class MeshTab extends RoomTab {
       )
       .toBeGreaterThanOrEqual(count);
   }
+
+  /**
+   * The visible elements, shadow roots included, that reach past the window's right edge or
+   * make the page scroll sideways: a layout that does not fit the width.
+   */
+  async overflowing(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      const found: string[] = [];
+      const width = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth > width) found.push('the page scrolls sideways');
+      const walk = (root: Document | ShadowRoot) => {
+        for (const element of root.querySelectorAll('*')) {
+          const box = element.getBoundingClientRect();
+          if (box.width > 0 && box.height > 0 && (box.right > width + 0.5 || box.left < -0.5)) {
+            found.push(`<${element.localName}> ${Math.round(box.left)}..${Math.round(box.right)}`);
+          }
+          if (element.shadowRoot) walk(element.shadowRoot);
+        }
+      };
+      walk(document);
+      return found;
+    });
+  }
 }

@@ -140,3 +140,47 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     await opened.close();
   }
 });
+
+test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer picker, panel @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const [phone, desktop] = members as [MeshTab, MeshTab];
+    await phone.page.setViewportSize({ width: 360, height: 740 });
+    await desktop.page.setViewportSize({ width: 1280, height: 800 });
+    for (const [tab, width] of [
+      [phone, 360],
+      [desktop, 1280],
+    ] as const) {
+      const tiles = tab.page.getByRole('group', { name: /^Member / });
+      await expect(tiles).toHaveCount(CAPACITY);
+      for (const tile of await tiles.all()) await expect(tile).toBeInViewport({ ratio: 0.5 });
+      // The picker shows the picked peer's own connection: its own candidate pair.
+      const picker = tab.page.getByRole('combobox', { name: 'Peer' });
+      const addresses = tab.page.getByLabel('candidate addresses');
+      await picker.scrollIntoViewIfNeeded();
+      await expect(picker).toBeInViewport();
+      await expect(addresses).toContainText('↔');
+      const before = await addresses.textContent();
+      await picker.selectOption({ index: 2 });
+      await expect(addresses).not.toHaveText(before ?? '');
+      await expect(addresses).toContainText('↔');
+      const shot = testInfo.outputPath(`group-call-${width}.png`);
+      await tab.page.screenshot({ path: shot, fullPage: true });
+      await testInfo.attach(`group call at ${width} px`, { path: shot, contentType: 'image/png' });
+      expect(await tab.overflowing(), `at ${width} px`).toEqual([]);
+    }
+  } finally {
+    await opened.close();
+  }
+});
