@@ -91,7 +91,16 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
     await expect(sent.filter({ hasText: 'sent: 2.0 MiB of 2.0 MiB' })).toHaveCount(CAPACITY - 1);
 
     const fifth = await opened.open(`/${room}`);
-    await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();
+    // Told in the room's own figures, not those of a room of two.
+    await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toContainText(
+      `it already has ${CAPACITY} members`,
+    );
+    for (const tab of [fifth, fourth]) {
+      await expect(tab.page.getByText('Open this room')).toHaveText(
+        `Open this room's link in other tabs or on other devices: up to ${CAPACITY} members meet in the room, each connected to every other. One more is told the room is full.`,
+      );
+    }
+    await expect(fourth.role).toHaveText('member (joined)');
     for (const tab of members) await tab.expectMembers(CAPACITY, CAPACITY);
 
     // Two cameras, one after the other, not four: four tabs encoding three copies each is
@@ -133,6 +142,7 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     for (const tab of [reloader, ...stayers]) {
       await tab.expectMembers(CAPACITY - 1, CAPACITY);
       await tab.expectLinks(CAPACITY - 2);
+      await expect(tab.page.getByText('A member left the room.')).toBeVisible();
     }
     await reloader.say('still here');
     for (const tab of stayers) await expect(tab.chat).toContainText('still here');
@@ -164,7 +174,11 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
     ] as const) {
       const tiles = tab.page.getByRole('group', { name: /^Member / });
       await expect(tiles).toHaveCount(CAPACITY);
-      for (const tile of await tiles.all()) await expect(tile).toBeInViewport({ ratio: 0.5 });
+      // The page scrolls down, never sideways: each tile fits the screen whole (to a subpixel).
+      for (const tile of await tiles.all()) {
+        await tile.scrollIntoViewIfNeeded();
+        await expect(tile).toBeInViewport({ ratio: 0.99 });
+      }
       // The picker shows the picked peer's own connection: its own candidate pair.
       const picker = tab.page.getByRole('combobox', { name: 'Peer' });
       const addresses = tab.page.getByLabel('candidate addresses');
