@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
@@ -194,6 +195,104 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
       await testInfo.attach(`group call at ${width} px`, { path: shot, contentType: 'image/png' });
       expect(await tab.overflowing(), `at ${width} px`).toEqual([]);
     }
+  } finally {
+    await opened.close();
+  }
+});
+
+/**
+ * The CPU share (percent of one core) over `seconds` of the tab's page clock: its main thread
+ * (`TaskDuration`), and the mean renderer process of the call's `tabs` (the browser's
+ * renderers' CPU time, divided: encoding and decoding run on their other threads).
+ */
+async function cpuOver(browser: Browser, tab: MeshTab, tabs: number, seconds: number) {
+  const page = await tab.page.context().newCDPSession(tab.page);
+  const system = await browser.newBrowserCDPSession();
+  await page.send('Performance.enable');
+  const now = async () => {
+    const { metrics } = await page.send('Performance.getMetrics');
+    const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+    const { processInfo } = (await system.send('SystemInfo.getProcessInfo')) as {
+      processInfo: { type: string; cpuTime: number }[];
+    };
+    const renderers = processInfo.filter((p) => p.type === 'renderer');
+    return {
+      at: metric('Timestamp'),
+      mainThread: metric('TaskDuration'),
+      renderers: renderers.reduce((sum, p) => sum + p.cpuTime, 0),
+    };
+  };
+  try {
+    const start = await now();
+    // A measuring window, not a wait for something: polls the page's own clock until it is over.
+    await expect
+      .poll(async () => (await now()).at - start.at, { timeout: seconds * 5000 })
+      .toBeGreaterThanOrEqual(seconds);
+    const end = await now();
+    const percent = (cpu: number) => Math.round((cpu / (end.at - start.at)) * 1000) / 10;
+    return {
+      mainThread: percent(end.mainThread - start.mainThread),
+      renderer: percent((end.renderers - start.renderers) / tabs),
+    };
+  } finally {
+    await system.detach();
+    await page.detach();
+  }
+}
+
+// Figures for the README, not a check: opt in with MESH_MEASURE=1 (production project), e.g.
+// MESH_MEASURE=1 npx playwright test e2e/mesh.spec.ts --project=production -g measures
+// --repeat-each=5 --workers=1. Nothing here is asserted against a clock.
+test('measures the fourth join to six links and the CPU of a tab in a call of four @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.skip(!process.env.MESH_MEASURE, 'figures on demand: MESH_MEASURE=1');
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  const report = (name: string, value: string) => {
+    console.log(`[mesh] ${name}: ${value}`);
+    testInfo.annotations.push({ type: name, description: value });
+  };
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY - 1; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 2);
+    report(
+      'load average (1, 5, 15 min)',
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
+    const startedAt = Date.now();
+    const fourth = await opened.open(`/${room}`);
+    members.push(fourth);
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const wall = Date.now() - startedAt;
+    const seatToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    report('fourth seat to its three links open (ms)', seatToMesh ?? '');
+    report('fourth page load to all six links seen open by the test (ms)', String(wall));
+
+    const [first] = members as [MeshTab];
+    const idle = await cpuOver(browser, first, CAPACITY, 10);
+    report('CPU, links up, no media: main thread of one tab (%)', String(idle.mainThread));
+    report('CPU, links up, no media: renderer per tab (%)', String(idle.renderer));
+
+    for (const tab of members) await tab.startCamera();
+    for (const tab of members) await tab.expectVideoFrom(CAPACITY - 1);
+    const call = await cpuOver(browser, first, CAPACITY, 10);
+    report('CPU, four cameras: main thread of one tab (%)', String(call.mainThread));
+    report('CPU, four cameras: renderer per tab (%)', String(call.renderer));
+    report(
+      'load average after (1, 5, 15 min)',
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
   } finally {
     await opened.close();
   }
