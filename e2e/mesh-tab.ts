@@ -27,13 +27,17 @@ export class MeshTab extends RoomTab {
     await this.page.getByRole('button', { name: 'Send', exact: true }).click();
   }
 
-  /** Picks `bytes` as a file named `name` and sends it to every member. */
-  async sendFile(name: string, bytes: Buffer) {
+  /** Picks `file` (bytes named `name`, or a path) and sends it to every member. */
+  async sendFile(name: string, file: Buffer | string) {
     const send = this.page.getByRole('button', { name: 'Send file' });
     await expect(send).toBeEnabled();
     await this.page
       .getByLabel('File to send')
-      .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+      .setInputFiles(
+        typeof file === 'string'
+          ? file
+          : { name, mimeType: 'application/octet-stream', buffer: file },
+      );
     await send.click();
   }
 

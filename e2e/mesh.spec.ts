@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
@@ -116,7 +117,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
   }
 });
 
-test('one of four reloads and rejoins all three; one leaves and the three carry on', async ({
+test('one of four reloads and rejoins all three; one leaves and the three carry on; one cancels a file', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(300_000);
@@ -147,6 +148,23 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     }
     await reloader.say('still here');
     for (const tab of stayers) await expect(tab.chat).toContainText('still here');
+
+    // One member cancels a file sent to both: only its own transfer stops.
+    const [canceller, keeper] = stayers as [MeshTab, MeshTab];
+    const path = testInfo.outputPath('big.bin');
+    await writeFile(path, Buffer.alloc(30 * 1024 * 1024, 7));
+    await reloader.sendFile('big.bin', path);
+    const incoming = canceller.page.getByRole('listitem', { name: 'receive big.bin from' });
+    await expect(incoming).toContainText('receiving');
+    await incoming.getByRole('button', { name: 'Cancel' }).click();
+    await expect(incoming).toContainText('cancelled');
+    const sent = reloader.page.getByRole('listitem', { name: 'send big.bin to' });
+    await expect(sent.filter({ hasText: '(cancelled by them)' })).toHaveCount(1);
+    await expect(keeper.page.getByRole('listitem', { name: 'receive big.bin from' })).toContainText(
+      'received: 30.0 MiB of 30.0 MiB',
+      { timeout: 60_000 },
+    );
+    await expect(sent.filter({ hasText: 'sent: 30.0 MiB of 30.0 MiB' })).toHaveCount(1);
   } finally {
     await opened.close();
   }
