@@ -1,8 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { signaling } from '../server/vite/index.ts';
-import { RoomTab } from './fixtures.ts';
+import { MeshTab } from './mesh-tab.ts';
 import { freePort, type Started, startProductionServer } from './servers.ts';
 
 // A room of four needs a server with ROOM_CAPACITY=4, which the suite's shared servers are
@@ -39,46 +42,6 @@ test.afterAll(async () => {
   await vite?.close();
 });
 
-/** A tab of a group call, located by role and text. */
-class MeshTab extends RoomTab {
-  readonly status = this.page.getByRole('status', { name: 'group call status' });
-  readonly chat = this.page.getByRole('log', { name: 'Chat messages' });
-  readonly remoteVideos = this.page.getByLabel(/^Video of (?!Me$)/);
-
-  /** Waits until this tab has `count` links open, one per other member. */
-  async expectLinks(count: number) {
-    await expect(this.status).toContainText(`${count} of ${count} links open`, {
-      timeout: 30_000,
-    });
-  }
-
-  async startCamera() {
-    await this.page.getByRole('button', { name: 'Start camera' }).click();
-    // getUserMedia of the fake camera takes seconds on a loaded machine.
-    await expect(this.page.getByRole('button', { name: 'Stop camera' })).toBeVisible({
-      timeout: 60_000,
-    });
-  }
-
-  async say(text: string) {
-    await this.page.getByLabel('Chat message', { exact: true }).fill(text);
-    await this.page.getByRole('button', { name: 'Send', exact: true }).click();
-  }
-
-  /** Waits until `count` remote videos (or more) show decoded frames. */
-  async expectVideoFrom(count: number) {
-    await expect
-      .poll(
-        () =>
-          this.remoteVideos.evaluateAll(
-            (videos) => videos.filter((video) => (video as HTMLVideoElement).videoWidth > 0).length,
-          ),
-        { timeout: 60_000 },
-      )
-      .toBeGreaterThanOrEqual(count);
-  }
-}
-
 /** Opens tabs in contexts of one shared browser (four tabs of fake video on two cores). */
 function tabs(browser: Browser) {
   const contexts: BrowserContext[] = [];
@@ -96,7 +59,7 @@ function tabs(browser: Browser) {
   };
 }
 
-test('four tabs in a room of four open six links, chat and video reach everyone, a fifth is full', async ({
+test('four tabs in a room of four open six links, chat, a file and video reach everyone, a fifth is full', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(300_000);
@@ -120,8 +83,26 @@ test('four tabs in a room of four open six links, chat and video reach everyone,
     await members[0]?.say('hello, all three');
     for (const tab of members.slice(1)) await expect(tab.chat).toContainText('hello, all three');
 
+    // One file to everyone: each link carries its own copy, and each arrives whole.
+    const bytes = randomBytes(2 * 1024 * 1024);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const [sender, ...receivers] = members as [MeshTab, ...MeshTab[]];
+    await sender.sendFile('to-all.bin', bytes);
+    for (const tab of receivers) await tab.expectFile('to-all.bin', '2.0 MiB', sha256);
+    const sent = sender.page.getByRole('listitem', { name: 'send to-all.bin to' });
+    await expect(sent.filter({ hasText: 'sent: 2.0 MiB of 2.0 MiB' })).toHaveCount(CAPACITY - 1);
+
     const fifth = await opened.open(`/${room}`);
-    await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toBeVisible();
+    // Told in the room's own figures, not those of a room of two.
+    await expect(fifth.page.getByRole('alert').filter({ hasText: 'is full' })).toContainText(
+      `it already has ${CAPACITY} members`,
+    );
+    for (const tab of [fifth, fourth]) {
+      await expect(tab.page.getByText('Open this room')).toHaveText(
+        `Open this room's link in other tabs or on other devices: up to ${CAPACITY} members meet in the room, each connected to every other. One more is told the room is full.`,
+      );
+    }
+    await expect(fourth.role).toHaveText('member (joined)');
     for (const tab of members) await tab.expectMembers(CAPACITY, CAPACITY);
 
     // Two cameras, one after the other, not four: four tabs encoding three copies each is
@@ -136,7 +117,7 @@ test('four tabs in a room of four open six links, chat and video reach everyone,
   }
 });
 
-test('one of four reloads and rejoins all three; one leaves and the three carry on', async ({
+test('one of four reloads and rejoins all three; one leaves and the three carry on; one cancels a file', async ({
   browser,
 }, testInfo) => {
   test.setTimeout(300_000);
@@ -163,9 +144,173 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     for (const tab of [reloader, ...stayers]) {
       await tab.expectMembers(CAPACITY - 1, CAPACITY);
       await tab.expectLinks(CAPACITY - 2);
+      await expect(tab.page.getByText('A member left the room.')).toBeVisible();
     }
     await reloader.say('still here');
     for (const tab of stayers) await expect(tab.chat).toContainText('still here');
+
+    // One member cancels a file sent to both: only its own transfer stops.
+    const [canceller, keeper] = stayers as [MeshTab, MeshTab];
+    const path = testInfo.outputPath('big.bin');
+    await writeFile(path, Buffer.alloc(30 * 1024 * 1024, 7));
+    await reloader.sendFile('big.bin', path);
+    const incoming = canceller.page.getByRole('listitem', { name: 'receive big.bin from' });
+    await expect(incoming).toContainText('receiving');
+    await incoming.getByRole('button', { name: 'Cancel' }).click();
+    await expect(incoming).toContainText('cancelled');
+    const sent = reloader.page.getByRole('listitem', { name: 'send big.bin to' });
+    await expect(sent.filter({ hasText: '(cancelled by them)' })).toHaveCount(1);
+    await expect(keeper.page.getByRole('listitem', { name: 'receive big.bin from' })).toContainText(
+      'received: 30.0 MiB of 30.0 MiB',
+      { timeout: 60_000 },
+    );
+    await expect(sent.filter({ hasText: 'sent: 30.0 MiB of 30.0 MiB' })).toHaveCount(1);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer picker, panel @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const [phone, desktop] = members as [MeshTab, MeshTab];
+    await phone.page.setViewportSize({ width: 360, height: 740 });
+    await desktop.page.setViewportSize({ width: 1280, height: 800 });
+    for (const [tab, width] of [
+      [phone, 360],
+      [desktop, 1280],
+    ] as const) {
+      const tiles = tab.page.getByRole('group', { name: /^Member / });
+      await expect(tiles).toHaveCount(CAPACITY);
+      // The page scrolls down, never sideways: each tile fits the screen whole (to a subpixel).
+      for (const tile of await tiles.all()) {
+        await tile.scrollIntoViewIfNeeded();
+        await expect(tile).toBeInViewport({ ratio: 0.99 });
+      }
+      // The picker shows the picked peer's own connection: its own candidate pair.
+      const picker = tab.page.getByRole('combobox', { name: 'Peer' });
+      const addresses = tab.page.getByLabel('candidate addresses');
+      await picker.scrollIntoViewIfNeeded();
+      await expect(picker).toBeInViewport();
+      await expect(addresses).toContainText('↔');
+      const before = await addresses.textContent();
+      await picker.selectOption({ index: 2 });
+      await expect(addresses).not.toHaveText(before ?? '');
+      await expect(addresses).toContainText('↔');
+      const shot = testInfo.outputPath(`group-call-${width}.png`);
+      await tab.page.screenshot({ path: shot, fullPage: true });
+      await testInfo.attach(`group call at ${width} px`, { path: shot, contentType: 'image/png' });
+      expect(await tab.overflowing(), `at ${width} px`).toEqual([]);
+    }
+  } finally {
+    await opened.close();
+  }
+});
+
+/**
+ * The CPU share (percent of one core) over `seconds` of the tab's page clock: its main thread
+ * (`TaskDuration`), and the mean renderer process of the call's `tabs` (the browser's
+ * renderers' CPU time, divided: encoding and decoding run on their other threads).
+ */
+async function cpuOver(browser: Browser, tab: MeshTab, tabs: number, seconds: number) {
+  const page = await tab.page.context().newCDPSession(tab.page);
+  const system = await browser.newBrowserCDPSession();
+  await page.send('Performance.enable');
+  const now = async () => {
+    const { metrics } = await page.send('Performance.getMetrics');
+    const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+    const { processInfo } = (await system.send('SystemInfo.getProcessInfo')) as {
+      processInfo: { type: string; cpuTime: number }[];
+    };
+    const renderers = processInfo.filter((p) => p.type === 'renderer');
+    return {
+      at: metric('Timestamp'),
+      mainThread: metric('TaskDuration'),
+      renderers: renderers.reduce((sum, p) => sum + p.cpuTime, 0),
+    };
+  };
+  try {
+    const start = await now();
+    // A measuring window, not a wait for something: polls the page's own clock until it is over.
+    await expect
+      .poll(async () => (await now()).at - start.at, { timeout: seconds * 5000 })
+      .toBeGreaterThanOrEqual(seconds);
+    const end = await now();
+    const percent = (cpu: number) => Math.round((cpu / (end.at - start.at)) * 1000) / 10;
+    return {
+      mainThread: percent(end.mainThread - start.mainThread),
+      renderer: percent((end.renderers - start.renderers) / tabs),
+    };
+  } finally {
+    await system.detach();
+    await page.detach();
+  }
+}
+
+// Figures for the README, not a check: opt in with MESH_MEASURE=1 (production project), e.g.
+// MESH_MEASURE=1 npx playwright test e2e/mesh.spec.ts --project=production -g measures
+// --repeat-each=5 --workers=1. Nothing here is asserted against a clock.
+test('measures the fourth join to six links and the CPU of a tab in a call of four @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.skip(!process.env.MESH_MEASURE, 'figures on demand: MESH_MEASURE=1');
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  const report = (name: string, value: string) => {
+    console.log(`[mesh] ${name}: ${value}`);
+    testInfo.annotations.push({ type: name, description: value });
+  };
+  try {
+    const members: MeshTab[] = [];
+    for (let index = 0; index < CAPACITY - 1; index++) {
+      const tab = await opened.open(`/${room}`);
+      await tab.expectMembers(index + 1, CAPACITY);
+      members.push(tab);
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 2);
+    report(
+      'load average (1, 5, 15 min)',
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
+    const startedAt = Date.now();
+    const fourth = await opened.open(`/${room}`);
+    members.push(fourth);
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const wall = Date.now() - startedAt;
+    const seatToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    report('fourth seat to its three links open (ms)', seatToMesh ?? '');
+    report('fourth page load to all six links seen open by the test (ms)', String(wall));
+
+    const [first] = members as [MeshTab];
+    const idle = await cpuOver(browser, first, CAPACITY, 10);
+    report('CPU, links up, no media: main thread of one tab (%)', String(idle.mainThread));
+    report('CPU, links up, no media: renderer per tab (%)', String(idle.renderer));
+
+    for (const tab of members) await tab.startCamera();
+    for (const tab of members) await tab.expectVideoFrom(CAPACITY - 1);
+    const call = await cpuOver(browser, first, CAPACITY, 10);
+    report('CPU, four cameras: main thread of one tab (%)', String(call.mainThread));
+    report('CPU, four cameras: renderer per tab (%)', String(call.renderer));
+    report(
+      'load average after (1, 5, 15 min)',
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' '),
+    );
   } finally {
     await opened.close();
   }

@@ -2,14 +2,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
 import { explainMediaError, explainScreenError } from './media-errors.ts';
-import {
-  type Candidate,
-  candidateDetail,
-  candidateInit,
-  type Description,
-  isCandidate,
-  isDescription,
-} from './signal-shapes.ts';
+import { PerfectNegotiation } from './perfect-negotiation.ts';
+import { type Candidate, type Description, isCandidate, isDescription } from './signal-shapes.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
 /**
@@ -135,9 +129,7 @@ export class CallController implements ReactiveController {
   #pc: RTCPeerConnection | null = null;
   #channel: RTCDataChannel | null = null;
   #peerPresent = false;
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #settingRemoteAnswer = false;
+  #negotiation: PerfectNegotiation | null = null;
   /** Relayed messages are handled one at a time, in order, so a candidate never overtakes its description. */
   #inbox: Promise<void> = Promise.resolve();
   #createdAt = 0;
@@ -376,49 +368,21 @@ export class CallController implements ReactiveController {
   async #onDescription(description: Description): Promise<void> {
     // An offer with no connection is the other member starting (or restarting) the call.
     if (!this.#pc && description.type === 'answer') return;
-    const pc = this.#pc ?? this.#open();
-    this.#mark('received', description.type, `${description.sdp.length} bytes of SDP`);
-    const readyForOffer =
-      !this.#makingOffer && (pc.signalingState === 'stable' || this.#settingRemoteAnswer);
-    const collision = description.type === 'offer' && !readyForOffer;
-    this.#ignoreOffer = !this.polite && collision;
-    if (this.#ignoreOffer) {
-      this.#mark('local', 'event', 'offer collision: ignored (impolite side)');
-      return;
-    }
-    if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
-    if (description.type === 'offer' && !this.#restart) {
-      const from = iceUfrag(pc.currentRemoteDescription?.sdp);
-      if (from !== null && iceUfrag(description.sdp) !== from) {
-        // Their restart forces new credentials on this side too: track it as ours.
-        this.#restart = { at: performance.now(), fromUfrag: iceUfrag(pc.localDescription?.sdp) };
-        this.#mark('local', 'event', 'ICE restart: asked by the other member');
-      }
-    }
-    this.#settingRemoteAnswer = description.type === 'answer';
-    try {
-      await pc.setRemoteDescription(description);
-    } finally {
-      this.#settingRemoteAnswer = false;
-    }
-    if (pc !== this.#pc || description.type !== 'offer') return;
-    // After the offer is applied, local media reuses its transceivers, so the answer already
-    // carries it and no second round trip is needed.
-    this.#attachLocalMedia(pc);
-    await pc.setLocalDescription();
-    if (pc === this.#pc) this.#sendDescription(pc);
+    if (!this.#pc) this.#open();
+    await this.#negotiation?.receiveDescription(description);
   }
 
   async #onCandidate(payload: Candidate): Promise<void> {
-    const pc = this.#pc;
-    if (!pc) return;
-    this.#mark('received', 'candidate', candidateDetail(payload.candidate));
-    try {
-      await pc.addIceCandidate(candidateInit(payload));
-    } catch (error) {
-      // Candidates of an offer we ignored in a collision cannot apply; anything else is real.
-      if (!this.#ignoreOffer) throw error;
-    }
+    await this.#negotiation?.receiveCandidate(payload);
+  }
+
+  /** The other member's offer changed its ICE credentials: their restart is ours to track too. */
+  #noticeRestart(pc: RTCPeerConnection, offer: Description): void {
+    if (this.#restart) return;
+    const from = iceUfrag(pc.currentRemoteDescription?.sdp);
+    if (from === null || iceUfrag(offer.sdp) === from) return;
+    this.#restart = { at: performance.now(), fromUfrag: iceUfrag(pc.localDescription?.sdp) };
+    this.#mark('local', 'event', 'ICE restart: asked by the other member');
   }
 
   #open(): RTCPeerConnection {
@@ -441,8 +405,6 @@ export class CallController implements ReactiveController {
     this.pair = null;
     this.videoBytesReceived = 0;
     this.#lastBytes = null;
-    this.#makingOffer = false;
-    this.#ignoreOffer = false;
     this.state = 'connecting';
     this.#mark(
       'local',
@@ -450,7 +412,16 @@ export class CallController implements ReactiveController {
       `peer connection created (${this.polite ? 'polite' : 'impolite'})`,
     );
 
-    this.#watchNegotiation(pc);
+    this.#negotiation = new PerfectNegotiation(pc, this.polite, {
+      send: (payload) => this.#signaling.send(payload),
+      mark: (direction, kind, detail) => this.#mark(direction, kind, detail),
+      offerFailed: (error) =>
+        this.#signaling.note(`Call: could not make an offer: ${String(error)}`, 'error'),
+      beforeOffer: (offer) => this.#noticeRestart(pc, offer),
+      // After the offer is applied, local media reuses its transceivers, so the answer already
+      // carries it and no second round trip is needed.
+      beforeAnswer: () => this.#attachLocalMedia(pc),
+    });
     this.#watchStates(pc);
     this.#watchTracks(pc);
     this.#openChannels(pc);
@@ -460,33 +431,6 @@ export class CallController implements ReactiveController {
     this.iceConnectionState = pc.iceConnectionState;
     this.connectionState = pc.connectionState;
     return pc;
-  }
-
-  /** Perfect Negotiation's offers, and trickled candidates in the codelab's shape. */
-  #watchNegotiation(pc: RTCPeerConnection): void {
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        await pc.setLocalDescription();
-        if (pc === this.#pc) this.#sendDescription(pc);
-      } catch (error) {
-        this.#signaling.note(`Call: could not make an offer: ${String(error)}`, 'error');
-      } finally {
-        this.#makingOffer = false;
-      }
-    };
-    pc.onicecandidate = ({ candidate }) => {
-      // The end-of-candidates signal has no place in the codelab's candidate shape.
-      if (!candidate?.candidate || pc !== this.#pc) return;
-      const payload: Candidate = {
-        type: 'candidate',
-        label: candidate.sdpMLineIndex,
-        id: candidate.sdpMid,
-        candidate: candidate.candidate,
-      };
-      this.#signaling.send(payload);
-      this.#mark('sent', 'candidate', candidateDetail(candidate.candidate));
-    };
   }
 
   /** The connection's states, on screen and in the timeline (and ICE restarts from them). */
@@ -630,6 +574,8 @@ export class CallController implements ReactiveController {
     this.#statsTimer = undefined;
     clearTimeout(this.#graceTimer);
     this.#restart = null;
+    this.#negotiation?.stop();
+    this.#negotiation = null;
     const pc = this.#pc;
     this.#pc = null;
     this.#channel?.close();
@@ -643,9 +589,6 @@ export class CallController implements ReactiveController {
     this.iceConnectionState = 'none';
     this.connectionState = 'none';
     this.signalingState = 'none';
-    this.#makingOffer = false;
-    this.#ignoreOffer = false;
-    this.#settingRemoteAnswer = false;
   }
 
   /** What this tab sends: the microphone, and the shared screen or else the camera. */
@@ -704,14 +647,6 @@ export class CallController implements ReactiveController {
       .getVideoTracks()
       .some((track) => track.readyState === 'live' && !track.muted);
     this.#update();
-  }
-
-  #sendDescription(pc: RTCPeerConnection): void {
-    const description = pc.localDescription;
-    if (!description || (description.type !== 'offer' && description.type !== 'answer')) return;
-    const payload: Description = { type: description.type, sdp: description.sdp };
-    this.#signaling.send(payload);
-    this.#mark('sent', description.type, `${description.sdp.length} bytes of SDP`);
   }
 
   async #sampleStats(pc: RTCPeerConnection): Promise<void> {

@@ -44,7 +44,8 @@ const CHUNK_BYTES = 16 * 1024;
 /** Stop queueing past this much in the channel's buffer; resume when it drains below LOW. */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** The size limit of a file unless told otherwise: a received file is held in memory. */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 const TRANSFER_LIMIT = 20;
 /**
  * Progress is drawn at most this often: a render per 16 KiB chunk keeps the main thread busy
@@ -95,7 +96,7 @@ export class FileTransferController implements ReactiveController {
   ) {
     this.#host = host;
     this.#channelOf = channelOf;
-    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
     host.addController(this);
   }
 

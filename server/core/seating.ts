@@ -86,6 +86,12 @@ function place(
       logTo(context, socket, `Room ${room} is full`);
       metrics.full.inc();
       socket.emit('full', room);
+      // `full` names the room only, and a tab that never sat there cannot know a capacity
+      // other than two. Rooms of two keep exactly the codelab's answer.
+      if (context.rooms.capacity > 2) {
+        const capacity = context.rooms.capacity;
+        socket.emit('room:update', { room, members: capacity, capacity });
+      }
       break;
   }
 }

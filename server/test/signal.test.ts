@@ -149,9 +149,16 @@ describe('addressed signaling in a room of four', () => {
     expect(await refused).toMatchObject({ code: 'invalid-target' });
   });
 
-  it('tells a fifth tab the room is full', async () => {
+  it('tells a fifth tab the room is full, then how many it holds', async () => {
     await seatAll('mesh', 4);
     const eve = await server.connect();
+    const events = record(eve, { all: true });
+    const update = once(eve, 'room:update');
     expect(await joinAs(eve, 'mesh', 'full')).toEqual(['mesh']);
+    await update;
+    expect(events).toEqual([
+      ['full', 'mesh'],
+      ['room:update', { room: 'mesh', members: 4, capacity: 4 }],
+    ]);
   });
 });

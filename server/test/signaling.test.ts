@@ -62,8 +62,14 @@ describe('the codelab event sequence', () => {
     const aliceEvents = record(alice);
     const bobEvents = record(bob);
     const carol = await server.connect();
+    const carolEvents = record(carol, { all: true });
     const [room] = await joinAs(carol, 'foo', 'full');
     expect(room).toBe('foo');
+    // Its next answer comes after anything else the seat request made: nothing but `full`.
+    const refused = once(carol, 'signaling:error');
+    carol.emit('bye');
+    await refused;
+    expect(carolEvents.map(([name]) => name)).toEqual(['full', 'signaling:error']);
     expect(await messagesBefore(alice, bob)).toEqual([]);
     expect(aliceEvents).toEqual([]);
     expect(bobEvents).toEqual([['message', 'marker']]);

@@ -9,9 +9,16 @@ export interface FileSendDetail {
   file: File;
 }
 
-/** Detail of `file-cancel`: the transfer to stop. */
+/** Detail of `file-cancel`: the transfer to stop, and in a group call the member's. */
 export interface FileCancelDetail {
   id: string;
+  peerId?: string;
+}
+
+/** A transfer as the panel lists it: in a group call, with the member it goes to or comes from. */
+export interface ListedTransfer extends FileTransfer {
+  peerId?: string;
+  peerName?: string;
 }
 
 const STATUS_TEXT: Record<FileTransfer['direction'], Record<FileTransfer['status'], string>> = {
@@ -20,8 +27,9 @@ const STATUS_TEXT: Record<FileTransfer['direction'], Record<FileTransfer['status
 };
 
 /**
- * Files to and from the other member: pick one and send it; each transfer shows its progress,
- * a Cancel button while under way, and on arrival its SHA-256 check and a link to save it.
+ * Files to and from the other member (in a group call, every member): pick one and send it;
+ * each transfer shows its progress, a Cancel button while under way, and on arrival its
+ * SHA-256 check and a link to save it. A file sent to a group lists one transfer per member.
  */
 @customElement('file-panel')
 export class FilePanel extends LitElement {
@@ -74,10 +82,12 @@ export class FilePanel extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) transfers: readonly FileTransfer[] = [];
+  @property({ attribute: false }) transfers: readonly ListedTransfer[] = [];
   /** Whether a file can be sent now. */
   @property({ type: Boolean }) ready = false;
   @property({ type: Number }) maxBytes = 0;
+  /** A group call: files go to every member. */
+  @property({ type: Boolean }) group = false;
   @query('input') private input!: HTMLInputElement;
 
   override render() {
@@ -88,14 +98,17 @@ export class FilePanel extends LitElement {
           <input type="file" aria-label="File to send" ?disabled=${!this.ready} />
           <button type="submit" ?disabled=${!this.ready}>Send file</button>
         </form>
-        <p>Up to ${formatBytes(this.maxBytes)}, straight to the other member over the call.</p>
+        <p>
+          Up to ${formatBytes(this.maxBytes)}, straight to
+          ${this.group ? 'every member' : 'the other member'} over the call.
+        </p>
         ${
           this.transfers.length === 0
             ? nothing
             : html`<ol aria-label="File transfers">
                 ${repeat(
                   this.transfers,
-                  (transfer) => transfer.id,
+                  (transfer) => `${transfer.peerId ?? ''}/${transfer.id}`,
                   (transfer) => this.#renderTransfer(transfer),
                 )}
               </ol>`
@@ -104,11 +117,12 @@ export class FilePanel extends LitElement {
     `;
   }
 
-  #renderTransfer(t: FileTransfer) {
+  #renderTransfer(t: ListedTransfer) {
     const status = STATUS_TEXT[t.direction][t.status];
     const arrow = t.direction === 'send' ? '→' : '←';
-    return html`<li class=${t.status} aria-label="${t.direction} ${t.name}">
-      <span class="name">${arrow} ${t.name}</span>
+    const peer = t.peerName ? ` ${t.direction === 'send' ? 'to' : 'from'} ${t.peerName}` : '';
+    return html`<li class=${t.status} aria-label="${t.direction} ${t.name}${peer}">
+      <span class="name">${arrow} ${t.name}${peer}</span>
       <progress
         max=${Math.max(1, t.size)}
         .value=${t.bytes}
@@ -119,7 +133,7 @@ export class FilePanel extends LitElement {
       </span>
       ${t.sha256 ? html`<span class="meta">SHA-256 <span data-testid="sha256">${t.sha256}</span>${t.verified === null ? '' : t.verified ? ', verified' : ', does not match'}</span>` : nothing}
       <span class="actions">
-        ${t.status === 'active' ? html`<button type="button" @click=${() => this.#cancel(t.id)}>Cancel</button>` : nothing}
+        ${t.status === 'active' ? html`<button type="button" @click=${() => this.#cancel(t)}>Cancel</button>` : nothing}
         ${t.url && t.status === 'done' ? html`<a href=${t.url} download=${t.name}>Save ${t.name}</a>` : nothing}
       </span>
     </li>`;
@@ -139,10 +153,10 @@ export class FilePanel extends LitElement {
     this.input.value = '';
   }
 
-  #cancel(id: string) {
+  #cancel({ id, peerId }: ListedTransfer) {
     this.dispatchEvent(
       new CustomEvent<FileCancelDetail>('file-cancel', {
-        detail: { id },
+        detail: { id, peerId },
         bubbles: true,
         composed: true,
       }),

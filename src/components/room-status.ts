@@ -11,6 +11,16 @@ const ROLE_TEXT: Record<SeatState, string> = {
   full: 'no seat: the room is full',
 };
 
+/**
+ * A group call's roles: the server says `created` again to whoever stays when another
+ * leaves, so neither role tells a place in the room.
+ */
+const GROUP_ROLE_TEXT: Record<SeatState, string> = {
+  ...ROLE_TEXT,
+  created: 'member (opened the room)',
+  joined: 'member (joined)',
+};
+
 /** The state of this tab's room: name, role, members, the other member leaving, and its link. */
 @customElement('room-status')
 export class RoomStatus extends LitElement {
@@ -61,6 +71,7 @@ export class RoomStatus extends LitElement {
 
   override render() {
     const seated = this.seat === 'created' || this.seat === 'joined';
+    const group = this.capacity > 2;
     return html`
       <section aria-labelledby="room-title">
         <h2 id="room-title">Room ${this.room}</h2>
@@ -74,7 +85,7 @@ export class RoomStatus extends LitElement {
         }
         <dl role="status" aria-live="polite">
           <dt>My role</dt>
-          <dd data-testid="role">${ROLE_TEXT[this.seat]}</dd>
+          <dd data-testid="role">${(group ? GROUP_ROLE_TEXT : ROLE_TEXT)[this.seat]}</dd>
           <dt>Members</dt>
           <dd data-testid="members" aria-label="members present">
             ${seated ? `${this.members}/${this.capacity}` : '–'}
@@ -83,14 +94,15 @@ export class RoomStatus extends LitElement {
         ${
           this.peerLeft && seated && this.members < this.capacity
             ? html`<p class="notice" role="status">
-                The other member left the room. It is open for someone new.
+                ${group ? 'A member left the room. Their seat is open for someone new.' : 'The other member left the room. It is open for someone new.'}
               </p>`
             : nothing
         }
         ${
           this.peerReconnecting && seated
             ? html`<p class="notice" role="status">
-                The other member's connection dropped. Their seat is kept while they reconnect.
+                ${group ? "A member's connection dropped." : "The other member's connection dropped."}
+                Their seat is kept while they reconnect.
               </p>`
             : nothing
         }

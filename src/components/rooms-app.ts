@@ -161,10 +161,7 @@ export class RoomsApp extends LitElement {
           }
         </div>
         <div class="card">
-          <p>
-            Open this room's link in a second tab or on another device: the two tabs meet in
-            the room. A third is told the room is full.
-          </p>
+          <p>${invitation(s.capacity)}</p>
           <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
         </div>
         ${seated && s.capacity > 2 ? this.#renderMesh() : nothing}
@@ -251,6 +248,15 @@ export class RoomsApp extends LitElement {
           .open=${m.chatOpen}
           @chat-send=${(event: CustomEvent<ChatSendDetail>) => m.sendChat(event.detail.text)}
         ></chat-panel>
+        <file-panel
+          group
+          .transfers=${m.transfers}
+          .ready=${m.filesReady}
+          .maxBytes=${m.maxFileBytes}
+          @file-send=${(event: CustomEvent<FileSendDetail>) => m.sendFile(event.detail.file)}
+          @file-cancel=${(event: CustomEvent<FileCancelDetail>) =>
+            m.cancelFile(event.detail.peerId ?? '', event.detail.id)}
+        ></file-panel>
       </div>
       <div class="card">
         <mesh-connection .peers=${m.peers}></mesh-connection>
@@ -279,6 +285,14 @@ export class RoomsApp extends LitElement {
     this.#signaling.leave();
     if (target.kind === 'invalid') this.pathError = `This address is no room: ${target.reason}.`;
   };
+}
+
+/** How to bring others in, and how many the room holds: two, or a group call's capacity. */
+function invitation(capacity: number): string {
+  if (capacity <= 2) {
+    return "Open this room's link in a second tab or on another device: the two tabs meet in the room. A third is told the room is full.";
+  }
+  return `Open this room's link in other tabs or on other devices: up to ${capacity} members meet in the room, each connected to every other. One more is told the room is full.`;
 }
 
 declare global {

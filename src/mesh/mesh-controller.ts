@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../../server/protocol/index.ts';
 import type { ChatEntry } from '../call-controller.ts';
+import { DEFAULT_MAX_FILE_BYTES, type FileTransfer } from '../file-transfer-controller.ts';
 import { explainMediaError } from '../media-errors.ts';
 import type { SignalingController, SignalingEvent } from '../signaling-controller.ts';
 import { PeerLink, type PeerView, shortName } from './peer-link.ts';
@@ -10,7 +11,15 @@ export interface MeshChatEntry extends ChatEntry {
   name?: string;
 }
 
+/** A file to or from one member of a group: a file sent to everyone is one of these per member. */
+export interface MeshFileTransfer extends FileTransfer {
+  peerId: string;
+  peerName: string;
+}
+
 const CHAT_LIMIT = 200;
+/** Transfers kept on screen from members who left (their files can still be saved). */
+const RETIRED_FILES_LIMIT = 20;
 /**
  * A mesh sends one copy of its video per member (five in a room of six), each encoded apart:
  * a small picture keeps a laptop's CPU and uplink within reach.
@@ -49,6 +58,8 @@ export class MeshController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #signaling: SignalingController;
   readonly #links = new Map<string, PeerLink>();
+  /** Transfers of links now closed, so what arrived from a member who left can be saved. */
+  #retiredFiles: MeshFileTransfer[] = [];
   #unsubscribe: (() => void) | undefined;
   #seatedAt: number | null = null;
   #nextId = 0;
@@ -66,12 +77,42 @@ export class MeshController implements ReactiveController {
   hostDisconnected(): void {
     this.#unsubscribe?.();
     this.#closeAll();
+    this.#forgetFiles();
     this.#stopLocalTracks();
   }
 
   /** Whether any data channel is open (the chat can send). */
   get chatOpen(): boolean {
     return this.peers.some((peer) => peer.channelOpen);
+  }
+
+  /** Files to and from every member, one row per member and file; those of members gone first. */
+  get transfers(): MeshFileTransfer[] {
+    const live = [...this.#links.values()].flatMap((link) => filesOf(link));
+    return [...this.#retiredFiles, ...live];
+  }
+
+  /** Whether a file can go out now: a link's file channel is open and no file is going out. */
+  get filesReady(): boolean {
+    const links = [...this.#links.values()];
+    const sending = links.some((link) =>
+      link.files.transfers.some((t) => t.direction === 'send' && t.status === 'active'),
+    );
+    return !sending && links.some((link) => link.files.ready);
+  }
+
+  /** The largest file sent or accepted, in bytes: each link's, the one-to-one call's. */
+  readonly maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+
+  /** Sends `file` to every member whose file channel is open, each over its own link. */
+  sendFile(file: File): void {
+    if (!this.filesReady) return;
+    for (const link of this.#links.values()) if (link.files.ready) void link.files.send(file);
+  }
+
+  /** Stops the transfer `id` to or from member `peerId`; the other side is told. */
+  cancelFile(peerId: string, id: string): void {
+    this.#links.get(peerId)?.files.cancel(id);
   }
 
   /** Asks for the camera and microphone and sends them to every member. */
@@ -148,6 +189,7 @@ export class MeshController implements ReactiveController {
         break;
       case 'left':
         this.#closeAll();
+        this.#forgetFiles();
         this.#seatedAt = null;
         break;
       default:
@@ -193,14 +235,29 @@ export class MeshController implements ReactiveController {
   #drop(id: string): void {
     const link = this.#links.get(id);
     if (!link) return;
-    link.close();
+    this.#retire(link);
     this.#links.delete(id);
     this.#signaling.note(`Mesh: closed the link with ${shortName(id)}`);
   }
 
   #closeAll(): void {
-    for (const link of this.#links.values()) link.close();
+    for (const link of this.#links.values()) this.#retire(link);
     this.#links.clear();
+  }
+
+  /** Closes a link, keeping its transfers on screen (bounded). */
+  #retire(link: PeerLink): void {
+    link.close();
+    const kept = [...this.#retiredFiles, ...filesOf(link)];
+    for (const old of kept.slice(0, -RETIRED_FILES_LIMIT))
+      if (old.url) URL.revokeObjectURL(old.url);
+    this.#retiredFiles = kept.slice(-RETIRED_FILES_LIMIT);
+  }
+
+  /** Drops the files of members gone, and the memory their save links hold. */
+  #forgetFiles(): void {
+    for (const transfer of this.#retiredFiles) if (transfer.url) URL.revokeObjectURL(transfer.url);
+    this.#retiredFiles = [];
   }
 
   /** Rebuilds the peers list (seating order) and measures the mesh once it is whole. */
@@ -235,6 +292,12 @@ export class MeshController implements ReactiveController {
   #update(): void {
     this.#host.requestUpdate();
   }
+}
+
+/** A link's transfers, each with the member it goes to or comes from. */
+function filesOf(link: PeerLink): MeshFileTransfer[] {
+  const peerName = shortName(link.id);
+  return link.files.transfers.map((transfer) => ({ ...transfer, peerId: link.id, peerName }));
 }
 
 /** The view of a member whose link this side has not opened yet (it waits for an offer). */

@@ -1,14 +1,9 @@
 import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
-import {
-  type Candidate,
-  candidateDetail,
-  candidateInit,
-  type Description,
-  isCandidate,
-  isDescription,
-} from '../signal-shapes.ts';
+import { FileTransferController } from '../file-transfer-controller.ts';
+import { PerfectNegotiation } from '../perfect-negotiation.ts';
+import { isCandidate, isDescription } from '../signal-shapes.ts';
 
 /** What a link needs from the mesh around it. */
 export interface PeerLinkHost {
@@ -53,20 +48,24 @@ export function shortName(id: string): string {
 }
 
 /**
- * One pair of a mesh: an RTCPeerConnection with one other member, its chat data channel and
- * its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which side is polite
- * is decided per pair by comparing the two socket ids, so both sides agree without a word.
+ * One pair of a mesh: an RTCPeerConnection with one other member, its chat and file data
+ * channels and its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which
+ * side is polite is decided per pair by comparing the two socket ids, so both sides agree
+ * without a word.
  */
 export class PeerLink {
   readonly polite: boolean;
   readonly pc: RTCPeerConnection;
+  /**
+   * Files to and from this peer: the one-to-one call's controller on this pair's own `files`
+   * channel; it ends what is under way (as failed) when the link closes.
+   */
+  readonly files: FileTransferController;
   #view: PeerView;
   readonly #host: PeerLinkHost;
   readonly #channel: RTCDataChannel;
   readonly #createdAt = performance.now();
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #settingRemoteAnswer = false;
+  readonly #negotiation: PerfectNegotiation;
   #inbox: Promise<void> = Promise.resolve();
   #statsTimer: ReturnType<typeof setInterval>;
   #lastBytes: { at: number; in: number; out: number } | null = null;
@@ -103,10 +102,34 @@ export class PeerLink {
       'event',
       `peer connection created (${this.polite ? 'polite' : 'impolite'})`,
     );
+    this.#negotiation = new PerfectNegotiation(this.pc, this.polite, {
+      send: (payload) => host.signal(payload),
+      mark: (direction, kind, detail) => this.#mark(direction, kind, detail),
+      offerFailed: (error) =>
+        host.note(`Mesh ${this.#view.name}: could not make an offer: ${String(error)}`, 'error'),
+    });
     this.#wire();
     // Negotiated with a fixed id on both sides: exactly one channel whoever offers.
     this.#channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
     this.#wireChannel();
+    // As in the one-to-one call: files on a channel of their own, so a large one never holds
+    // up the chat.
+    const filesChannel = this.pc.createDataChannel('files', { negotiated: true, id: 1 });
+    // No Lit element hosts it: its updates are passed on to the mesh, and each one lets it
+    // see the channel (open, or gone once the link closes), as a host's update would.
+    this.files = new FileTransferController(
+      {
+        addController: () => {},
+        removeController: () => {},
+        requestUpdate: () => {
+          this.files.hostUpdate();
+          host.changed();
+        },
+        updateComplete: Promise.resolve(true),
+      },
+      () => (this.#closed ? null : filesChannel),
+    );
+    this.files.hostUpdate();
     this.#statsTimer = setInterval(() => void this.#sampleStats(), STATS_EVERY_MS);
   }
 
@@ -165,38 +188,16 @@ export class PeerLink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#negotiation.stop();
     clearInterval(this.#statsTimer);
+    // Fails what is under way; finished files (and their links to save them) stay.
+    this.files.hostUpdate();
     this.#channel.close();
     this.pc.close();
   }
 
   #wire(): void {
     const pc = this.pc;
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        await pc.setLocalDescription();
-        this.#sendDescription();
-      } catch (error) {
-        this.#host.note(
-          `Mesh ${this.#view.name}: could not make an offer: ${String(error)}`,
-          'error',
-        );
-      } finally {
-        this.#makingOffer = false;
-      }
-    };
-    pc.onicecandidate = ({ candidate }) => {
-      if (!candidate?.candidate || this.#closed) return;
-      const payload: Candidate = {
-        type: 'candidate',
-        label: candidate.sdpMLineIndex,
-        id: candidate.sdpMid,
-        candidate: candidate.candidate,
-      };
-      this.#host.signal(payload);
-      this.#mark('sent', 'candidate', candidateDetail(candidate.candidate));
-    };
     pc.oniceconnectionstatechange = () => {
       this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
       if (pc.iceConnectionState === 'failed') pc.restartIce();
@@ -238,56 +239,14 @@ export class PeerLink {
   async #onSignal(data: SignalingPayload): Promise<void> {
     if (this.#closed) return;
     try {
-      if (isDescription(data)) await this.#onDescription(data);
-      else if (isCandidate(data)) await this.#onCandidate(data);
+      if (isDescription(data)) await this.#negotiation.receiveDescription(data);
+      else if (isCandidate(data)) await this.#negotiation.receiveCandidate(data);
     } catch (error) {
       this.#host.note(
         `Mesh ${this.#view.name}: could not apply a signal: ${String(error)}`,
         'error',
       );
     }
-  }
-
-  async #onDescription(description: Description): Promise<void> {
-    const pc = this.pc;
-    this.#mark('received', description.type, `${description.sdp.length} bytes of SDP`);
-    const readyForOffer =
-      !this.#makingOffer && (pc.signalingState === 'stable' || this.#settingRemoteAnswer);
-    const collision = description.type === 'offer' && !readyForOffer;
-    this.#ignoreOffer = !this.polite && collision;
-    if (this.#ignoreOffer) {
-      this.#mark('local', 'event', 'offer collision: ignored (impolite side)');
-      return;
-    }
-    if (collision) this.#mark('local', 'event', 'offer collision: rolling back (polite side)');
-    this.#settingRemoteAnswer = description.type === 'answer';
-    try {
-      await pc.setRemoteDescription(description);
-    } finally {
-      this.#settingRemoteAnswer = false;
-    }
-    if (description.type !== 'offer' || this.#closed) return;
-    await pc.setLocalDescription();
-    this.#sendDescription();
-  }
-
-  async #onCandidate(payload: Candidate): Promise<void> {
-    this.#mark('received', 'candidate', candidateDetail(payload.candidate));
-    try {
-      await this.pc.addIceCandidate(candidateInit(payload));
-    } catch (error) {
-      // Candidates of an offer ignored in a collision cannot apply; anything else is real.
-      if (!this.#ignoreOffer) throw error;
-    }
-  }
-
-  #sendDescription(): void {
-    const description = this.pc.localDescription;
-    if (this.#closed || !description) return;
-    if (description.type !== 'offer' && description.type !== 'answer') return;
-    const payload: Description = { type: description.type, sdp: description.sdp };
-    this.#host.signal(payload);
-    this.#mark('sent', description.type, `${description.sdp.length} bytes of SDP`);
   }
 
   async #sampleStats(): Promise<void> {
