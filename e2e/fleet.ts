@@ -11,8 +11,10 @@ const ENTRY = fileURLToPath(new URL('../dist/server/cli/main.js', import.meta.ur
  * front with server/fleet/nginx.conf (the configuration docs/scaling.md shows), all stopped
  * after the test.
  */
-export const fleetTest = test.extend<{ fleet: Fleet }>({
-  fleet: async ({}, use) => {
+export const fleetTest = test.extend<{ fleet: Fleet; fleetEnv: Record<string, string> }>({
+  /** More environment for the fleet's processes (`fleetTest.use({ fleetEnv: {...} })`). */
+  fleetEnv: [{}, { option: true }],
+  fleet: async ({ fleetEnv }, use) => {
     if (!existsSync(ENTRY)) throw new Error(`[e2e] ${ENTRY} is missing: run \`npm run build\``);
     const fleet = await startFleet({
       entry: ENTRY,
@@ -22,6 +24,7 @@ export const fleetTest = test.extend<{ fleet: Fleet }>({
         // A short heartbeat, so a killed process's clients notice within the test's patience.
         PING_INTERVAL_SECONDS: '2',
         PING_TIMEOUT_SECONDS: '2',
+        ...fleetEnv,
       },
     });
     try {

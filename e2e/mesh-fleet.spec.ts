@@ -7,19 +7,8 @@ import { MeshTab } from './mesh-tab.ts';
 
 const CAPACITY = 4;
 
-// The fleet's processes take their environment from this one's (e2e/fleet.ts adds the
-// heartbeat): a room of four for this file's tests only, set before the fleet fixture starts
-// (beforeAll runs before test fixtures) and put back after, so the other fleet specs that
-// share this worker keep rooms of two.
-let capacityBefore: string | undefined;
-fleetTest.beforeAll(() => {
-  capacityBefore = process.env.ROOM_CAPACITY;
-  process.env.ROOM_CAPACITY = String(CAPACITY);
-});
-fleetTest.afterAll(() => {
-  if (capacityBefore === undefined) delete process.env.ROOM_CAPACITY;
-  else process.env.ROOM_CAPACITY = capacityBefore;
-});
+// Rooms of four on this file's fleets; the other fleet specs keep rooms of two.
+fleetTest.use({ fleetEnv: { ROOM_CAPACITY: String(CAPACITY) } });
 
 fleetTest(
   'four tabs on two processes open six links; chat crosses; one leaves and three carry on',
