@@ -20,6 +20,8 @@ interface ShardedInternals {
   addAll(id: string, rooms: Set<string>): Promise<void> | void;
   del(id: string, room: string): Promise<void> | void;
   onRawMessage(message: Buffer, channel: Buffer): void;
+  /** Room to the ids of this process's sockets in it. */
+  rooms: Map<string, Set<string>>;
   dynamicChannel(room: string): string;
   shouldUseASeparateNamespace(room: string): boolean;
 }
@@ -34,6 +36,11 @@ export interface ShardedSubscriber {
   sUnsubscribe(channel: string): Promise<unknown>;
 }
 
+/** The publishing connection, as node-redis (client or cluster) offers it. */
+export interface ShardedPublisher {
+  sPublish(channel: string, message: string): Promise<unknown>;
+}
+
 /** Options of {@link relayAdapter}. */
 export interface RelayAdapterOptions {
   /** The sharded adapter's factory, `createShardedAdapter(pub, sub, ...)`. */
@@ -43,6 +50,8 @@ export interface RelayAdapterOptions {
   client: SeatClient;
   /** The connection the sharded adapter subscribes on. */
   subscriber: ShardedSubscriber;
+  /** The connection the sharded adapter publishes on; relays go out on it as frames. */
+  publisher: ShardedPublisher;
   prefix: string;
   /** Publishes in flight past which a relay is refused at once rather than queued. */
   maxInFlight: number;
@@ -81,8 +90,7 @@ const STANDING_SESSION_MS = 24 * 60 * 60 * 1000;
  *   its seat back.
  */
 export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOptions['adapter']> {
-  let inFlight = 0;
-  const late = lateRelays(options);
+  const guarded = guardedPublisher(options);
   return function RelayAdapter(nsp: Namespace) {
     const adapter = options.sharded(nsp);
     const internals = adapter as unknown as ShardedInternals;
@@ -102,44 +110,145 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       onMessage(message, offset);
     };
     const publish = internals.doPublish.bind(adapter);
-    internals.doPublish = async (message) => {
-      if (inFlight >= options.maxInFlight) {
-        report(internals.nsp, message, 'too many relays waiting for Redis', options.logger);
-        throw new Error('[signaling] too many publishes in flight');
-      }
-      inFlight++;
-      const waiting = late.watch(internals.nsp, message);
-      try {
-        return await publish(message);
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, options.retryMs));
-        try {
-          return await publish(message);
-        } catch (error) {
-          if (!waiting.reported) {
-            report(internals.nsp, message, 'Redis did not take it', options.logger, error);
-          }
-          throw error;
-        }
-      } finally {
-        late.done(waiting);
-        inFlight--;
-      }
-    };
+    internals.doPublish = (message) =>
+      guarded(internals.nsp, lostOf(message), () => publish(message));
     internals.addOffsetIfNecessary = () => {};
-    // With recovery on, Socket.IO sends even `socket.emit` through the adapter (to the socket's
-    // own room, for an offset we never use): delivered here, it need not cross Redis.
+    const frames = relayFrames(internals, options, guarded);
     const broadcast = adapter.broadcast.bind(adapter);
     adapter.broadcast = (packet, opts) => {
       const [only, more] = opts.rooms;
-      if (more === undefined && only !== undefined && nsp.sockets.has(only) && !opts.flags?.local) {
-        return broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
+      const flags = opts.flags ?? {};
+      // With recovery on, Socket.IO sends even `socket.emit` through the adapter (to the
+      // socket's own room, for an offset we never use): delivered here, it need not cross Redis.
+      if (more === undefined && only !== undefined && nsp.sockets.has(only) && !flags.local) {
+        return broadcast(packet, { ...opts, flags: { ...flags, local: true } });
+      }
+      // A relay (`socket.to(room).emit('message', ...)`): one frame, encoded once.
+      const [sender, other] = opts.except ?? [];
+      if (
+        more === undefined &&
+        only?.startsWith(ROOM_PREFIX) &&
+        sender !== undefined &&
+        other === undefined &&
+        packet.type === EVENT &&
+        packet.data?.[0] === 'message' &&
+        !flags.local &&
+        !flags.volatile &&
+        flags.timeout === undefined
+      ) {
+        frames.send(packet, only, sender);
+        return Promise.resolve();
       }
       return broadcast(packet, opts);
     };
     keepSessionsInRedis(internals, options);
-    subscribeKnowingWhen(adapter, internals, options);
+    subscribeKnowingWhen(adapter, internals, options, frames.receive);
     return adapter;
+  };
+}
+
+/** Socket.IO's packet type for an event (socket.io-parser's `PacketType.EVENT`). */
+const EVENT = 2;
+
+/** What a publish is about, for telling its sender when it fails. */
+interface Lost {
+  event: unknown;
+  rooms: readonly string[];
+  except: readonly string[];
+}
+
+function lostOf(message: ClusterMessage): Lost | undefined {
+  if (message.type !== MessageType.BROADCAST) return undefined;
+  const { packet, opts } = message.data as {
+    packet: { data?: unknown[] };
+    opts: { except?: string[]; rooms: string[] };
+  };
+  return { event: packet.data?.[0], rooms: opts.rooms, except: opts.except ?? [] };
+}
+
+type Guarded = <T>(nsp: Namespace, lost: Lost | undefined, send: () => Promise<T>) => Promise<T>;
+
+/**
+ * Every publish goes through this: past `maxInFlight` waiting it is refused at once; one that
+ * fails is retried once; one that fails again, or that Redis leaves unanswered for `timeoutMs`,
+ * is reported to its sender.
+ */
+function guardedPublisher(options: RelayAdapterOptions): Guarded {
+  let inFlight = 0;
+  const late = lateRelays(options);
+  return async (nsp, lost, send) => {
+    if (inFlight >= options.maxInFlight) {
+      report(nsp, lost, 'too many relays waiting for Redis', options.logger);
+      throw new Error('[signaling] too many publishes in flight');
+    }
+    inFlight++;
+    const waiting = late.watch(nsp, lost);
+    try {
+      return await send();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, options.retryMs));
+      try {
+        return await send();
+      } catch (error) {
+        if (!waiting.reported) report(nsp, lost, 'Redis did not take it', options.logger, error);
+        throw error;
+      }
+    } finally {
+      late.done(waiting);
+      inFlight--;
+    }
+  };
+}
+
+/** The part of a Socket.IO client (engine connection) a pre-encoded frame is written with. */
+interface PacketWriter {
+  writeToEngine(frames: string[], options: { preEncoded: boolean }): void;
+}
+
+/** A relay on the wire between processes: `R<adapter uid>\n<room>\n<sender id>\n<frame>`. */
+const FRAME = 0x52;
+
+/**
+ * Relays cross Redis as the Socket.IO frame the recipients will get, encoded once by the
+ * sender's process, rather than as the adapter's JSON message that both sides parse and the
+ * receiver encodes again. Neither a room name, a socket id nor JSON text holds a raw newline.
+ */
+function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, guarded: Guarded) {
+  const { nsp } = internals;
+  const encoder = nsp.server.encoder as { encode(packet: unknown): unknown[] };
+  const deliver = (room: string, except: string, frame: string) => {
+    for (const id of internals.rooms.get(room) ?? []) {
+      if (id === except) continue;
+      // What Socket.IO's own broadcast does with a packet it encoded once for many sockets.
+      const client = nsp.sockets.get(id)?.client as unknown as PacketWriter | undefined;
+      client?.writeToEngine([frame], { preEncoded: true });
+    }
+  };
+  return {
+    send(packet: { nsp?: string }, room: string, sender: string): void {
+      packet.nsp = nsp.name;
+      const [frame] = encoder.encode(packet);
+      if (typeof frame !== 'string') throw new Error('[signaling] a relay encoded to binary');
+      deliver(room, sender, frame);
+      const lost = { event: 'message', rooms: [room], except: [sender] };
+      const text = `R${internals.uid}\n${room}\n${sender}\n${frame}`;
+      const channel = internals.dynamicChannel(room);
+      // A failure is reported to the sender by guarded(); nothing is left to do here.
+      guarded(nsp, lost, () => options.publisher.sPublish(channel, text)).catch(() => {});
+    },
+    /** Delivers a frame from Redis; false if `raw` is the adapter's own message instead. */
+    receive(raw: Buffer): boolean {
+      if (raw[0] !== FRAME) return false;
+      const { uid } = internals;
+      if (raw.toString('latin1', 1, 1 + uid.length) === uid) return true;
+      const text = raw.toString();
+      const roomEnd = text.indexOf('\n', uid.length + 2);
+      const senderEnd = text.indexOf('\n', roomEnd + 1);
+      const room = text.slice(uid.length + 2, roomEnd);
+      options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), 'message');
+      deliver(room, text.slice(roomEnd + 1, senderEnd), text.slice(senderEnd + 1));
+      return true;
+    },
   };
 }
 
@@ -156,8 +265,11 @@ function subscribeKnowingWhen(
   },
   internals: ShardedInternals,
   options: RelayAdapterOptions,
+  receiveFrame: (raw: Buffer) => boolean,
 ): void {
-  const handler = (message: Buffer, channel: Buffer) => internals.onRawMessage(message, channel);
+  const handler = (message: Buffer, channel: Buffer) => {
+    if (!receiveFrame(message)) internals.onRawMessage(message, channel);
+  };
   adapter.removeAllListeners('create-room');
   adapter.removeAllListeners('delete-room');
   const name = (room: string) =>
@@ -188,7 +300,7 @@ function subscribeKnowingWhen(
 interface Waiting {
   at: number;
   nsp: Namespace;
-  message: ClusterMessage;
+  lost: Lost | undefined;
   reported: boolean;
 }
 
@@ -202,7 +314,7 @@ function lateRelays(options: RelayAdapterOptions) {
       if (now - entry.at < options.timeoutMs) break;
       if (entry.reported) continue;
       entry.reported = true;
-      report(entry.nsp, entry.message, 'Redis did not answer in time', options.logger);
+      report(entry.nsp, entry.lost, 'Redis did not answer in time', options.logger);
     }
     if (waiting.size === 0) {
       clearInterval(timer);
@@ -210,8 +322,8 @@ function lateRelays(options: RelayAdapterOptions) {
     }
   };
   return {
-    watch(nsp: Namespace, message: ClusterMessage): Waiting {
-      const entry = { at: Date.now(), nsp, message, reported: false };
+    watch(nsp: Namespace, lost: Lost | undefined): Waiting {
+      const entry = { at: Date.now(), nsp, lost, reported: false };
       waiting.add(entry);
       if (!timer) {
         timer = setInterval(check, Math.max(50, options.timeoutMs / 4));
@@ -228,26 +340,21 @@ function lateRelays(options: RelayAdapterOptions) {
 /** Tells the sender of a relay that could not be published; logs any other lost broadcast. */
 function report(
   nsp: Namespace,
-  message: ClusterMessage,
+  lost: Lost | undefined,
   why: string,
   logger: SignalingLogger,
   error?: unknown,
 ): void {
-  if (message.type !== MessageType.BROADCAST) return;
-  const { packet, opts } = message.data as {
-    packet: { data?: unknown[] };
-    opts: { except?: string[]; rooms: string[] };
-  };
-  const event = packet.data?.[0];
-  if (event !== 'message') {
+  if (!lost) return;
+  if (lost.event !== 'message') {
     logger.error(
-      `[signaling] Redis: "${String(event)}" to ${opts.rooms} was lost (${why}):`,
+      `[signaling] Redis: "${String(lost.event)}" to ${lost.rooms} was lost (${why}):`,
       error,
     );
     return;
   }
   // A relay is `socket.to(room)`: its sender is the one socket it excepts.
-  for (const id of opts.except ?? []) {
+  for (const id of lost.except) {
     nsp.sockets.get(id)?.emit('signaling:error', {
       event: 'message',
       code: 'relay-failed',

@@ -3,7 +3,7 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import { relayAdapter, type ShardedSubscriber } from './adapter.ts';
+import { relayAdapter, type ShardedPublisher, type ShardedSubscriber } from './adapter.ts';
 import { RedisRooms, type SeatClient } from './rooms.ts';
 
 /** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
@@ -127,6 +127,7 @@ export async function connectRedis(
       rooms,
       client: seats,
       subscriber: sub as unknown as ShardedSubscriber,
+      publisher: pub as unknown as ShardedPublisher,
       prefix,
       maxInFlight: options.maxInFlight ?? 10_000,
       retryMs: 50,
