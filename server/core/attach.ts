@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import {
   AccessGate,
@@ -5,6 +6,7 @@ import {
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
 import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
+import { refuseEarly } from '../http/early-refusal.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -270,7 +272,11 @@ function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
   };
 }
 
-/** Socket.IO's server on `httpServer`, with recovery when asked and the access gate. */
+/**
+ * Socket.IO's server on `httpServer`, with recovery when asked and the access gate: in front
+ * of engine.io for websocket handshakes and churning addresses (early-refusal.ts), in its
+ * `allowRequest` for polling handshakes.
+ */
 function createServer(
   httpServer: AttachableServer,
   options: SignalingOptions,
@@ -279,7 +285,17 @@ function createServer(
   metrics: SignalingMetrics,
 ): SignalingServer {
   const { socketOptions = {}, recoveryWindowMs = 0 } = options;
-  return new Server(httpServer, {
+  const decide = (request: IncomingMessage): AccessVerdict =>
+    lifecycle.draining
+      ? {
+          ok: false,
+          reason: 'draining',
+          message: '[signaling] the server is shutting down; reconnect in a moment',
+        }
+      : gate.check(request);
+  let decided = new WeakSet<IncomingMessage>();
+  const upgradeListeners = httpServer.listeners('upgrade');
+  const io: SignalingServer = new Server(httpServer, {
     maxHttpBufferSize: (options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) * 2,
     ...socketOptions,
     // Socket.IO's wire format, with the size of each `message` as it arrived.
@@ -293,18 +309,21 @@ function createServer(
       adapter: socketOptions.adapter ?? HeldSessionAdapter,
     }),
     allowRequest: (request, callback) => {
-      const verdict: AccessVerdict = lifecycle.draining
-        ? {
-            ok: false,
-            reason: 'draining',
-            message: '[signaling] the server is shutting down; reconnect in a moment',
-          }
-        : gate.check(request);
+      // Websocket handshakes were decided (and their token taken) before engine.io saw them.
+      if (decided.has(request)) return callback(null, true);
+      const verdict = decide(request);
       if (verdict.ok) return callback(null, true);
       metrics.reject(verdict.reason);
       callback(verdict.message, false);
     },
   });
+  decided = refuseEarly(httpServer, upgradeListeners, {
+    path: io.path(),
+    decide,
+    shed: (address) => gate.shed(address),
+    refused: (reason) => metrics.reject(reason),
+  });
+  return io;
 }
 
 /**

@@ -231,10 +231,10 @@ describe('Engine.IO handshake', () => {
     expect(socket.inbox.received).toEqual([]);
   });
 
-  // Deliberate: engine.io's `allowRequest` hook runs the access gate (access.ts) on every
-  // handshake; polling gets engine.io's 403 "Forbidden" shape with the gate's message, and a
-  // WebSocket engine.io's `abortUpgrade`, which answers every refused upgrade with 400.
-  it('refuses a handshake from a foreign Origin: 403 for polling, 400 for WebSocket', async () => {
+  // Deliberate: the access gate (access.ts) decides every handshake. Polling gets engine.io's
+  // 403 "Forbidden" shape with the gate's message (from `allowRequest`); a WebSocket is refused
+  // before engine.io sees it (early-refusal.ts) with the same 403 and a plain-text message.
+  it('refuses a handshake from a foreign Origin with 403, on polling and WebSocket', async () => {
     await serve();
     const polled = await raw(
       { EIO: '4', transport: 'polling' },
@@ -252,7 +252,7 @@ describe('Engine.IO handshake', () => {
       }),
     );
     await socket.closed;
-    expect(socket.refusedWith).toBe(400);
+    expect(socket.refusedWith).toBe(403);
   });
 });
 
