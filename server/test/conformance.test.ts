@@ -841,20 +841,41 @@ describe('Socket.IO events', () => {
 });
 
 describe('Socket.IO acknowledgements', () => {
-  // DEVIATION, ours (v5: "The receiver MUST respond with an ACK packet with the same event
-  // ID"): the listeners (core/guard.ts) drop the ack callback Socket.IO appends, so no
-  // `3<id>[...]` is ever sent; a client that asks for an ack waits forever. Fix: in `guard`,
-  // answer it (`{ data }` on success, `{ error: code }` with every `refuse`, as STYLE.md's
-  // typed ack says) and keep `signaling:error` for codelab clients.
-  it.fails('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
+  /** The next ACK packet (`43<id>[...]`); the events before it are skipped. */
+  const nextAck = (client: RawWebSocket | RawPolling) =>
+    client.nextMatching((frame) => String(frame).startsWith('43'), 'the ACK');
+
+  // v5: "The receiver MUST respond with an ACK packet with the same event ID". Ours: the
+  // shared listeners (core/guard.ts, core/acks.ts) answer `{ data: null }` once a request is
+  // handled and `{ error: code }` with every refusal, beside the events codelab clients read.
+  it('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
     await serve({ clientLog: false, exposeAddresses: false });
-    const { client } = await ws();
+    const { client, id } = await ws();
     client.send(`421${JSON.stringify(['create or join', 'foo'])}`);
-    await client.nextEvent('created');
-    // Any ACK would have been written before the answer to this later request.
-    client.send(eventPacket('ipaddr'));
-    await client.nextEvent('signaling:error');
-    expect(client.inbox.received.some((frame) => String(frame).startsWith('431['))).toBe(true);
+    expect(await client.nextEvent('created')).toEqual(['foo', id]);
+    expect(await nextAck(client)).toBe('431[{"data":null}]');
+  });
+
+  it('answers a refused request with its error code in the ACK, on both transports', async () => {
+    await serve({ clientLog: false, exposeAddresses: false });
+    const socket = (await ws()).client;
+    socket.send(`427${JSON.stringify(['ipaddr'])}`);
+    await socket.nextEvent('signaling:error');
+    expect(await nextAck(socket)).toBe('437[{"error":"disabled"}]');
+    const session = (await polling()).client;
+    await send(session, `4212${JSON.stringify(['message', 'hi'])}`);
+    await session.nextEvent('signaling:error');
+    expect(await nextAck(session)).toBe('4312[{"error":"not-in-room"}]');
+  });
+
+  it('answers a join refused after the store decided (a wrong PIN) with room-locked', async () => {
+    await serve({ clientLog: false });
+    const alice = (await ws()).client;
+    alice.send(`421${JSON.stringify(['create or join', 'vault', { pin: '1234' }])}`);
+    expect(await nextAck(alice)).toBe('431[{"data":null}]');
+    const eve = (await ws()).client;
+    eve.send(`425${JSON.stringify(['create or join', 'vault', { pin: '0000' }])}`);
+    expect(await nextAck(eve)).toBe('435[{"error":"room-locked"}]');
   });
 
   // Socket.IO hands the ack callback to the listener as one more argument: the listeners
