@@ -32,7 +32,7 @@ import { fullBuckets, resolveRateLimits } from './rate-limit.ts';
 import { RoomAccess } from './room-access.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
-import { HeldSessionAdapter } from './session-adapter.ts';
+import { HeldSessionAdapter, type ReplayTarget } from './session-adapter.ts';
 import { sizedParser } from './sized-parser.ts';
 import type { RoomStore } from './store.ts';
 import type { AttachableServer, SignalingServer, SignalingSocket } from './types.ts';
@@ -352,7 +352,10 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('disconnect', onDisconnect);
-    if (socket.recovered) settle(context, resume(context, socket), 'a recovered seat');
+    if (!socket.recovered) return;
+    const { adapter } = context.io.of('/');
+    if (adapter instanceof HeldSessionAdapter) adapter.replay(socket as unknown as ReplayTarget);
+    settle(context, resume(context, socket), 'a recovered seat');
   };
 }
 

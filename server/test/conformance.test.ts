@@ -783,12 +783,10 @@ describe('Socket.IO namespace connection', () => {
     }
   });
 
-  // DEVIATION, upstream (v5: the EVENT payload "is mandatory ... If that's not the case, then
-  // the receiver MUST close the connection"): socket.io-parser's decodeString checks the
-  // payload only when there is one, so a bare `42` becomes an event with no name that
-  // Socket.IO drops, and the connection stays. Harmless to the signaling (no handler runs);
-  // worth reporting to socket.io-parser rather than patching here.
-  it.fails('closes a connection that sends an EVENT with no payload at all', async () => {
+  // v5: the EVENT payload "is mandatory ... If that's not the case, then the receiver MUST
+  // close the connection". socket.io-parser's decodeString checks the payload only when there
+  // is one; our decoder (core/sized-parser.ts) refuses a bare `42`, and Socket.IO closes.
+  it('closes a connection that sends an EVENT with no payload at all', async () => {
     await serve();
     expect(await fateOf('42')).toBe('closed');
   });
@@ -1032,16 +1030,20 @@ describe('disconnection', () => {
     expect(notice).toBe(eventPacket('bye', 'foo'));
   });
 
-  // DEVIATION, upstream (engine.io v4: `close` is "used to indicate that a transport can be
-  // closed", and the protocol's own test suite expects a WebSocket session to end on it):
-  // engine.io 6.6's Socket#onPacket has no case for `close`, and the WebSocket transport hands
-  // it there, so the session lives on until the ping timeout (45 s by default), the seat with
-  // it. Fix, in
-  // signaling.ts's `io.engine.on('connection', ...)`: `connection.on('packet', (packet) => {
-  // if (packet.type === 'close') connection.close(); })` (and report it upstream).
-  it.fails('closes the session on a close packet over WebSocket', async () => {
+  // engine.io v4: `close` is "used to indicate that a transport can be closed", and the
+  // protocol's own test suite expects a WebSocket session to end on it. engine.io 6.6's
+  // Socket#onPacket has no case for it over WebSocket; core/connections.ts closes the session.
+  it('closes the session on a close packet over WebSocket', async () => {
     await serve({ clientLog: false });
     expect(await fateOf('1')).toBe('closed');
+  });
+
+  it('frees the seat of a WebSocket member that sends a close packet: the other hears bye', async () => {
+    await serve({ clientLog: false });
+    const { alice, bob } = await pair('foo');
+    alice.client.send('1');
+    await alice.client.closed;
+    expect(await bob.client.nextEvent('bye')).toEqual(['foo']);
   });
 
   it('drain tells every client server:shutdown, then closes each transport', async () => {
@@ -1090,16 +1092,15 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
     expect(server.handle.rooms.members('foo')).toEqual([alice.id, bob.id]);
   });
 
-  // DEVIATION, upstream (v5: the server answers CONNECT first, with CONNECT or CONNECT_ERROR):
-  // socket.io's Socket constructor replays `missedPackets` before `_onconnect` writes the
-  // CONNECT answer, so the replayed events precede `40{...}` on the wire. socket.io-client
-  // buffers them until `connect`; a strict client drops them. Fix on our side: let
-  // HeldSessionAdapter#restoreSession answer `missedPackets: []` and keep the events, and
-  // have `resume` (signaling.ts) emit them once the socket is connected.
-  it.fails('sends the CONNECT answer before the events it replays', async () => {
+  // v5: the server answers CONNECT first, with CONNECT or CONNECT_ERROR. socket.io's Socket
+  // constructor writes `missedPackets` before `_onconnect` writes the CONNECT answer;
+  // HeldSessionAdapter#restoreSession answers `missedPackets: []` and keeps the events, and the
+  // `connection` listener (core/attach.ts) replays them once the socket is connected.
+  it('sends the CONNECT answer before the events it replays', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });
     const { alice } = await awayWithRelay('foo');
     const back = await ws({ pid: alice.connect.pid, offset: 'ignored' });
+    expect(await back.client.nextEvent('message')).toEqual(['while away']);
     const frames = back.client.inbox.received;
     const connect = frames.findIndex(isConnect);
     expect(frames.slice(0, connect).filter((frame) => parseEvent(frame))).toEqual([]);
