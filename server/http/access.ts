@@ -64,9 +64,9 @@ export const DEFAULT_MAX_HELD_SEATS_PER_ADDRESS = 4;
 export const DEFAULT_HANDSHAKES: BucketOptions = { burst: 20, perSecond: 5 };
 
 /**
- * Handshakes an address may have refused in a row before its new TCP connections are dropped
- * unread while it has no handshake left (see {@link AccessGate.shed}): a browser that reconnects
- * with backoff never gets there.
+ * Handshakes an address may have refused (since its bucket was last full) before its new TCP
+ * connections are dropped unread while it has no handshake left (see {@link AccessGate.shed}):
+ * a browser that reconnects with backoff never gets there.
  */
 export const SHED_AFTER_REFUSALS = 10;
 
@@ -86,7 +86,7 @@ export class AccessGate {
   readonly #trustProxy: boolean;
   readonly #open = new Map<string, number>();
   readonly #handshakes: KeyedBuckets | undefined;
-  /** Handshakes refused per address since one last passed: how long it has kept churning. */
+  /** Handshakes refused per address since its bucket was last full: how long it has churned. */
   readonly #refusedRun = new Map<string, number>();
 
   constructor(options: AccessOptions = {}) {
@@ -137,15 +137,15 @@ export class AccessGate {
     if ((this.#open.get(address) ?? 0) >= this.#maxPerAddress * 2) {
       return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
-    this.#refusedRun.delete(address);
     return { ok: true };
   }
 
   /**
    * Whether a new TCP connection from `address` is dropped as it is accepted: its address has
-   * had {@link SHED_AFTER_REFUSALS} handshakes refused in a row and has no handshake left now.
-   * A client refused now and then still reads why (its http request is answered); one that
-   * keeps churning costs the server only the accept. Off behind a proxy (`trustProxy`), where
+   * had {@link SHED_AFTER_REFUSALS} handshakes refused since its bucket was last full, and has
+   * no handshake left now. A client refused now and then still reads why (its http request is
+   * answered); one that keeps churning costs the server little more than the accept, and only
+   * the connections that will pass (one per token that comes back) are read. Off behind a proxy (`trustProxy`), where
    * every connection comes from the proxy's address.
    */
   shed(address: string | undefined): boolean {
@@ -201,13 +201,16 @@ export class AccessGate {
   }
 
   /**
-   * Forgets the handshake buckets that are full again, and the refusal runs of addresses that
-   * have a handshake left (called now and then).
+   * Forgets the handshake buckets that are full again, and with them their addresses' refusal
+   * runs: an address that rested that long starts afresh (called now and then).
    */
   prune(): void {
-    this.#handshakes?.prune();
+    const handshakes = this.#handshakes;
+    handshakes?.prune();
     for (const address of this.#refusedRun.keys()) {
-      if (this.#handshakes?.has(address) ?? true) this.#refusedRun.delete(address);
+      if (!handshakes || handshakes.has(address, handshakes.options.burst)) {
+        this.#refusedRun.delete(address);
+      }
     }
   }
 
