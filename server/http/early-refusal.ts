@@ -41,8 +41,9 @@ export interface EarlyRefusal {
  * - a new TCP connection from an address that `shed` names is destroyed as it is accepted,
  *   before Node parses a byte of http (the cheapest answer a process can give);
  * - a websocket handshake (an upgrade on the engine's path without `sid`) is decided here, by
- *   wrapping the `upgrade` listeners engine.io added since `before`; refused, it gets a short
- *   raw http error and its socket is destroyed, without engine.io's request preparation.
+ *   wrapping the `upgrade` listeners engine.io added (those not in `upgradeListenersBefore`);
+ *   refused, it gets a short raw http error and its socket is destroyed, without engine.io's
+ *   request preparation.
  *
  * Returns the requests this decided and let through: `allowRequest` passes those without
  * taking a second token. Polling handshakes are still decided in `allowRequest`, which answers
@@ -58,8 +59,28 @@ export function refuseEarly(
   const engineListeners = (server.listeners('upgrade') as UpgradeListener[]).filter(
     (listener) => !upgradeListenersBefore.includes(listener),
   );
-  for (const listener of engineListeners) server.off('upgrade', listener);
   const { path } = options;
+  // Without websocket transport engine.io adds no `upgrade` listener, and neither does this:
+  // Node then destroys unhandled upgrades itself.
+  if (engineListeners.length > 0) wrapUpgrades(server, engineListeners, path, options, passed);
+  server.prependListener('connection', (socket: Socket) => {
+    if (!options.shed(socket.remoteAddress)) return;
+    options.refused('too-many-handshakes');
+    socket.on('error', ignore);
+    socket.destroy();
+  });
+  return passed;
+}
+
+/** Puts the handshake decision in front of engine.io's `upgrade` listeners (see above). */
+function wrapUpgrades(
+  server: EventEmitter,
+  engineListeners: readonly UpgradeListener[],
+  path: string,
+  options: EarlyRefusal,
+  passed: WeakSet<IncomingMessage>,
+): void {
+  for (const listener of engineListeners) server.off('upgrade', listener);
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
     if (isHandshake(request.url ?? '', path)) {
       const verdict = options.decide(request);
@@ -74,13 +95,6 @@ export function refuseEarly(
     }
     for (const listener of engineListeners) listener.call(server, request, socket, head);
   });
-  server.prependListener('connection', (socket: Socket) => {
-    if (!options.shed(socket.remoteAddress)) return;
-    options.refused('too-many-handshakes');
-    socket.on('error', ignore);
-    socket.destroy();
-  });
-  return passed;
 }
 
 function ignore(): void {}
