@@ -145,8 +145,8 @@ export class AccessGate {
    * had {@link SHED_AFTER_REFUSALS} handshakes refused since its bucket was last full, and has
    * no handshake left now. A client refused now and then still reads why (its http request is
    * answered); one that keeps churning costs the server little more than the accept, and only
-   * the connections that will pass (one per token that comes back) are read. Off behind a proxy (`trustProxy`), where
-   * every connection comes from the proxy's address.
+   * the connections that will pass (one per token that comes back) are read. Off behind a
+   * proxy (`trustProxy`), where every connection comes from the proxy's address.
    */
   shed(address: string | undefined): boolean {
     if (!this.#handshakes || this.#trustProxy || address === undefined) return false;
