@@ -11,9 +11,9 @@ let decoding: number | undefined;
 
 /**
  * Refuses an EVENT without a payload (below), and hands the `message` listener the size its
- * payload arrived in, as a second argument (a
- * `message` has one; whatever else a client sent after it is dropped). Counting what arrived
- * costs a length; counting the payload again (stringifying it) cost as much as parsing it.
+ * payload arrived in, as a second argument (a `message` has one; whatever else a client sent
+ * after it is dropped). Counting what arrived costs a length; counting the payload again
+ * (stringifying it) cost as much as parsing it.
  */
 function sizeMessage(packet: Packet): void {
   const data: unknown = packet.data;
