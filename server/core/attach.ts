@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import {
   AccessGate,
@@ -5,6 +6,7 @@ import {
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
 import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
+import { refuseEarly } from '../http/early-refusal.ts';
 import {
   createHttpHandler,
   createMetrics,
@@ -30,7 +32,7 @@ import { fullBuckets, resolveRateLimits } from './rate-limit.ts';
 import { RoomAccess } from './room-access.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
-import { HeldSessionAdapter } from './session-adapter.ts';
+import { HeldSessionAdapter, type ReplayTarget } from './session-adapter.ts';
 import { sizedParser } from './sized-parser.ts';
 import type { RoomStore } from './store.ts';
 import type { AttachableServer, SignalingServer, SignalingSocket } from './types.ts';
@@ -270,7 +272,11 @@ function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
   };
 }
 
-/** Socket.IO's server on `httpServer`, with recovery when asked and the access gate. */
+/**
+ * Socket.IO's server on `httpServer`, with recovery when asked and the access gate: in front
+ * of engine.io for websocket handshakes and churning addresses (early-refusal.ts), in its
+ * `allowRequest` for polling handshakes.
+ */
 function createServer(
   httpServer: AttachableServer,
   options: SignalingOptions,
@@ -279,7 +285,17 @@ function createServer(
   metrics: SignalingMetrics,
 ): SignalingServer {
   const { socketOptions = {}, recoveryWindowMs = 0 } = options;
-  return new Server(httpServer, {
+  const decide = (request: IncomingMessage): AccessVerdict =>
+    lifecycle.draining
+      ? {
+          ok: false,
+          reason: 'draining',
+          message: '[signaling] the server is shutting down; reconnect in a moment',
+        }
+      : gate.check(request);
+  let decided = new WeakSet<IncomingMessage>();
+  const upgradeListeners = httpServer.listeners('upgrade');
+  const io: SignalingServer = new Server(httpServer, {
     maxHttpBufferSize: (options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) * 2,
     ...socketOptions,
     // Socket.IO's wire format, with the size of each `message` as it arrived.
@@ -293,18 +309,21 @@ function createServer(
       adapter: socketOptions.adapter ?? HeldSessionAdapter,
     }),
     allowRequest: (request, callback) => {
-      const verdict: AccessVerdict = lifecycle.draining
-        ? {
-            ok: false,
-            reason: 'draining',
-            message: '[signaling] the server is shutting down; reconnect in a moment',
-          }
-        : gate.check(request);
+      // Websocket handshakes were decided (and their token taken) before engine.io saw them.
+      if (decided.has(request)) return callback(null, true);
+      const verdict = decide(request);
       if (verdict.ok) return callback(null, true);
       metrics.reject(verdict.reason);
       callback(verdict.message, false);
     },
   });
+  decided = refuseEarly(httpServer, upgradeListeners, {
+    path: io.path(),
+    decide,
+    shed: (address) => gate.shed(address),
+    refused: (reason) => metrics.reject(reason),
+  });
+  return io;
 }
 
 /**
@@ -333,7 +352,10 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('disconnect', onDisconnect);
-    if (socket.recovered) settle(context, resume(context, socket), 'a recovered seat');
+    if (!socket.recovered) return;
+    const { adapter } = context.io.of('/');
+    if (adapter instanceof HeldSessionAdapter) adapter.replay(socket as unknown as ReplayTarget);
+    settle(context, resume(context, socket), 'a recovered seat');
   };
 }
 

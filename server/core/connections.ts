@@ -22,6 +22,10 @@ export interface EngineConnection {
     event: 'upgrade',
     listener: (this: EngineConnection, transport: EngineTransport) => void,
   ): unknown;
+  on(
+    event: 'packet',
+    listener: (this: EngineConnection, packet: { type: string }) => void,
+  ): unknown;
   close(): void;
 }
 
@@ -55,8 +59,15 @@ export function trackConnections(
     if (code === GOING_AWAY) wentAway.add(this);
   }
   function watch(this: EngineConnection, transport: EngineTransport) {
-    if (transport.name === 'websocket')
-      transport.socket?.prependListener('close', onWebSocketClose);
+    if (transport.name !== 'websocket') return;
+    transport.socket?.prependListener('close', onWebSocketClose);
+    this.on('packet', onPacket);
+  }
+  // Engine.IO v4's `close` packet ends the session; engine.io 6.6 acts on it over polling only
+  // (its Socket#onPacket has no case for it), so over WebSocket the session would live on
+  // until the ping timeout, its seat with it.
+  function onPacket(this: EngineConnection, packet: { type: string }) {
+    if (packet.type === 'close') this.close();
   }
   function onClose(this: EngineConnection) {
     gate.closed(this.request);

@@ -1,6 +1,7 @@
 import type { AccessGate } from '../http/access.ts';
 import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
+import { refused } from './acks.ts';
 import type { IceOptions } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
@@ -42,7 +43,7 @@ export function logTo(context: SignalingContext, socket: SignalingSocket, ...par
   if (context.clientLog) socket.emit('log', ['Message from server:', ...parts]);
 }
 
-/** Answers the sender with `signaling:error`; nothing else changes. */
+/** Answers the sender with `signaling:error` (and its ack, if it asked); nothing else changes. */
 export function refuse(
   context: SignalingContext,
   socket: SignalingSocket,
@@ -52,6 +53,7 @@ export function refuse(
 ): void {
   context.metrics.reject(code);
   socket.emit('signaling:error', { event, code, message });
+  refused(socket, event, code);
   logTo(context, socket, `Refused "${event}": ${message}`);
 }
 

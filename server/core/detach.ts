@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { AttachableServer } from './types.ts';
 
-/** What engine.io listens to on the http server it attaches to. */
-const EVENTS = ['request', 'upgrade', 'close', 'listening'] as const;
+/** What engine.io (and the early refusal in front of it) listens to on the http server. */
+const EVENTS = ['request', 'upgrade', 'connection', 'close', 'listening'] as const;
 
 type Listener = (...args: unknown[]) => void;
 

@@ -12,6 +12,12 @@ type SessionToPersist = Parameters<Adapter['persistSession']>[0];
 /** Socket.IO's packet type for an event (socket.io-parser's `PacketType.EVENT`). */
 const EVENT = 2;
 
+/** A recovered socket, as {@link HeldSessionAdapter.replay} sees it (its events untyped). */
+export interface ReplayTarget {
+  data: object;
+  emit(event: string, ...args: unknown[]): unknown;
+}
+
 interface HeldSession {
   session: SessionToPersist;
   disconnectedAt: number;
@@ -44,6 +50,8 @@ export class HeldSessionAdapter extends Adapter {
   readonly #bySid = new Map<string, PrivateSessionId>();
   readonly #byRoom = new Map<Room, Set<HeldSession>>();
   readonly #windowMs: number;
+  /** Missed events of restored sessions, by the session's data (the recovered socket's). */
+  readonly #replays = new WeakMap<object, unknown[][]>();
 
   constructor(nsp: ConstructorParameters<typeof Adapter>[0]) {
     super(nsp);
@@ -78,7 +86,21 @@ export class HeldSessionAdapter extends Adapter {
       // Socket.IO's own adapters answer null for "nothing to restore", despite the type.
       return null as unknown as Promise<Session>;
     }
-    return Promise.resolve({ ...held.session, missedPackets: held.missed });
+    // Socket.IO writes `missedPackets` before its CONNECT answer (v5 wants CONNECT first):
+    // kept here instead, and sent by `replay` once the socket is connected.
+    if (held.missed.length > 0) this.#replays.set(held.session.data as object, held.missed);
+    return Promise.resolve({ ...held.session, missedPackets: [] });
+  }
+
+  /**
+   * Sends a recovered socket the events it missed while away, in order: call it once the
+   * socket is connected (from the `connection` listener), so they follow the CONNECT answer.
+   */
+  replay(socket: ReplayTarget): void {
+    const missed = this.#replays.get(socket.data);
+    if (!missed) return;
+    this.#replays.delete(socket.data);
+    for (const [event, ...args] of missed) socket.emit(String(event), ...args);
   }
 
   /** Drops the away session of socket `sid`, if kept: its seat was freed, nothing to recover. */

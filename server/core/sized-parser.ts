@@ -10,13 +10,19 @@ const MESSAGE_ENVELOPE = '2["message",]'.length;
 let decoding: number | undefined;
 
 /**
- * Hands the `message` listener the size its payload arrived in, as a second argument (a
- * `message` has one; whatever else a client sent after it is dropped). Counting what arrived
- * costs a length; counting the payload again (stringifying it) cost as much as parsing it.
+ * Refuses an EVENT without a payload (below), and hands the `message` listener the size its
+ * payload arrived in, as a second argument (a `message` has one; whatever else a client sent
+ * after it is dropped). Counting what arrived costs a length; counting the payload again
+ * (stringifying it) cost as much as parsing it.
  */
 function sizeMessage(packet: Packet): void {
   const data: unknown = packet.data;
-  if (packet.type !== PacketType.EVENT || !Array.isArray(data) || data[0] !== 'message') return;
+  if (packet.type !== PacketType.EVENT) return;
+  // Socket.IO v5: an EVENT's payload "is mandatory", else the receiver "MUST close the
+  // connection". socket.io-parser checks it only when there is one; thrown here, inside the
+  // decoder's `add`, Socket.IO's client closes the connection as for any malformed packet.
+  if (data === undefined) throw new TypeError('[signaling] an EVENT packet without a payload');
+  if (!Array.isArray(data) || data[0] !== 'message') return;
   if (data.length < 2) data.push(undefined);
   data.length = 2;
   data.push(decoding === undefined ? undefined : Math.max(0, decoding - MESSAGE_ENVELOPE));

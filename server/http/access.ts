@@ -63,6 +63,13 @@ export const DEFAULT_MAX_HELD_SEATS_PER_ADDRESS = 4;
 /** The production server's default of {@link AccessOptions.handshakes}. */
 export const DEFAULT_HANDSHAKES: BucketOptions = { burst: 20, perSecond: 5 };
 
+/**
+ * Handshakes an address may have refused (since its bucket was last full) before its new TCP
+ * connections are dropped unread while it has no handshake left (see {@link AccessGate.shed}):
+ * a browser that reconnects with backoff never gets there.
+ */
+export const SHED_AFTER_REFUSALS = 10;
+
 /** The verdict on one handshake: allowed, or refused with a reason and a message for the client. */
 export type AccessVerdict = { ok: true } | { ok: false; reason: HandshakeRefusal; message: string };
 
@@ -79,6 +86,8 @@ export class AccessGate {
   readonly #trustProxy: boolean;
   readonly #open = new Map<string, number>();
   readonly #handshakes: KeyedBuckets | undefined;
+  /** Handshakes refused per address since its bucket was last full: how long it has churned. */
+  readonly #refusedRun = new Map<string, number>();
 
   constructor(options: AccessOptions = {}) {
     this.#allowedOrigins = new Set((options.allowedOrigins ?? []).map(normaliseOrigin));
@@ -116,6 +125,7 @@ export class AccessGate {
     }
     const address = this.address(request);
     if (this.#handshakes && !this.#handshakes.take(address)) {
+      this.#refusedRun.set(address, (this.#refusedRun.get(address) ?? 0) + 1);
       return {
         ok: false,
         reason: 'too-many-handshakes',
@@ -128,6 +138,20 @@ export class AccessGate {
       return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
     return { ok: true };
+  }
+
+  /**
+   * Whether a new TCP connection from `address` is dropped as it is accepted: its address has
+   * had {@link SHED_AFTER_REFUSALS} handshakes refused since its bucket was last full, and has
+   * no handshake left now. A client refused now and then still reads why (its http request is
+   * answered); one that keeps churning costs the server little more than the accept, and only
+   * the connections that will pass (one per token that comes back) are read. Off behind a
+   * proxy (`trustProxy`), where every connection comes from the proxy's address.
+   */
+  shed(address: string | undefined): boolean {
+    if (!this.#handshakes || this.#trustProxy || address === undefined) return false;
+    const run = this.#refusedRun.get(address);
+    return run !== undefined && run >= SHED_AFTER_REFUSALS && !this.#handshakes.has(address);
   }
 
   /**
@@ -171,14 +195,23 @@ export class AccessGate {
     return this.#open.size;
   }
 
-  /** How many addresses have a handshake bucket that is not full again yet. */
+  /** How many addresses have a handshake bucket that is not full again yet (or a refusal run). */
   get handshakeAddresses(): number {
-    return this.#handshakes?.size ?? 0;
+    return Math.max(this.#handshakes?.size ?? 0, this.#refusedRun.size);
   }
 
-  /** Forgets the handshake buckets that are full again (called now and then). */
+  /**
+   * Forgets the handshake buckets that are full again, and with them their addresses' refusal
+   * runs: an address that rested that long starts afresh (called now and then).
+   */
   prune(): void {
-    this.#handshakes?.prune();
+    const handshakes = this.#handshakes;
+    handshakes?.prune();
+    for (const address of this.#refusedRun.keys()) {
+      if (!handshakes || handshakes.has(address, handshakes.options.burst)) {
+        this.#refusedRun.delete(address);
+      }
+    }
   }
 
   /** The client address a request counts against. */

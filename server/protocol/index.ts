@@ -185,3 +185,10 @@ export const ROOM_PREFIX = 'room:';
 
 /** The most characters a room name may have, after NFC normalisation. */
 export const ROOM_NAME_MAX = 64;
+
+/**
+ * The acknowledgement of a client request that asked for one (Socket.IO's ack; codelab
+ * clients never do): `{ data: null }` once the request was handled (its answers came as
+ * events), `{ error }` with the code its `signaling:error` carried.
+ */
+export type RequestAck = { data: null } | { error: ErrorCode };

@@ -1,8 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TrackedState } from '../core/options.ts';
+import { SHED_AFTER_REFUSALS } from '../http/access.ts';
 import { metricValue, once, startServer, type TestServer, waitFor } from './helpers.ts';
 
 // One address churning connections: it opens websockets and destroys their TCP sockets without
@@ -152,4 +154,74 @@ describe('one address churning connections', () => {
     // Within 2 MB of the start: what the seated churn would keep without bounds is far more.
     expect(heapAfterGc() - heapBefore).toBeLessThan(2 * 1024 * 1024);
   }, 90_000);
+
+  it('tells a refused client why, then drops a churning address unread, and no one else', async () => {
+    // No refill: every handshake past the burst of 2 is refused, whatever the machine's speed.
+    server = await startServer({
+      clientLog: false,
+      access: { handshakes: { burst: 2, perSecond: 0 } },
+    });
+    const pair = await server.pair('healthy');
+    // A websocket past the limit reads a 429 with the reason, answered before engine.io.
+    const refused = await websocketRefusal(server.url);
+    expect(refused).toEqual({
+      status: 429,
+      body: '[signaling] too many new connections from one address; wait a moment',
+    });
+    // Polling is refused by engine.io's `allowRequest`: a 403 whose JSON says why (a browser's
+    // socket.io-client gets it as `connect_error`, with the status as `description`).
+    const polling = connectClient(server.url, { transports: ['polling'], reconnection: false });
+    const [error] = await once<[Error & { description?: unknown }]>(polling, 'connect_error');
+    polling.close();
+    expect(error.description).toBe(403);
+    const polled = await fetch(`${server.url}/socket.io/?EIO=4&transport=polling`);
+    expect(polled.status).toBe(403);
+    expect(await polled.json()).toEqual({
+      code: 4,
+      message: '[signaling] too many new connections from one address; wait a moment',
+    });
+    for (let index = 3; index < SHED_AFTER_REFUSALS; index++) {
+      expect((await websocketRefusal(server.url)).status).toBe(429);
+    }
+    // Now the address is churning: its connections are closed before a byte is read.
+    expect(await websocketRefusal(server.url)).toEqual({ status: 0, body: '' });
+    expect(
+      await metricValue(server.handle, 'signaling_rejections_total', {
+        reason: 'too-many-handshakes',
+      }),
+    ).toBe(SHED_AFTER_REFUSALS + 1);
+    // Another address is served as before, and so is the pair already connected.
+    expect(await websocketRefusal(server.url, '127.0.0.2')).toEqual({ status: 101, body: '' });
+    await expectPairRelays(pair);
+  });
 });
+
+/**
+ * Opens a websocket handshake from `localAddress`: the refusal's status and body, 101 when it
+ * opened, or 0 when the connection closed without an answer.
+ */
+function websocketRefusal(
+  url: string,
+  localAddress?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+      localAddress,
+    });
+    ws.once('open', () => {
+      ws.terminate();
+      resolve({ status: 101, body: '' });
+    });
+    ws.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => {
+        body += String(chunk);
+      });
+      response.on('end', () => {
+        ws.terminate();
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+    });
+    ws.once('error', () => resolve({ status: 0, body: '' }));
+  });
+}

@@ -115,7 +115,7 @@ export class RawWebSocket implements Closable {
   readonly inbox = new Inbox();
   /** Resolves when the WebSocket closes, with the code and reason. */
   readonly closed: Promise<Closed>;
-  /** The HTTP status, when the upgrade was refused (engine.io's refusals are all 400). */
+  /** The HTTP status, when the upgrade was refused. */
   refusedWith?: number;
   /** Answer every ping (`2`) with a pong (`3`) by itself, as a live client does. */
   pong = false;

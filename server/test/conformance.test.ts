@@ -231,10 +231,10 @@ describe('Engine.IO handshake', () => {
     expect(socket.inbox.received).toEqual([]);
   });
 
-  // Deliberate: engine.io's `allowRequest` hook runs the access gate (access.ts) on every
-  // handshake; polling gets engine.io's 403 "Forbidden" shape with the gate's message, and a
-  // WebSocket engine.io's `abortUpgrade`, which answers every refused upgrade with 400.
-  it('refuses a handshake from a foreign Origin: 403 for polling, 400 for WebSocket', async () => {
+  // Deliberate: the access gate (access.ts) decides every handshake. Polling gets engine.io's
+  // 403 "Forbidden" shape with the gate's message (from `allowRequest`); a WebSocket is refused
+  // before engine.io sees it (early-refusal.ts) with the same 403 and a plain-text message.
+  it('refuses a handshake from a foreign Origin with 403, on polling and WebSocket', async () => {
     await serve();
     const polled = await raw(
       { EIO: '4', transport: 'polling' },
@@ -252,7 +252,7 @@ describe('Engine.IO handshake', () => {
       }),
     );
     await socket.closed;
-    expect(socket.refusedWith).toBe(400);
+    expect(socket.refusedWith).toBe(403);
   });
 });
 
@@ -783,12 +783,10 @@ describe('Socket.IO namespace connection', () => {
     }
   });
 
-  // DEVIATION, upstream (v5: the EVENT payload "is mandatory ... If that's not the case, then
-  // the receiver MUST close the connection"): socket.io-parser's decodeString checks the
-  // payload only when there is one, so a bare `42` becomes an event with no name that
-  // Socket.IO drops, and the connection stays. Harmless to the signaling (no handler runs);
-  // worth reporting to socket.io-parser rather than patching here.
-  it.fails('closes a connection that sends an EVENT with no payload at all', async () => {
+  // v5: the EVENT payload "is mandatory ... If that's not the case, then the receiver MUST
+  // close the connection". socket.io-parser's decodeString checks the payload only when there
+  // is one; our decoder (core/sized-parser.ts) refuses a bare `42`, and Socket.IO closes.
+  it('closes a connection that sends an EVENT with no payload at all', async () => {
     await serve();
     expect(await fateOf('42')).toBe('closed');
   });
@@ -841,20 +839,41 @@ describe('Socket.IO events', () => {
 });
 
 describe('Socket.IO acknowledgements', () => {
-  // DEVIATION, ours (v5: "The receiver MUST respond with an ACK packet with the same event
-  // ID"): the listeners (core/guard.ts) drop the ack callback Socket.IO appends, so no
-  // `3<id>[...]` is ever sent; a client that asks for an ack waits forever. Fix: in `guard`,
-  // answer it (`{ data }` on success, `{ error: code }` with every `refuse`, as STYLE.md's
-  // typed ack says) and keep `signaling:error` for codelab clients.
-  it.fails('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
+  /** The next ACK packet (`43<id>[...]`); the events before it are skipped. */
+  const nextAck = (client: RawWebSocket | RawPolling) =>
+    client.nextMatching((frame) => String(frame).startsWith('43'), 'the ACK');
+
+  // v5: "The receiver MUST respond with an ACK packet with the same event ID". Ours: the
+  // shared listeners (core/guard.ts, core/acks.ts) answer `{ data: null }` once a request is
+  // handled and `{ error: code }` with every refusal, beside the events codelab clients read.
+  it('answers an EVENT that carries an ack id with an ACK of the same id', async () => {
     await serve({ clientLog: false, exposeAddresses: false });
-    const { client } = await ws();
+    const { client, id } = await ws();
     client.send(`421${JSON.stringify(['create or join', 'foo'])}`);
-    await client.nextEvent('created');
-    // Any ACK would have been written before the answer to this later request.
-    client.send(eventPacket('ipaddr'));
-    await client.nextEvent('signaling:error');
-    expect(client.inbox.received.some((frame) => String(frame).startsWith('431['))).toBe(true);
+    expect(await client.nextEvent('created')).toEqual(['foo', id]);
+    expect(await nextAck(client)).toBe('431[{"data":null}]');
+  });
+
+  it('answers a refused request with its error code in the ACK, on both transports', async () => {
+    await serve({ clientLog: false, exposeAddresses: false });
+    const socket = (await ws()).client;
+    socket.send(`427${JSON.stringify(['ipaddr'])}`);
+    await socket.nextEvent('signaling:error');
+    expect(await nextAck(socket)).toBe('437[{"error":"disabled"}]');
+    const session = (await polling()).client;
+    await send(session, `4212${JSON.stringify(['message', 'hi'])}`);
+    await session.nextEvent('signaling:error');
+    expect(await nextAck(session)).toBe('4312[{"error":"not-in-room"}]');
+  });
+
+  it('answers a join refused after the store decided (a wrong PIN) with room-locked', async () => {
+    await serve({ clientLog: false });
+    const alice = (await ws()).client;
+    alice.send(`421${JSON.stringify(['create or join', 'vault', { pin: '1234' }])}`);
+    expect(await nextAck(alice)).toBe('431[{"data":null}]');
+    const eve = (await ws()).client;
+    eve.send(`425${JSON.stringify(['create or join', 'vault', { pin: '0000' }])}`);
+    expect(await nextAck(eve)).toBe('435[{"error":"room-locked"}]');
   });
 
   // Socket.IO hands the ack callback to the listener as one more argument: the listeners
@@ -1011,16 +1030,20 @@ describe('disconnection', () => {
     expect(notice).toBe(eventPacket('bye', 'foo'));
   });
 
-  // DEVIATION, upstream (engine.io v4: `close` is "used to indicate that a transport can be
-  // closed", and the protocol's own test suite expects a WebSocket session to end on it):
-  // engine.io 6.6's Socket#onPacket has no case for `close`, and the WebSocket transport hands
-  // it there, so the session lives on until the ping timeout (45 s by default), the seat with
-  // it. Fix, in
-  // signaling.ts's `io.engine.on('connection', ...)`: `connection.on('packet', (packet) => {
-  // if (packet.type === 'close') connection.close(); })` (and report it upstream).
-  it.fails('closes the session on a close packet over WebSocket', async () => {
+  // engine.io v4: `close` is "used to indicate that a transport can be closed", and the
+  // protocol's own test suite expects a WebSocket session to end on it. engine.io 6.6's
+  // Socket#onPacket has no case for it over WebSocket; core/connections.ts closes the session.
+  it('closes the session on a close packet over WebSocket', async () => {
     await serve({ clientLog: false });
     expect(await fateOf('1')).toBe('closed');
+  });
+
+  it('frees the seat of a WebSocket member that sends a close packet: the other hears bye', async () => {
+    await serve({ clientLog: false });
+    const { alice, bob } = await pair('foo');
+    alice.client.send('1');
+    await alice.client.closed;
+    expect(await bob.client.nextEvent('bye')).toEqual(['foo']);
   });
 
   it('drain tells every client server:shutdown, then closes each transport', async () => {
@@ -1069,16 +1092,15 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
     expect(server.handle.rooms.members('foo')).toEqual([alice.id, bob.id]);
   });
 
-  // DEVIATION, upstream (v5: the server answers CONNECT first, with CONNECT or CONNECT_ERROR):
-  // socket.io's Socket constructor replays `missedPackets` before `_onconnect` writes the
-  // CONNECT answer, so the replayed events precede `40{...}` on the wire. socket.io-client
-  // buffers them until `connect`; a strict client drops them. Fix on our side: let
-  // HeldSessionAdapter#restoreSession answer `missedPackets: []` and keep the events, and
-  // have `resume` (signaling.ts) emit them once the socket is connected.
-  it.fails('sends the CONNECT answer before the events it replays', async () => {
+  // v5: the server answers CONNECT first, with CONNECT or CONNECT_ERROR. socket.io's Socket
+  // constructor writes `missedPackets` before `_onconnect` writes the CONNECT answer;
+  // HeldSessionAdapter#restoreSession answers `missedPackets: []` and keeps the events, and the
+  // `connection` listener (core/attach.ts) replays them once the socket is connected.
+  it('sends the CONNECT answer before the events it replays', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });
     const { alice } = await awayWithRelay('foo');
     const back = await ws({ pid: alice.connect.pid, offset: 'ignored' });
+    expect(await back.client.nextEvent('message')).toEqual(['while away']);
     const frames = back.client.inbox.received;
     const connect = frames.findIndex(isConnect);
     expect(frames.slice(0, connect).filter((frame) => parseEvent(frame))).toEqual([]);

@@ -1,0 +1,68 @@
+import type { ClientEventName, ErrorCode, RequestAck } from '../protocol/index.ts';
+import type { MaybePromise } from './store.ts';
+import type { SignalingSocket } from './types.ts';
+
+/** Socket.IO's acknowledgement callback; it sends once and ignores later calls. */
+export type Ack = (answer: RequestAck) => void;
+
+/** A request whose client asked for an acknowledgement, until it is answered. */
+interface AckedRequest {
+  socket: SignalingSocket;
+  event: ClientEventName;
+  ack: Ack;
+}
+
+/**
+ * The request whose handler runs synchronously right now: `null` for one without an ack,
+ * `undefined` between requests. Refusals made then belong to it and to no other.
+ */
+let running: AckedRequest | null | undefined;
+
+/**
+ * Acked requests whose handler went asynchronous (a join waiting on the store), by socket:
+ * a socket has at most one join in flight (`joining`), so a later refusal is that join's.
+ */
+const waiting = new WeakMap<SignalingSocket, AckedRequest>();
+
+/**
+ * Runs `handle(socket, value, second)` with the request's ack (if any) where {@link refused}
+ * finds it, and answers the ack with `{ data: null }` once the handler is done, unless a
+ * refusal answered it first. `handle` must not throw. Without an ack this only marks the
+ * request as running (no allocation: the relay path stays as it was).
+ */
+export function runRequest(
+  socket: SignalingSocket,
+  event: ClientEventName,
+  ack: Ack | undefined,
+  handle: (socket: SignalingSocket, value: unknown, second: unknown) => MaybePromise<void>,
+  value: unknown,
+  second: unknown,
+): void {
+  const request = ack === undefined ? null : { socket, event, ack };
+  const previous = running;
+  running = request;
+  try {
+    const result = handle(socket, value, second);
+    if (request === null) return;
+    if (!(result instanceof Promise)) {
+      request.ack({ data: null });
+      return;
+    }
+    waiting.set(socket, request);
+    const done = () => {
+      if (waiting.get(socket) === request) waiting.delete(socket);
+      request.ack({ data: null });
+    };
+    result.then(done, done);
+  } finally {
+    running = previous;
+  }
+}
+
+/** Answers the acked request `socket` made with `event`, if any, with the refusal's code. */
+export function refused(socket: SignalingSocket, event: ClientEventName, code: ErrorCode): void {
+  const request = running === undefined ? waiting.get(socket) : running;
+  if (request && request.socket === socket && request.event === event) {
+    request.ack({ error: code });
+  }
+}
