@@ -188,9 +188,10 @@ function seat(peer: Peer, pair: Pair): Promise<void> {
   });
 }
 
-async function startClient(index: number): Promise<void> {
+/** Connects client `index` and listens for its pair's messages; false if it could not connect. */
+async function startClient(index: number): Promise<boolean> {
   const pair = pairs[index >> 1];
-  if (!pair) return;
+  if (!pair) return false;
   const url = config.urls[index % config.urls.length] ?? '';
   let peer: Peer;
   try {
@@ -200,7 +201,7 @@ async function startClient(index: number): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     settled++;
-    return;
+    return false;
   }
   pair.peers[index % 2] = peer;
   peer.on('message', (value) => {
@@ -213,29 +214,46 @@ async function startClient(index: number): Promise<void> {
     if (performance.now() < relayEnd) sendNext(pair);
   });
   peer.on('signaling:error', () => errors.refused++);
-  await seat(peer, pair);
-  settled++;
+  return true;
 }
 
-/** Connects and seats every client at `joinRate` per second; resolves when all have answers. */
-function joinAll(): Promise<void> {
-  const total = config.clients;
-  const interval = 1000 / config.joinRate;
-  const start = performance.now();
+/** Calls `start(i)` for i below `total` at `rate` per second; resolves when all have settled. */
+function paced(total: number, rate: number, start: (index: number) => Promise<void>) {
+  const interval = 1000 / rate;
+  const begun = performance.now();
   let started = 0;
-  return new Promise((resolve) => {
+  let done = 0;
+  return new Promise<void>((resolve) => {
+    const finish = () => {
+      if (++done >= total) resolve();
+    };
     const tick = () => {
-      const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
-      while (started < due) void startClient(started++);
+      const due = Math.min(total, Math.floor((performance.now() - begun) / interval) + 1);
+      while (started < due) void start(started++).then(finish);
       if (started < total) setTimeout(tick, 2);
     };
-    tick();
-    const done = setInterval(() => {
-      if (settled >= total) {
-        clearInterval(done);
-        resolve();
-      }
-    }, 20);
+    if (total === 0) resolve();
+    else tick();
+  });
+}
+
+/**
+ * Connects every client at `joinRate` per second, then seats them at the same rate, so a
+ * join's latency is the server's answer to `create or join` at that rate, not a connection's
+ * handshake queued in front of it.
+ */
+async function joinAll(): Promise<void> {
+  const total = config.clients;
+  const connected: boolean[] = [];
+  await paced(total, config.joinRate, async (index) => {
+    connected[index] = await startClient(index);
+  });
+  await paced(total, config.joinRate, async (index) => {
+    const pair = pairs[index >> 1];
+    const peer = pair?.peers[index % 2];
+    if (!pair || !peer || !connected[index]) return;
+    await seat(peer, pair);
+    settled++;
   });
 }
 
