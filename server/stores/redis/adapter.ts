@@ -274,12 +274,20 @@ function subscribeKnowingWhen(
   adapter.removeAllListeners('delete-room');
   const name = (room: string) =>
     room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : undefined;
+  // The subscription each room holds now: one that resolves after its room was deleted (and
+  // maybe made again, with a subscription of its own still on its way) says nothing.
+  const current = new Map<string, number>();
+  let made = 0;
   adapter.on('create-room', (room) => {
     if (!internals.shouldUseASeparateNamespace(room)) return;
+    const mine = ++made;
+    current.set(room, mine);
     options.subscriber.sSubscribe(internals.dynamicChannel(room), handler, true).then(
       () => {
         const signaling = name(room);
-        if (signaling !== undefined) options.rooms.subscribed(signaling);
+        if (signaling !== undefined && current.get(room) === mine) {
+          options.rooms.subscribed(signaling);
+        }
       },
       (error: unknown) =>
         options.logger.error(`[signaling] Redis: could not subscribe to room ${room}:`, error),
@@ -287,6 +295,7 @@ function subscribeKnowingWhen(
   });
   adapter.on('delete-room', (room) => {
     if (!internals.shouldUseASeparateNamespace(room)) return;
+    current.delete(room);
     const signaling = name(room);
     if (signaling !== undefined) options.rooms.unsubscribed(signaling);
     options.subscriber
