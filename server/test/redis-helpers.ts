@@ -1,10 +1,19 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createClient } from '@redis/client';
 import { io as connectClient } from 'socket.io-client';
+import { attachSignaling, type SignalingHandle, type SignalingOptions } from '../index.ts';
+import {
+  type ConnectRedisOptions,
+  connectRedis,
+  type RedisSignaling,
+} from '../stores/redis/index.ts';
+import type { RedisRooms } from '../stores/redis/rooms.ts';
 import { once, type TestClient, waitFor } from './helpers.ts';
 
 /** The redis-server binary (Debian's, provisioned by `npm run provision`). */
@@ -188,4 +197,39 @@ export function ask(client: TestClient, room: string): Promise<string> {
     client.once('signaling:error', (error) => resolve(error.code));
     client.emit('create or join', room);
   });
+}
+
+/** A signaling server in this process on a Redis of the test's, on a loopback port. */
+export interface SignalingNode {
+  url: string;
+  http: Server;
+  handle: SignalingHandle<RedisRooms>;
+  redis: RedisSignaling;
+}
+
+/** Starts a {@link SignalingNode} on Redis at `url`, with `attach` options beside the store's. */
+export async function startSignalingNode(
+  url: string,
+  redisOptions: ConnectRedisOptions,
+  attach: Omit<SignalingOptions<RedisRooms>, 'rooms'> = {},
+): Promise<SignalingNode> {
+  const redis = await connectRedis(url, redisOptions);
+  const http = createHttpServer((request, response) => handle.httpHandler(request, response));
+  const handle = attachSignaling(http, {
+    ...attach,
+    rooms: redis.rooms,
+    socketOptions: { ...attach.socketOptions, adapter: redis.adapter },
+  });
+  redis.bind(handle.io);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, http, handle, redis };
+}
+
+/** Closes a {@link SignalingNode}: its signaling, its Redis connections, its http server. */
+export async function stopSignalingNode(node: SignalingNode | undefined): Promise<void> {
+  if (!node) return;
+  await node.handle.close(500);
+  await node.redis.close();
+  node.http.closeAllConnections();
+  await new Promise<void>((resolve) => node.http.close(() => resolve()));
 }

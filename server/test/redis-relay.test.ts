@@ -1,59 +1,37 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { attachSignaling, type SignalingHandle } from '../index.ts';
 import type { SignalingError } from '../protocol/index.ts';
-import { connectRedis, type RedisSignaling } from '../stores/redis/index.ts';
-import type { RedisRooms } from '../stores/redis/rooms.ts';
 import { once, type TestClient } from './helpers.ts';
-import { ask, connectTo, type RedisChild, startRedis, stop } from './redis-helpers.ts';
+import {
+  ask,
+  connectTo,
+  type RedisChild,
+  type SignalingNode,
+  startRedis,
+  startSignalingNode,
+  stop,
+  stopSignalingNode,
+} from './redis-helpers.ts';
 
 // No silent loss: a relay between two processes that Redis does not take in time, or that
 // finds too many publishes already waiting, is reported to its sender. Two signaling servers in
 // this process on one real redis-server, with a short command timeout and a small cap.
 
-interface Node {
-  url: string;
-  http: Server;
-  handle: SignalingHandle<RedisRooms>;
-  redis: RedisSignaling;
-}
-
 let redis: RedisChild;
 let admin: ReturnType<typeof createClient>;
-let a: Node;
-let b: Node;
+let a: SignalingNode;
+let b: SignalingNode;
 let clients: TestClient[] = [];
 
 const quiet = { warn: () => {}, error: () => {} };
 
-async function startNode(): Promise<Node> {
-  const signaling = await connectRedis(redis.url, {
-    commandTimeoutMs: 400,
-    maxInFlight: 2,
+function startNode(): Promise<SignalingNode> {
+  return startSignalingNode(
+    redis.url,
     // This test pauses Redis for longer than the default TTL: it is not about sweeping.
-    ttlMs: 30_000,
-    logger: quiet,
-  });
-  const http = createServer((request, response) => handle.httpHandler(request, response));
-  const handle = attachSignaling(http, {
-    rooms: signaling.rooms,
-    socketOptions: { adapter: signaling.adapter },
-    logger: quiet,
-  });
-  signaling.bind(handle.io);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  return { url, http, handle, redis: signaling };
-}
-
-async function stopNode(node: Node | undefined): Promise<void> {
-  if (!node) return;
-  await node.handle.close(500);
-  await node.redis.close();
-  node.http.closeAllConnections();
-  await new Promise<void>((resolve) => node.http.close(() => resolve()));
+    { commandTimeoutMs: 400, maxInFlight: 2, ttlMs: 30_000, logger: quiet },
+    { logger: quiet },
+  );
 }
 
 beforeAll(async () => {
@@ -64,7 +42,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await Promise.all([stopNode(a), stopNode(b)]);
+  await Promise.all([stopSignalingNode(a), stopSignalingNode(b)]);
   await admin?.close();
   if (redis) await stop(redis.child);
 });

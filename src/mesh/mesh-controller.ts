@@ -4,7 +4,7 @@ import type { ChatEntry } from '../call-controller.ts';
 import { DEFAULT_MAX_FILE_BYTES, type FileTransfer } from '../file-transfer-controller.ts';
 import { explainMediaError } from '../media-errors.ts';
 import type { SignalingController, SignalingEvent } from '../signaling-controller.ts';
-import { PeerLink, type PeerView, shortName } from './peer-link.ts';
+import { emptyView, PeerLink, type PeerView, shortName } from './peer-link.ts';
 
 /** A chat line of a group: who said it, by short name, unless it was me. */
 export interface MeshChatEntry extends ChatEntry {
@@ -302,20 +302,5 @@ function filesOf(link: PeerLink): MeshFileTransfer[] {
 
 /** The view of a member whose link this side has not opened yet (it waits for an offer). */
 function waiting(id: string, self: string | null): PeerView {
-  return {
-    id,
-    name: shortName(id),
-    polite: self !== null && self < id,
-    connectionState: 'none',
-    iceConnectionState: 'none',
-    signalingState: 'none',
-    channelOpen: false,
-    remoteStream: null,
-    remoteVideo: false,
-    pair: null,
-    samples: [],
-    timeline: [],
-    videoBytesReceived: 0,
-    openMs: null,
-  };
+  return emptyView(id, self !== null && self < id);
 }

@@ -47,6 +47,26 @@ export function shortName(id: string): string {
   return id.slice(0, 4);
 }
 
+/** The view of the link with `id` before anything happened on it (states `none`). */
+export function emptyView(id: string, polite: boolean): PeerView {
+  return {
+    id,
+    name: shortName(id),
+    polite,
+    connectionState: 'none',
+    iceConnectionState: 'none',
+    signalingState: 'none',
+    channelOpen: false,
+    remoteStream: null,
+    remoteVideo: false,
+    pair: null,
+    samples: [],
+    timeline: [],
+    videoBytesReceived: 0,
+    openMs: null,
+  };
+}
+
 /**
  * One pair of a mesh: an RTCPeerConnection with one other member, its chat and file data
  * channels and its stats, negotiated over addressed `signal`s with Perfect Negotiation. Which
@@ -82,20 +102,10 @@ export class PeerLink {
     this.#host = host;
     this.pc = new RTCPeerConnection({ iceServers });
     this.#view = {
-      id,
-      name: shortName(id),
-      polite: this.polite,
+      ...emptyView(id, this.polite),
       connectionState: this.pc.connectionState,
       iceConnectionState: this.pc.iceConnectionState,
       signalingState: this.pc.signalingState,
-      channelOpen: false,
-      remoteStream: null,
-      remoteVideo: false,
-      pair: null,
-      samples: [],
-      timeline: [],
-      videoBytesReceived: 0,
-      openMs: null,
     };
     this.#mark(
       'local',
