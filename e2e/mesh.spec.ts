@@ -53,6 +53,17 @@ function tabs(browser: Browser) {
       await page.goto(path);
       return new MeshTab(page);
     },
+    /** Opens `count` tabs on `room` one after the other, then waits until all are linked. */
+    async fill(room: string, count: number): Promise<MeshTab[]> {
+      const members: MeshTab[] = [];
+      for (let index = 0; index < count; index++) {
+        const tab = await this.open(`/${room}`);
+        await tab.expectMembers(index + 1, CAPACITY);
+        members.push(tab);
+      }
+      for (const tab of members) await tab.expectLinks(count - 1);
+      return members;
+    },
     async close() {
       for (const context of contexts) await context.close();
     },
@@ -66,13 +77,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
   const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
   const opened = tabs(browser);
   try {
-    const members: MeshTab[] = [];
-    for (let index = 0; index < CAPACITY - 1; index++) {
-      const tab = await opened.open(`/${room}`);
-      await tab.expectMembers(index + 1, CAPACITY);
-      members.push(tab);
-    }
-    for (const tab of members) await tab.expectLinks(CAPACITY - 2);
+    const members = await opened.fill(room, CAPACITY - 1);
     const fourth = await opened.open(`/${room}`);
     members.push(fourth);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
@@ -124,13 +129,7 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
   const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
   const opened = tabs(browser);
   try {
-    const members: MeshTab[] = [];
-    for (let index = 0; index < CAPACITY; index++) {
-      const tab = await opened.open(`/${room}`);
-      await tab.expectMembers(index + 1, CAPACITY);
-      members.push(tab);
-    }
-    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const members = await opened.fill(room, CAPACITY);
 
     const [reloader, ...others] = members as [MeshTab, ...MeshTab[]];
     await reloader.page.reload();
@@ -177,13 +176,7 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
   const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
   const opened = tabs(browser);
   try {
-    const members: MeshTab[] = [];
-    for (let index = 0; index < CAPACITY; index++) {
-      const tab = await opened.open(`/${room}`);
-      await tab.expectMembers(index + 1, CAPACITY);
-      members.push(tab);
-    }
-    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    const members = await opened.fill(room, CAPACITY);
     const [phone, desktop] = members as [MeshTab, MeshTab];
     await phone.page.setViewportSize({ width: 360, height: 740 });
     await desktop.page.setViewportSize({ width: 1280, height: 800 });
@@ -276,13 +269,7 @@ test('measures the fourth join to six links and the CPU of a tab in a call of fo
     testInfo.annotations.push({ type: name, description: value });
   };
   try {
-    const members: MeshTab[] = [];
-    for (let index = 0; index < CAPACITY - 1; index++) {
-      const tab = await opened.open(`/${room}`);
-      await tab.expectMembers(index + 1, CAPACITY);
-      members.push(tab);
-    }
-    for (const tab of members) await tab.expectLinks(CAPACITY - 2);
+    const members = await opened.fill(room, CAPACITY - 1);
     report(
       'load average (1, 5, 15 min)',
       loadavg()
