@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './firefox.ts';
+import { WAIT } from './fixtures.ts';
 import type { Engine, PeerTab } from './peer-tab.ts';
 
 /** Who creates the room (first) and who joins it (second). */
@@ -46,7 +47,10 @@ async function expectChatCrosses(from: PeerTab, to: PeerTab, text: string) {
 async function expectRemoteVideo(tab: PeerTab) {
   const read = () => tab.snapshot();
   await expect
-    .poll(async () => (await read()).remoteVideoWidth, { message: `${tab} video` })
+    .poll(async () => (await read()).remoteVideoWidth, {
+      message: `${tab} video`,
+      timeout: WAIT.media,
+    })
     .toBeGreaterThan(0);
   await expect.poll(async () => (await read()).videoBytes).toBeGreaterThan(0);
   const before = (await read()).videoBytes;
