@@ -74,9 +74,10 @@ export function createSignaling<S extends RoomStore>(
     store: () => rooms.health?.() ?? { ok: true },
   };
   const metrics = createMetrics(source);
-  const { value: io, detach } = trackListeners(httpServer, () =>
-    createServer(httpServer, options, gate, lifecycle, metrics),
-  );
+  const {
+    value: { io, stopRefusing },
+    detach,
+  } = trackListeners(httpServer, () => createServer(httpServer, options, gate, lifecycle, metrics));
   const context: SignalingContext = {
     io,
     rooms,
@@ -103,6 +104,7 @@ export function createSignaling<S extends RoomStore>(
   const close = async (timeoutMs?: number) => {
     await ends.close(timeoutMs);
     detach();
+    stopRefusing();
     httpServer.off('close', onServerClose);
   };
   // engine.io closes itself when the http server closes (Vite's restart does this); drop the
@@ -275,7 +277,7 @@ function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
 /**
  * Socket.IO's server on `httpServer`, with recovery when asked and the access gate: in front
  * of engine.io for websocket handshakes and churning addresses (early-refusal.ts), in its
- * `allowRequest` for polling handshakes.
+ * `allowRequest` for polling handshakes. `stopRefusing` takes the accept filter off the server.
  */
 function createServer(
   httpServer: AttachableServer,
@@ -283,7 +285,7 @@ function createServer(
   gate: AccessGate,
   lifecycle: SignalingContext['lifecycle'],
   metrics: SignalingMetrics,
-): SignalingServer {
+): { io: SignalingServer; stopRefusing: () => void } {
   const { socketOptions = {}, recoveryWindowMs = 0 } = options;
   const decide = (request: IncomingMessage): AccessVerdict =>
     lifecycle.draining
@@ -317,13 +319,14 @@ function createServer(
       callback(verdict.message, false);
     },
   });
-  decided = refuseEarly(httpServer, upgradeListeners, {
+  const refusal = refuseEarly(httpServer, upgradeListeners, {
     path: io.path(),
     decide,
     shed: (address) => gate.shed(address),
     refused: (reason) => metrics.reject(reason),
   });
-  return io;
+  decided = refusal.passed;
+  return { io, stopRefusing: refusal.stop };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { filterAccepts } from './accept-filter.ts';
 import type { AccessVerdict, HandshakeRefusal } from './access.ts';
 
 type UpgradeListener = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
@@ -38,23 +39,24 @@ export interface EarlyRefusal {
  * Refuses what it can before engine.io does any work, because a refusal is what a churning
  * client makes the server do thousands of times a second:
  *
- * - a new TCP connection from an address that `shed` names is destroyed as it is accepted,
- *   before Node parses a byte of http (the cheapest answer a process can give);
+ * - a new TCP connection from an address that `shed` names is closed as libuv accepts it,
+ *   before Node makes a socket of it (accept-filter.ts; the cheapest answer a process can give),
+ *   or failing that in the first `connection` listener, before Node parses a byte of http;
  * - a websocket handshake (an upgrade on the engine's path without `sid`) is decided here, by
  *   wrapping the `upgrade` listeners engine.io added (those not in `upgradeListenersBefore`);
  *   refused, it gets a short raw http error and its socket is destroyed, without engine.io's
  *   request preparation.
  *
- * Returns the requests this decided and let through: `allowRequest` passes those without
- * taking a second token. Polling handshakes are still decided in `allowRequest`, which answers
+ * Returns the requests this decided and let through (`allowRequest` passes those without
+ * taking a second token), and `stop`, which takes the accept filter off. Polling handshakes are still decided in `allowRequest`, which answers
  * them with engine.io's JSON error that socket.io-client reads. Other listeners of `upgrade`
  * (Vite's HMR) are left as they were.
  */
 export function refuseEarly(
-  server: EventEmitter,
+  server: Server,
   upgradeListenersBefore: readonly unknown[],
   options: EarlyRefusal,
-): WeakSet<IncomingMessage> {
+): { passed: WeakSet<IncomingMessage>; stop: () => void } {
   const passed = new WeakSet<IncomingMessage>();
   const engineListeners = (server.listeners('upgrade') as UpgradeListener[]).filter(
     (listener) => !upgradeListenersBefore.includes(listener),
@@ -63,13 +65,18 @@ export function refuseEarly(
   // Without websocket transport engine.io adds no `upgrade` listener, and neither does this:
   // Node then destroys unhandled upgrades itself.
   if (engineListeners.length > 0) wrapUpgrades(server, engineListeners, path, options, passed);
+  const stop = filterAccepts(server, (address) => {
+    if (!options.shed(address)) return false;
+    options.refused('too-many-handshakes');
+    return true;
+  });
   server.prependListener('connection', (socket: Socket) => {
     if (!options.shed(socket.remoteAddress)) return;
     options.refused('too-many-handshakes');
     socket.on('error', ignore);
     socket.destroy();
   });
-  return passed;
+  return { passed, stop };
 }
 
 /** Puts the handshake decision in front of engine.io's `upgrade` listeners (see above). */

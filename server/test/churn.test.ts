@@ -183,8 +183,12 @@ describe('one address churning connections', () => {
     for (let index = 3; index < SHED_AFTER_REFUSALS; index++) {
       expect((await websocketRefusal(server.url)).status).toBe(429);
     }
-    // Now the address is churning: its connections are closed before a byte is read.
+    // Now the address is churning: its connections are closed as they are accepted, before
+    // Node makes a socket of them (no `connection` event), let alone reads a byte.
+    let sockets = 0;
+    server.http.on('connection', () => sockets++);
     expect(await websocketRefusal(server.url)).toEqual({ status: 0, body: '' });
+    expect(sockets).toBe(0);
     expect(
       await metricValue(server.handle, 'signaling_rejections_total', {
         reason: 'too-many-handshakes',
@@ -192,6 +196,7 @@ describe('one address churning connections', () => {
     ).toBe(SHED_AFTER_REFUSALS + 1);
     // Another address is served as before, and so is the pair already connected.
     expect(await websocketRefusal(server.url, '127.0.0.2')).toEqual({ status: 101, body: '' });
+    expect(sockets).toBe(1);
     await expectPairRelays(pair);
   });
 });

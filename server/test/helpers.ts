@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   type Socket as ClientSocket,
@@ -21,6 +21,8 @@ export type TestClient = ClientSocket<ServerToClientEvents, ClientToServerEvents
 /** A signaling server on an ephemeral loopback port, with what the tests need to talk to it. */
 export interface TestServer {
   url: string;
+  /** The http server the signaling is attached to. */
+  http: HttpServer;
   handle: SignalingHandle<MemoryRooms>;
   /** Connects a new client (websocket only, no reconnection unless `options` say so). */
   connect(options?: Partial<ManagerOptions & SocketOptions>): Promise<TestClient>;
@@ -52,6 +54,7 @@ export async function startServer(
   };
   return {
     url,
+    http,
     handle,
     connect,
     async pair(room) {
