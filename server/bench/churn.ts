@@ -15,11 +15,12 @@
  * the session adapter's share alone.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { io as connectClient, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
 /** The production server's entry, as `npm run build` writes it (package.json `start`). */
@@ -37,6 +38,7 @@ const { values: args, positionals } = parseArgs({
     rate: { type: 'string', default: '1500' },
     limits: { type: 'string', default: 'on' },
     entry: { type: 'string', default: SERVER_ENTRY },
+    client: { type: 'string', default: 'c' },
   },
 });
 
@@ -106,63 +108,140 @@ async function startServer(entry: string, limits: boolean) {
 }
 
 /**
+ * One raw Socket.IO client over a websocket (Engine.IO v4 and Socket.IO v5 frames written by
+ * hand, no socket.io-client): the load process shares its core with the churn, and a light
+ * client keeps the pair's relays limited by the server, not by its own CPU. `onEvent` gets each
+ * event's name and the frame it came in; pings are answered.
+ */
+function rawClient(url: string, onEvent: (name: string, frame: string) => void) {
+  return new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, {
+      perMessageDeflate: false,
+    });
+    ws.once('error', reject);
+    ws.on('message', (data) => {
+      const frame = String(data);
+      if (frame === '2') ws.send('3');
+      else if (frame.startsWith('0{')) ws.send('40');
+      else if (frame.startsWith('40')) resolve(ws);
+      else if (frame.startsWith('42["')) onEvent(frame.slice(4, frame.indexOf('"', 4)), frame);
+    });
+  });
+}
+
+const PING = '42["message","ping"]';
+const PONG = '42["message","pong"]';
+
+/**
  * Two clients seated in one room, bouncing {@link IN_FLIGHT} messages between them: enough that
  * the relays, not the churn, make most of the server's work in phase C.
  */
 async function startPair(url: string) {
-  const connect = () =>
-    new Promise<Socket>((resolve) => {
-      const socket = connectClient(url, { transports: ['websocket'], forceNew: true });
-      socket.once('connect', () => resolve(socket));
-    });
-  const alice = await connect();
-  const bob = await connect();
-  const created = new Promise((resolve) => alice.once('created', resolve));
-  alice.emit('create or join', 'bench-pair');
-  await created;
-  const ready = new Promise((resolve) => bob.once('ready', resolve));
-  bob.emit('create or join', 'bench-pair');
-  await ready;
   let relays = 0;
   let running = false;
-  alice.on('message', () => {
+  const seen = new Map<string, () => void>();
+  const waitFor = (name: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`[bench] the pair got no ${name}`)), 10_000);
+      seen.set(name, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  const on = (reply: string) => (name: string) => {
+    if (name !== 'message') return seen.get(name)?.();
     relays++;
-    if (running) alice.emit('message', 'ping');
-  });
-  bob.on('message', () => {
-    relays++;
-    if (running) bob.emit('message', 'pong');
-  });
+    if (running) sockets.get(reply)?.send(reply);
+  };
+  const sockets = new Map<string, WebSocket>();
+  const alice = await rawClient(url, on(PING));
+  const bob = await rawClient(url, on(PONG));
+  sockets.set(PING, alice).set(PONG, bob);
+  const created = waitFor('created');
+  alice.send('42["create or join","bench-pair"]');
+  await created;
+  const ready = waitFor('ready');
+  bob.send('42["create or join","bench-pair"]');
+  await ready;
   return {
     /** Bounces for `ms`; resolves with the relays done then. */
     async run(ms: number): Promise<number> {
       relays = 0;
       running = true;
-      for (let index = 0; index < IN_FLIGHT; index++) alice.emit('message', 'ping');
+      for (let index = 0; index < IN_FLIGHT; index++) alice.send(PING);
       await new Promise((resolve) => setTimeout(resolve, ms));
       running = false;
       // The messages still in flight land (and count) before the phase ends.
       await new Promise((resolve) => setTimeout(resolve, 200));
       return relays;
     },
+    /** Leaves as socket.io-client's `disconnect()` does: namespace first, so no seat is held. */
     close() {
-      alice.disconnect();
-      bob.disconnect();
+      for (const ws of [alice, bob]) {
+        ws.send('41');
+        ws.close();
+      }
     },
   };
 }
 
-/** Starts a churn process on core 1; resolves once it churns. */
-async function startChurn(url: string, rate: number) {
-  const child = pinned(1, process.execPath, [
-    '--import',
-    'tsx',
-    fileURLToPath(import.meta.url),
-    'churn-worker',
-    url,
-    '--rate',
-    String(rate),
-  ]);
+/** How a churn process is started: the C client when a compiler builds it, else the Node one. */
+interface ChurnClient {
+  name: string;
+  command: string;
+  args(url: string, rate: number): string[];
+}
+
+/**
+ * Builds churn-client.c with the system's `cc` into a temporary folder; without a compiler (or
+ * with `--client node`), the churn runs in Node ({@link churnWorker}), which takes about half
+ * of the core it shares with the pair at 1,500 connections a second and so starves the pair's
+ * clients in phase C: the gross figure then measures the load as much as the server.
+ */
+function churnClient(wanted: string): ChurnClient {
+  const node: ChurnClient = {
+    name: 'Node (raw TCP sockets)',
+    command: process.execPath,
+    args: (url, rate) => [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      'churn-worker',
+      url,
+      '--rate',
+      String(rate),
+    ],
+  };
+  if (wanted === 'node') return node;
+  const binary = join(mkdtempSync(join(tmpdir(), 'churn-')), 'churn-client');
+  try {
+    execFileSync(
+      'cc',
+      ['-O2', '-o', binary, fileURLToPath(new URL('churn-client.c', import.meta.url))],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+  } catch (error) {
+    console.warn(`[bench] cannot build churn-client.c (${String(error)}); churning from Node`);
+    return node;
+  }
+  return {
+    name: 'C (churn-client.c)',
+    command: binary,
+    args: (url, rate) => {
+      const { hostname, port } = new URL(url);
+      return [hostname, port, String(rate)];
+    },
+  };
+}
+
+/**
+ * Starts a churn process on core 1; resolves once it churns. Its rate beside the pair (phase C)
+ * is printed as well as alone (B): the two share that core.
+ */
+async function startChurn(client: ChurnClient, url: string, rate: number) {
+  const child = pinned(1, client.command, client.args(url, rate));
   await waitForLine(child, /churning/, 'the churn');
   return {
     async stop(): Promise<{ opened: number; refused: number }> {
@@ -179,7 +258,12 @@ async function startChurn(url: string, rate: number) {
  * One round: A (the pair alone), B (the churn alone), C (both), D (the pair again at once after
  * the churn stopped, while the recovery window still holds whatever the churn left behind).
  */
-async function round(server: { child: ChildProcess; url: string }, ms: number, rate: number) {
+async function round(
+  server: { child: ChildProcess; url: string },
+  client: ChurnClient,
+  ms: number,
+  rate: number,
+) {
   const pid = server.child.pid ?? 0;
   const pair = await startPair(server.url);
   const measure = async (work: () => Promise<number>) => {
@@ -190,10 +274,10 @@ async function round(server: { child: ChildProcess; url: string }, ms: number, r
   };
   const idle = (): Promise<number> => new Promise((resolve) => setTimeout(() => resolve(0), ms));
   const a = await measure(() => pair.run(ms));
-  let churn = await startChurn(server.url, rate);
+  let churn = await startChurn(client, server.url, rate);
   const b = await measure(idle);
   const churnedB = await churn.stop();
-  churn = await startChurn(server.url, rate);
+  churn = await startChurn(client, server.url, rate);
   const c = await measure(() => pair.run(ms));
   const churnedC = await churn.stop();
   const d = await measure(() => pair.run(Math.min(ms, 4000)));
@@ -205,12 +289,20 @@ async function round(server: { child: ChildProcess; url: string }, ms: number, r
     cNetUs: (Math.max(0, net) / c.relays) * 1e6,
     dUs: (d.cpu / d.relays) * 1e6,
     churnPerSecond: (churnedB.opened + churnedB.refused) / b.seconds,
+    churnPerSecondC: (churnedC.opened + churnedC.refused) / c.seconds,
     churnCpuUs: (b.cpu / Math.max(1, churnedB.opened + churnedB.refused)) * 1e6,
     churnOpened: churnedB.opened + churnedC.opened,
     churned: churnedB.opened + churnedB.refused + churnedC.opened + churnedC.refused,
     relaysA: a.relays,
     relaysC: c.relays,
+    /** The server's share of its core in A and C: near 1, the relays are limited by the server. */
+    busyA: a.cpu / a.seconds,
+    busyC: c.cpu / c.seconds,
   };
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }
 
 function median(values: number[]): number {
@@ -230,19 +322,21 @@ async function main() {
   const limits = args.limits !== 'off';
   if (existsSync('/usr/bin/taskset'))
     execFileSync('/usr/bin/taskset', ['-p', '-c', '1', String(process.pid)]);
+  const client = churnClient(args.client ?? 'c');
   const server = await startServer(entry, limits);
   console.log(
-    `[bench] churn: ${entry}, handshake limit ${limits ? 'on' : 'off'}, ${rounds} rounds of 3 x ${ms / 1000} s, churn target ${rate}/s, at most ${AT_ONCE} at once`,
+    `[bench] churn: ${entry}, handshake limit ${limits ? 'on' : 'off'}, ${rounds} rounds of 3 x ${ms / 1000} s, churn target ${rate}/s, at most ${AT_ONCE} at once, churning from ${client.name}`,
   );
   try {
     const results = [];
     for (let index = 0; index < rounds; index++) {
-      const result = await round(server, ms, rate);
+      const result = await round(server, client, ms, rate);
       results.push(result);
       console.log(
-        `round ${index + 1}: before ${result.aUs.toFixed(1)} µs/relay (${result.relaysA} relays); ` +
-          `during churn ${result.cGrossUs.toFixed(1)} gross, ${result.cNetUs.toFixed(1)} net (${result.relaysC} relays); ` +
-          `just after ${result.dUs.toFixed(1)}; churn ${Math.round(result.churnPerSecond)}/s ` +
+        `round ${index + 1}: before ${result.aUs.toFixed(1)} µs/relay (${result.relaysA} relays, server ${percent(result.busyA)} busy); ` +
+          `during churn ${result.cGrossUs.toFixed(1)} gross, ${result.cNetUs.toFixed(1)} net (${result.relaysC} relays, ${percent(result.busyC)} busy); ` +
+          `just after ${result.dUs.toFixed(1)}; churn ${Math.round(result.churnPerSecond)}/s alone, ` +
+          `${Math.round(result.churnPerSecondC)}/s beside the pair ` +
           `(${result.churnCpuUs.toFixed(0)} µs server CPU each), ${result.churnOpened} of ${result.churned} opened`,
       );
     }
@@ -260,8 +354,23 @@ async function main() {
   }
 }
 
-/** The churning client: paced at `rate` a second, at most {@link AT_ONCE} at once, until SIGTERM. */
+/** The bytes of a websocket client's text frame `40` (Socket.IO's connect), masked with zeros. */
+const CONNECT_FRAME = Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x34, 0x30]);
+
+/**
+ * The churning client: paced at `rate` a second, at most {@link AT_ONCE} at once, until SIGTERM.
+ * It writes the websocket handshake by hand on a raw TCP socket, as an attacker would (and as
+ * the `ws` library would write it, for a fraction of the client's CPU: this process shares its
+ * core with the pair's clients). An answered handshake gets Socket.IO's connect; once the
+ * server answers that (or refuses the namespace), the socket is destroyed without a close frame.
+ */
 function churnWorker(url: string, rate: number): void {
+  const { hostname, port } = new URL(url);
+  const request = Buffer.from(
+    `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${hostname}:${port}\r\n` +
+      'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+  );
   const counts = { opened: 0, refused: 0 };
   let inFlight = 0;
   let started = 0;
@@ -269,20 +378,27 @@ function churnWorker(url: string, rate: number): void {
   const one = () => {
     inFlight++;
     started++;
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const socket = connectTcp(Number(port), hostname, () => socket.write(request));
+    let read = '';
+    let upgraded = false;
     const finish = (outcome: 'opened' | 'refused') => {
-      ws.removeAllListeners();
-      ws.on('error', () => {});
-      ws.terminate();
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.destroy();
       counts[outcome]++;
       inFlight--;
     };
-    ws.once('unexpected-response', () => finish('refused'));
-    ws.once('error', () => finish('refused'));
-    ws.on('message', (data) => {
-      const frame = String(data);
-      if (frame.startsWith('0{')) ws.send('40');
-      else if (frame.startsWith('40') || frame.startsWith('44')) finish('opened');
+    socket.once('error', () => finish('refused'));
+    socket.once('close', () => finish('refused'));
+    socket.on('data', (chunk: Buffer) => {
+      read += chunk.toString('latin1');
+      if (!upgraded) {
+        if (!read.startsWith('HTTP/1.1 101')) return finish('refused');
+        upgraded = true;
+        socket.write(CONNECT_FRAME);
+      } else if (read.includes('40{') || read.includes('44{')) {
+        finish('opened');
+      }
     });
   };
   const tick = setInterval(() => {
