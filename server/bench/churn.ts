@@ -2,20 +2,24 @@
  * The churn benchmark: what one address churning connections (open a websocket, destroy its TCP
  * socket without a close frame, never more than 15 at once, ~1500 a second) costs an unrelated
  * pair. Runs the production build in its own process on one core, the pair in this process and
- * the churn in a third, both on the other core, all on loopback, for a bounded time.
+ * the churn in a third, both on the other core, all on loopback, for a bounded time. Both loads
+ * are light so that, sharing a core, neither starves the other: the pair writes Socket.IO frames
+ * on raw websockets, and the churn is a small C client (churn-client.c, built with `cc`; with
+ * `--client node`, or without a compiler, a Node one that takes about half that core).
  *
- *   npm run build && npm run bench:churn [-- --rounds 5 --seconds 4 --entry path/to/main.js]
+ *   npm run build && npm run bench:churn [-- --rounds 5 --seconds 4 --rate 1500 --entry path/to/main.js]
  *
  * Each round measures phases of `--seconds`: the pair alone (A), the churn alone (B), both (C),
  * and the pair at once after the churn stopped (D, within the recovery window, so whatever the
  * churn left behind is still there). It prints the server's CPU per relay in A; in C gross (all
  * server CPU over the relays, the churn's own handshakes included) and net of the churn's own
  * cost (C minus B's CPU rate, over the relays); and in D; with medians over the rounds and the
- * ratios to A. `--limits off` lifts the handshake limit, to see
- * the session adapter's share alone.
+ * ratios to A; and the server's busy share in A and C (near 100 %, the relays were limited by
+ * the server, not by the load). `--limits off` lifts the handshake limit, to see the session
+ * adapter's share alone.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -213,7 +217,9 @@ function churnClient(wanted: string): ChurnClient {
     ],
   };
   if (wanted === 'node') return node;
-  const binary = join(mkdtempSync(join(tmpdir(), 'churn-')), 'churn-client');
+  const folder = mkdtempSync(join(tmpdir(), 'churn-'));
+  process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+  const binary = join(folder, 'churn-client');
   try {
     execFileSync(
       'cc',
@@ -393,6 +399,7 @@ function churnWorker(url: string, rate: number): void {
     socket.on('data', (chunk: Buffer) => {
       read += chunk.toString('latin1');
       if (!upgraded) {
+        if (read.length < 12) return;
         if (!read.startsWith('HTTP/1.1 101')) return finish('refused');
         upgraded = true;
         socket.write(CONNECT_FRAME);

@@ -48,9 +48,9 @@ export interface EarlyRefusal {
  *   request preparation.
  *
  * Returns the requests this decided and let through (`allowRequest` passes those without
- * taking a second token), and `stop`, which takes the accept filter off. Polling handshakes are still decided in `allowRequest`, which answers
- * them with engine.io's JSON error that socket.io-client reads. Other listeners of `upgrade`
- * (Vite's HMR) are left as they were.
+ * taking a second token), and `stop`, which takes the accept filter off. Polling handshakes are
+ * still decided in `allowRequest`, which answers them with engine.io's JSON error that
+ * socket.io-client reads. Other listeners of `upgrade` (Vite's HMR) are left as they were.
  */
 export function refuseEarly(
   server: Server,
