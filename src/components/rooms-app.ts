@@ -121,13 +121,7 @@ export class RoomsApp extends LitElement {
 
   override render() {
     const s = this.#signaling;
-    const c = this.#call;
-    const f = this.#files;
     const seated = s.seat === 'created' || s.seat === 'joined';
-    // A locked room refused this tab: the form comes back for the PIN.
-    const locked = s.seat === 'idle' && s.error?.code === 'room-locked';
-    const choosing = s.room === null || s.seat === 'full' || locked;
-    const refusal = s.error?.event === 'create or join' ? s.error.message : '';
     return html`
       <header>
         <h1>WebRTC rooms</h1>
@@ -136,92 +130,105 @@ export class RoomsApp extends LitElement {
         </span>
       </header>
       <main>
-        <div class="card">
-          ${
-            s.room === null
-              ? nothing
-              : html`<room-status
-                  .room=${s.room}
-                  .seat=${s.seat}
-                  .members=${s.members}
-                  .capacity=${s.capacity}
-                  .peerLeft=${s.peerLeft}
-                  .peerReconnecting=${s.peerReconnecting}
-                  @room-leave=${this.#leave}
-                ></room-status>`
-          }
-          ${
-            choosing
-              ? html`<join-form
-                  .value=${s.seat === 'full' ? '' : (s.room ?? '')}
-                  .error=${this.pathError || refusal}
-                  @room-join=${this.#join}
-                ></join-form>`
-              : nothing
-          }
-        </div>
+        ${this.#renderRoom()}
         <div class="card">
           <p>${invitation(s.capacity)}</p>
           <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
         </div>
         ${seated && s.capacity > 2 ? this.#renderMesh() : nothing}
-        ${
-          seated && s.capacity <= 2
-            ? html`<div class="card wide">
-                  <call-panel
-                    .state=${c.state}
-                    .endedBy=${c.endedBy}
-                    .problem=${c.problem}
-                    .localStream=${c.localStream}
-                    .screenStream=${c.screenStream}
-                    .remoteStream=${c.remoteStream}
-                    .remoteVideo=${c.remoteVideo}
-                    .micMuted=${c.micMuted}
-                    .mediaStarting=${c.mediaStarting}
-                    .mediaError=${c.mediaError}
-                    @call-start=${() => c.start()}
-                    @call-hang-up=${() => c.hangUp()}
-                    @media-start=${() => void c.startMedia()}
-                    @media-stop=${() => c.stopMedia()}
-                    @mic-toggle=${() => c.toggleMute()}
-                    @screen-start=${() => void c.startScreenShare()}
-                    @screen-stop=${() => c.stopScreenShare()}
-                  ></call-panel>
-                </div>
-                <div class="card">
-                  <chat-panel
-                    .entries=${c.chat}
-                    .open=${c.channelOpen}
-                    @chat-send=${(event: CustomEvent<ChatSendDetail>) => c.sendChat(event.detail.text)}
-                  ></chat-panel>
-                  <file-panel
-                    .transfers=${f.transfers}
-                    .ready=${f.ready}
-                    .maxBytes=${f.maxBytes}
-                    @file-send=${(event: CustomEvent<FileSendDetail>) => void f.send(event.detail.file)}
-                    @file-cancel=${(event: CustomEvent<FileCancelDetail>) => f.cancel(event.detail.id)}
-                  ></file-panel>
-                </div>
-                <div class="card">
-                  <connection-panel
-                    .iceState=${c.iceConnectionState}
-                    .connectionState=${c.connectionState}
-                    .signalingState=${c.signalingState}
-                    .relay=${c.relay}
-                    .polite=${c.polite}
-                    .pair=${c.pair}
-                    .samples=${c.samples}
-                    .timeline=${c.timeline}
-                    .joinToOpenMs=${c.joinToOpenMs}
-                    .lastRestartMs=${c.lastRestartMs}
-                    .videoBytesReceived=${c.videoBytesReceived}
-                  ></connection-panel>
-                </div>`
-            : nothing
-        }
+        ${seated && s.capacity <= 2 ? this.#renderCall() : nothing}
         <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
       </main>
     `;
+  }
+
+  /** The room's state, and the form while a room is to be chosen (or its PIN given). */
+  #renderRoom() {
+    const s = this.#signaling;
+    // A locked room refused this tab: the form comes back for the PIN.
+    const locked = s.seat === 'idle' && s.error?.code === 'room-locked';
+    const choosing = s.room === null || s.seat === 'full' || locked;
+    const refusal = s.error?.event === 'create or join' ? s.error.message : '';
+    return html`<div class="card">
+      ${
+        s.room === null
+          ? nothing
+          : html`<room-status
+              .room=${s.room}
+              .seat=${s.seat}
+              .members=${s.members}
+              .capacity=${s.capacity}
+              .peerLeft=${s.peerLeft}
+              .peerReconnecting=${s.peerReconnecting}
+              @room-leave=${this.#leave}
+            ></room-status>`
+      }
+      ${
+        choosing
+          ? html`<join-form
+              .value=${s.seat === 'full' ? '' : (s.room ?? '')}
+              .error=${this.pathError || refusal}
+              @room-join=${this.#join}
+            ></join-form>`
+          : nothing
+      }
+    </div>`;
+  }
+
+  /** A room of two: the call, its chat and files, and how its connection is doing. */
+  #renderCall() {
+    const c = this.#call;
+    const f = this.#files;
+    return html`<div class="card wide">
+        <call-panel
+          .state=${c.state}
+          .endedBy=${c.endedBy}
+          .problem=${c.problem}
+          .localStream=${c.localStream}
+          .screenStream=${c.screenStream}
+          .remoteStream=${c.remoteStream}
+          .remoteVideo=${c.remoteVideo}
+          .micMuted=${c.micMuted}
+          .mediaStarting=${c.mediaStarting}
+          .mediaError=${c.mediaError}
+          @call-start=${() => c.start()}
+          @call-hang-up=${() => c.hangUp()}
+          @media-start=${() => void c.startMedia()}
+          @media-stop=${() => c.stopMedia()}
+          @mic-toggle=${() => c.toggleMute()}
+          @screen-start=${() => void c.startScreenShare()}
+          @screen-stop=${() => c.stopScreenShare()}
+        ></call-panel>
+      </div>
+      <div class="card">
+        <chat-panel
+          .entries=${c.chat}
+          .open=${c.channelOpen}
+          @chat-send=${(event: CustomEvent<ChatSendDetail>) => c.sendChat(event.detail.text)}
+        ></chat-panel>
+        <file-panel
+          .transfers=${f.transfers}
+          .ready=${f.ready}
+          .maxBytes=${f.maxBytes}
+          @file-send=${(event: CustomEvent<FileSendDetail>) => void f.send(event.detail.file)}
+          @file-cancel=${(event: CustomEvent<FileCancelDetail>) => f.cancel(event.detail.id)}
+        ></file-panel>
+      </div>
+      <div class="card">
+        <connection-panel
+          .iceState=${c.iceConnectionState}
+          .connectionState=${c.connectionState}
+          .signalingState=${c.signalingState}
+          .relay=${c.relay}
+          .polite=${c.polite}
+          .pair=${c.pair}
+          .samples=${c.samples}
+          .timeline=${c.timeline}
+          .joinToOpenMs=${c.joinToOpenMs}
+          .lastRestartMs=${c.lastRestartMs}
+          .videoBytesReceived=${c.videoBytesReceived}
+        ></connection-panel>
+      </div>`;
   }
 
   #renderMesh() {
