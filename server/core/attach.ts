@@ -49,16 +49,7 @@ export function createSignaling<S extends RoomStore>(
   rooms: S,
   options: SignalingOptions<S> = {},
 ): SignalingHandle<S> {
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  const recoveryWindowMs = options.recoveryWindowMs ?? 0;
-  const ice = options.ice ?? {};
-  checkIceOptions(ice);
-  const limits = resolveRateLimits(options.rateLimits);
-  if (limits.messageBytes.burst < maxPayloadBytes) {
-    throw new RangeError(
-      `[signaling] rateLimits.messageBytes.burst (${limits.messageBytes.burst}) is below maxPayloadBytes (${maxPayloadBytes}): no full-size message could pass; raise the burst`,
-    );
-  }
+  const settings = checkedSettings(options);
   const gate = new AccessGate(options.access);
   const access = new RoomAccess(options.roomAccess);
   const lifecycle = { draining: false, closed: false };
@@ -66,13 +57,7 @@ export function createSignaling<S extends RoomStore>(
     options.access?.maxHeldSeatsPerAddress ?? DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
   );
   // Read lazily: the metrics exist before the server, whose handshake gate counts refusals.
-  const source: MetricsSource = {
-    connections: () => io.of('/').sockets.size,
-    rooms: () => rooms.size,
-    held: () => holds.size,
-    draining: () => lifecycle.draining,
-    store: () => rooms.health?.() ?? { ok: true },
-  };
+  const source = metricsSource(rooms, holds, lifecycle, () => io);
   const metrics = createMetrics(source);
   const {
     value: { io, stopRefusing },
@@ -85,14 +70,7 @@ export function createSignaling<S extends RoomStore>(
     gate,
     access,
     metrics,
-    logger: options.logger ?? console,
-    limits,
-    maxPayloadBytes,
-    sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
-    clientLog: options.clientLog ?? true,
-    exposeAddresses: options.exposeAddresses ?? true,
-    ice,
-    recoveryWindowMs,
+    ...settings,
     wentAway: new WeakSet(),
     lifecycle,
   };
@@ -116,20 +94,70 @@ export function createSignaling<S extends RoomStore>(
     rooms,
     holds,
     metrics,
-    httpHandler: hostCheckedHandler(
-      gate,
-      withAdmin(
-        options.adminSecret,
-        gate,
-        adminSource(context, connections),
-        createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
-      ),
-    ),
+    httpHandler: httpHandlerOf(context, connections, source, options),
     openAddresses: () => gate.addresses,
     tracked: () => tracked(io, gate, holds, access),
     drain,
     close,
   };
+}
+
+/** The context's settings from `options` with their defaults, checked before attaching. */
+function checkedSettings(options: SignalingOptions<RoomStore>) {
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const ice = options.ice ?? {};
+  checkIceOptions(ice);
+  const limits = resolveRateLimits(options.rateLimits);
+  if (limits.messageBytes.burst < maxPayloadBytes) {
+    throw new RangeError(
+      `[signaling] rateLimits.messageBytes.burst (${limits.messageBytes.burst}) is below maxPayloadBytes (${maxPayloadBytes}): no full-size message could pass; raise the burst`,
+    );
+  }
+  return {
+    maxPayloadBytes,
+    limits,
+    ice,
+    recoveryWindowMs: options.recoveryWindowMs ?? 0,
+    logger: options.logger ?? console,
+    sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
+    clientLog: options.clientLog ?? true,
+    exposeAddresses: options.exposeAddresses ?? true,
+  } satisfies Partial<SignalingContext>;
+}
+
+/** What the metrics read, when they are read. */
+function metricsSource(
+  rooms: RoomStore,
+  holds: SeatHolds,
+  lifecycle: SignalingContext['lifecycle'],
+  io: () => SignalingServer,
+): MetricsSource {
+  return {
+    connections: () => io().of('/').sockets.size,
+    rooms: () => rooms.size,
+    held: () => holds.size,
+    draining: () => lifecycle.draining,
+    store: () => rooms.health?.() ?? { ok: true },
+  };
+}
+
+/** The plain http routes: `/healthz`, `/metrics` and the operator's page, behind the Host check. */
+function httpHandlerOf(
+  context: SignalingContext,
+  connections: Set<unknown>,
+  source: MetricsSource,
+  options: SignalingOptions<RoomStore>,
+) {
+  const { gate, metrics } = context;
+  return hostCheckedHandler(
+    gate,
+    withAdmin(
+      options.adminSecret,
+      gate,
+      adminSource(context, connections),
+      createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
+    ),
+  );
 }
 
 /** The namespace's middlewares: the connection count, then the room token if required. */
