@@ -4,7 +4,7 @@ import type { ServerOptions } from 'socket.io';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { relayAdapter, type ShardedPublisher, type ShardedSubscriber } from './adapter.ts';
-import { RedisRooms, type SeatClient } from './rooms.ts';
+import { RedisRooms, type RedisRoomsOptions, type SeatClient } from './rooms.ts';
 
 /** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
 export interface RedisSignaling {
@@ -68,6 +68,41 @@ interface Connections {
 }
 
 /**
+ * What the store tells this process's sockets: survivors of a dead process's member, and a
+ * member whose seat was given away while this process stalled. `io` is undefined until the
+ * server is bound and after the store is closed.
+ */
+function storeEvents(
+  io: () => SignalingServer | undefined,
+  capacity: () => number,
+): Pick<RedisRoomsOptions, 'onPeerGone' | 'onSeatLost'> {
+  return {
+    onPeerGone: (room, remaining) => {
+      const server = io();
+      if (!server) return;
+      // To the survivors by id, not to the room: the "dead" process may only be stalled.
+      server.to([...remaining]).emit('bye', room);
+      server.to([...remaining]).emit('room:update', {
+        room,
+        members: remaining.length,
+        capacity: capacity(),
+      });
+    },
+    onSeatLost: (room, member) => {
+      const socket = io()?.of('/').sockets.get(member);
+      if (!socket || socket.data.room !== room) return;
+      socket.data.room = undefined;
+      socket.leave(ROOM_PREFIX + room);
+      socket.emit('signaling:error', {
+        event: 'create or join',
+        code: 'seat-lost',
+        message: `this server stalled and your seat in room "${room}" was given away; join again`,
+      });
+    },
+  };
+}
+
+/**
  * Connects to Redis (or a Redis Cluster) at `url` for several signaling processes to share
  * rooms: the seat store, and the sharded adapter for room broadcasts.
  */
@@ -80,7 +115,7 @@ export async function connectRedis(
   const { pub, seats, sub, beat, connect, sharded } = connections(url, options);
   let io: SignalingServer | undefined;
   let closed = false;
-  const rooms = new RedisRooms({
+  const rooms: RedisRooms = new RedisRooms({
     client: seats,
     heartbeatClient: beat,
     capacity: options.capacity,
@@ -88,27 +123,10 @@ export async function connectRedis(
     heartbeatMs: options.heartbeatMs,
     ttlMs: options.ttlMs,
     logger,
-    onPeerGone: (room, remaining) => {
-      if (closed || !io) return;
-      // To the survivors by id, not to the room: the "dead" process may only be stalled.
-      io.to([...remaining]).emit('bye', room);
-      io.to([...remaining]).emit('room:update', {
-        room,
-        members: remaining.length,
-        capacity: rooms.capacity,
-      });
-    },
-    onSeatLost: (room, member) => {
-      const socket = io?.of('/').sockets.get(member);
-      if (!socket || socket.data.room !== room) return;
-      socket.data.room = undefined;
-      socket.leave(ROOM_PREFIX + room);
-      socket.emit('signaling:error', {
-        event: 'create or join',
-        code: 'seat-lost',
-        message: `this server stalled and your seat in room "${room}" was given away; join again`,
-      });
-    },
+    ...storeEvents(
+      () => (closed ? undefined : io),
+      () => rooms.capacity,
+    ),
   });
   for (const client of [pub, sub, beat]) {
     // Without a listener an error event would kill the process; the client reconnects itself.
