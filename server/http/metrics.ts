@@ -44,35 +44,21 @@ export interface SignalingMetrics {
   close(): void;
 }
 
-/** Creates the metrics of one attach; nothing is module-level, so a Vite restart starts afresh. */
-export function createMetrics(source: MetricsSource): SignalingMetrics {
-  const registry = new Registry();
+/** The gauges read from the {@link MetricsSource} at each scrape: name, help, and what to read. */
+const SOURCE_GAUGES = [
+  ['signaling_connections', 'Connected Socket.IO sockets.', 'connections'],
+  ['signaling_rooms', 'Rooms with at least one seat taken.', 'rooms'],
+  [
+    'signaling_seats_held',
+    'Seats held for members whose connection dropped, until they recover or time out.',
+    'held',
+  ],
+] as const;
+
+/** The event loop's delay as a gauge; returns the monitor, to stop with the metrics. */
+function eventLoopLag(registry: Registry) {
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
-  new Gauge({
-    name: 'signaling_connections',
-    help: 'Connected Socket.IO sockets.',
-    registers: [registry],
-    collect() {
-      this.set(source.connections());
-    },
-  });
-  new Gauge({
-    name: 'signaling_rooms',
-    help: 'Rooms with at least one seat taken.',
-    registers: [registry],
-    collect() {
-      this.set(source.rooms());
-    },
-  });
-  new Gauge({
-    name: 'signaling_seats_held',
-    help: 'Seats held for members whose connection dropped, until they recover or time out.',
-    registers: [registry],
-    collect() {
-      this.set(source.held());
-    },
-  });
   new Gauge({
     name: 'signaling_event_loop_lag_seconds',
     help: 'Event-loop delay since the previous scrape: the 99th percentile.',
@@ -83,6 +69,23 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
       loop.reset();
     },
   });
+  return loop;
+}
+
+/** Creates the metrics of one attach; nothing is module-level, so a Vite restart starts afresh. */
+export function createMetrics(source: MetricsSource): SignalingMetrics {
+  const registry = new Registry();
+  for (const [name, help, read] of SOURCE_GAUGES) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(source[read]());
+      },
+    });
+  }
+  const loop = eventLoopLag(registry);
   const rejections = new Counter({
     name: 'signaling_rejections_total',
     help: 'Requests and handshakes refused, by reason (the signaling:error code or handshake check).',
