@@ -77,33 +77,48 @@ export function nginxConfig(template: string, listen: string, backendPorts: numb
   return template.replace('{{listen}}', listen).replace('{{servers}}', servers);
 }
 
-/** Starts redis-server, the processes and nginx; resolves once nginx answers `/healthz`. */
-export async function startFleet(options: FleetOptions): Promise<Fleet> {
-  const dir = await mkdtemp(join(tmpdir(), 'signaling-fleet-'));
+/**
+ * The fleet's children: each tracked as it starts, an exit nobody asked for reported, and all
+ * stopped in order (then `dir` removed).
+ */
+function fleetChildren(dir: string) {
   const children: FleetChild[] = [];
   const expected = new Set<ChildProcess>();
   let reportExit: (child: FleetChild) => void = () => {};
   const unexpectedExit = new Promise<FleetChild>((resolve) => {
     reportExit = resolve;
   });
-  const track = (child: FleetChild) => {
-    children.push(child);
-    void child.exited.then(() => {
-      if (!expected.has(child.process)) reportExit(child);
-    });
-    return child;
+  return {
+    unexpectedExit,
+    track(child: FleetChild): FleetChild {
+      children.push(child);
+      void child.exited.then(() => {
+        if (!expected.has(child.process)) reportExit(child);
+      });
+      return child;
+    },
+    /** Marks `child`'s coming exit as asked for. */
+    expect(child: FleetChild): void {
+      expected.add(child.process);
+    },
+    async stopAll(): Promise<void> {
+      for (const child of children) expected.add(child.process);
+      // nginx first, so no client reaches a process that is going; Redis last, so the processes
+      // can drop their seats on the way out.
+      const redis = children.filter((child) => child.name === 'redis');
+      const rest = children.filter((child) => child.name !== 'redis');
+      await Promise.all(rest.filter((child) => child.name === 'nginx').map((c) => stopChild(c)));
+      await Promise.all(rest.map((child) => stopChild(child)));
+      await Promise.all(redis.map((child) => stopChild(child)));
+      await rm(dir, { recursive: true, force: true });
+    },
   };
-  const stopAll = async () => {
-    for (const child of children) expected.add(child.process);
-    // nginx first, so no client reaches a process that is going; Redis last, so the processes
-    // can drop their seats on the way out.
-    const redis = children.filter((child) => child.name === 'redis');
-    const rest = children.filter((child) => child.name !== 'redis');
-    await Promise.all(rest.filter((child) => child.name === 'nginx').map((c) => stopChild(c)));
-    await Promise.all(rest.map((child) => stopChild(child)));
-    await Promise.all(redis.map((child) => stopChild(child)));
-    await rm(dir, { recursive: true, force: true });
-  };
+}
+
+/** Starts redis-server, the processes and nginx; resolves once nginx answers `/healthz`. */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const dir = await mkdtemp(join(tmpdir(), 'signaling-fleet-'));
+  const { track, expect, stopAll, unexpectedExit } = fleetChildren(dir);
   try {
     const redisPort = await freePort();
     const redisServer = options.redisServer ?? process.env.REDIS_SERVER ?? 'redis-server';
@@ -137,7 +152,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       nginx,
       unexpectedExit,
       async restartRedis() {
-        expected.add(redis.process);
+        expect(redis);
         await stopChild(redis, 'SIGKILL');
         redis = startRedis();
         await waitForLine(redis, /Ready to accept connections/);
