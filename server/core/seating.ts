@@ -59,11 +59,12 @@ function place(
       socket.join(key);
       socket.data.room = room;
       metrics.joins.inc();
-      logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
-      socket.emit('created', room, socket.id);
-      announce(context, room, [socket.id]);
-      update(context, room, 1);
-      break;
+      return whenListening(context, socket, room, () => {
+        logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
+        socket.emit('created', room, socket.id);
+        announce(context, room, [socket.id]);
+        update(context, room, 1);
+      });
     case 'joined':
       if (outcome.replaced !== undefined) {
         // A shared store gave this tab a seat held for a dropped member, as seat() does here.
@@ -76,12 +77,13 @@ function place(
       socket.join(key);
       socket.data.room = room;
       metrics.joins.inc();
-      socket.emit('joined', room, socket.id);
-      // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
-      announce(context, room, [...outcome.others, socket.id]);
-      io.to(key).emit('ready');
-      update(context, room, outcome.others.length + 1);
-      break;
+      return whenListening(context, socket, room, () => {
+        socket.emit('joined', room, socket.id);
+        // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
+        announce(context, room, [...outcome.others, socket.id]);
+        io.to(key).emit('ready');
+        update(context, room, outcome.others.length + 1);
+      });
     case 'full':
       logTo(context, socket, `Room ${room} is full`);
       metrics.full.inc();
@@ -94,6 +96,23 @@ function place(
       }
       break;
   }
+}
+
+/**
+ * Runs `tell` (the answer to a seated socket, and the news to its room) once this process hears
+ * the room's broadcasts from other processes ({@link RoomStore.listening}): told earlier, its
+ * peer could relay before the subscription is in place, and the relay would go unheard. A
+ * socket gone meanwhile is told nothing (its disconnect has freed the seat).
+ */
+function whenListening(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  room: string,
+  tell: () => void,
+): MaybePromise<void> {
+  return after(context.rooms.listening?.(room), () => {
+    if (socket.connected && socket.data.room === room) tell();
+  });
 }
 
 /**

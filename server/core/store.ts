@@ -74,6 +74,13 @@ export interface RoomStore {
   expire?(room: string, member: string): MaybePromise<readonly string[] | undefined>;
   /** Moves `member`'s held seat to this process; false when it has no seat any more. */
   resume?(room: string, member: string): MaybePromise<boolean>;
+  /**
+   * Resolves once this process hears what other processes broadcast to `room` (a shared
+   * store's subscription to it is in place). Call it after the socket joined the room; its
+   * member is told its seat only then, or a relay its peer sends at once could go unheard.
+   * Absent: at once.
+   */
+  listening?(room: string): MaybePromise<void>;
 }
 
 /** What {@link RoomStore.health} answers: ok, or why the store cannot seat anyone now. */

@@ -160,30 +160,36 @@ describe('two server processes on one Redis', () => {
     expect(await relay(dave, carol, 2)).toBeGreaterThan(0);
   }, 30_000);
 
-  it('loses no relay in 100 rooms joined at once from both processes', async () => {
-    const rooms = Array.from({ length: 100 }, (_, i) => `at-once-${i}`);
-    const pairs = await Promise.all(
-      rooms.map(async (room) => {
-        const [left, right] = await Promise.all([connect(a.url), connect(b.url)]);
-        const answers = await Promise.all([ask(left, room), ask(right, room)]);
-        expect(answers.sort()).toEqual(['created', 'joined']);
-        return [left, right] as const;
-      }),
-    );
-    // Each side relays as soon as it is seated, both ways, three times: nothing may vanish.
-    await Promise.all(
-      pairs.map(async ([left, right], i) => {
-        for (let n = 0; n < 3; n++) {
-          const atRight = once(right, 'message');
-          left.emit('message', { i, n });
-          expect(await atRight).toEqual([{ i, n }]);
-          const atLeft = once(left, 'message');
-          right.emit('message', { i, n, back: true });
-          expect(await atLeft).toEqual([{ i, n, back: true }]);
-        }
-      }),
-    );
-  }, 60_000);
+  // Three rounds: a relay sent as soon as the peer is seated used to vanish now and then (about
+  // one round in ten) when its process had not yet heard of the join elsewhere.
+  it.each([1, 2, 3])(
+    'loses no relay in 100 rooms joined at once from both processes (round %i)',
+    async (round) => {
+      const rooms = Array.from({ length: 100 }, (_, i) => `at-once-${round}-${i}`);
+      const pairs = await Promise.all(
+        rooms.map(async (room) => {
+          const [left, right] = await Promise.all([connect(a.url), connect(b.url)]);
+          const answers = await Promise.all([ask(left, room), ask(right, room)]);
+          expect(answers.sort()).toEqual(['created', 'joined']);
+          return [left, right] as const;
+        }),
+      );
+      // Each side relays as soon as it is seated, both ways, three times: nothing may vanish.
+      await Promise.all(
+        pairs.map(async ([left, right], i) => {
+          for (let n = 0; n < 3; n++) {
+            const atRight = once(right, 'message');
+            left.emit('message', { i, n });
+            expect(await atRight).toEqual([{ i, n }]);
+            const atLeft = once(left, 'message');
+            right.emit('message', { i, n, back: true });
+            expect(await atLeft).toEqual([{ i, n, back: true }]);
+          }
+        }),
+      );
+    },
+    60_000,
+  );
 
   it('tells a third tab on either process that the room is full', async () => {
     const alice = await connect(a.url);

@@ -110,8 +110,15 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       onMessage(message, offset);
     };
     const publish = internals.doPublish.bind(adapter);
-    internals.doPublish = (message) =>
-      guarded(internals.nsp, lostOf(message), () => publish(message));
+    internals.doPublish = (message) => {
+      const lost = lostOf(message);
+      const sent = guarded(internals.nsp, lost, () => publish(message));
+      for (const room of lost?.rooms ?? []) {
+        if (room.startsWith(ROOM_PREFIX))
+          options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
+      }
+      return sent;
+    };
     internals.addOffsetIfNecessary = () => {};
     const frames = relayFrames(internals, options, guarded);
     const broadcast = adapter.broadcast.bind(adapter);

@@ -122,6 +122,7 @@ export async function connectRedis(
     prefix,
     heartbeatMs: options.heartbeatMs,
     ttlMs: options.ttlMs,
+    subscribeTimeoutMs: options.commandTimeoutMs ?? 5000,
     logger,
     ...storeEvents(
       () => (closed ? undefined : io),

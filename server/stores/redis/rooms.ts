@@ -53,6 +53,12 @@ export interface RedisRoomsOptions {
   onPeerGone?: (room: string, remaining: readonly string[]) => void;
   /** This process resumed after a stall, and `member`'s seat in `room` was taken meanwhile. */
   onSeatLost?: (room: string, member: string) => void;
+  /**
+   * How long a join waits for this process's subscription to its room before it is answered
+   * anyway (see {@link RedisRooms.listening}).
+   * @default 5000
+   */
+  subscribeTimeoutMs?: number;
   /** @default console */
   logger?: SignalingLogger;
 }
@@ -109,6 +115,10 @@ export class RedisRooms implements RoomStore {
   readonly #rooms = new Map<string, LocalRoom>();
   /** Rooms whose channel this process is subscribed to, as the adapter reports. */
   readonly #subscriptions = new Set<string>();
+  /** The last publish of an event (not a relay) to each room, until Redis answers it. */
+  readonly #publishing = new Map<string, Promise<void>>();
+  /** Joins waiting for their room's subscription ({@link listening}), by room. */
+  readonly #listeners = new Map<string, { resolves: (() => void)[]; timer: NodeJS.Timeout }>();
   /** Leaves that failed (Redis down): replayed when Redis is back, so no seat stays behind. */
   readonly #pendingLeaves = new Set<string>();
   #health: StoreHealth = { ok: false, reason: 'not started' };
@@ -177,11 +187,64 @@ export class RedisRooms implements RoomStore {
    */
   subscribed(room: string): void {
     this.#subscriptions.add(room);
+    this.#heard(room);
     const entry = this.#rooms.get(room);
     if (!entry || entry.subscribed) return;
     entry.subscribed = true;
     entry.version++;
     this.#refresh(room, entry);
+  }
+
+  /**
+   * This process published an event to `room` (a `join`, a `bye`): {@link listening} waits for
+   * Redis to take it, so whoever is told next cannot overtake it.
+   */
+  publishing(room: string, sent: Promise<unknown>): void {
+    const settled = sent.then(noop, noop);
+    this.#publishing.set(room, settled);
+    void settled.then(() => {
+      if (this.#publishing.get(room) === settled) this.#publishing.delete(room);
+    });
+  }
+
+  /**
+   * Resolves once this process receives `room`'s broadcasts (see {@link subscribed}) and Redis
+   * took the last event this process published to it. So a member is told its seat only when a
+   * peer's relay cannot go unheard here, and when every other process has been sent the `join`
+   * that tells it the room is no longer all its own (else a peer there, told the news some
+   * other way, could relay to this member as if alone). A subscription that does not come
+   * within the command timeout is waited for no longer (the adapter logs its error), so a join
+   * is never stuck.
+   */
+  listening(room: string): Promise<void> | undefined {
+    const published = this.#publishing.get(room);
+    const subscribed = this.#subscribed(room);
+    if (subscribed === undefined) return published;
+    return published === undefined ? subscribed : Promise.all([subscribed, published]).then(noop);
+  }
+
+  #subscribed(room: string): Promise<void> | undefined {
+    if (this.#subscriptions.has(room)) return undefined;
+    return new Promise((resolve) => {
+      const waiting = this.#listeners.get(room);
+      if (waiting) {
+        waiting.resolves.push(resolve);
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#logger.warn(`[signaling] Redis: not subscribed to room ${room} yet; seating anyway`);
+        this.#heard(room);
+      }, this.#options.subscribeTimeoutMs ?? 5000);
+      this.#listeners.set(room, { resolves: [resolve], timer });
+    });
+  }
+
+  #heard(room: string): void {
+    const waiting = this.#listeners.get(room);
+    if (!waiting) return;
+    this.#listeners.delete(room);
+    clearTimeout(waiting.timer);
+    for (const resolve of waiting.resolves) resolve();
   }
 
   /** This process no longer receives `room`'s broadcasts (no member of it here any more). */
@@ -348,6 +411,7 @@ export class RedisRooms implements RoomStore {
     this.#timer = undefined;
     this.#closed = true;
     this.#health = { ok: false, reason: 'closed' };
+    for (const room of [...this.#listeners.keys()]) this.#heard(room);
     await this.#eval(DEL, this.#aliveKey(this.processId));
   }
 
@@ -550,3 +614,5 @@ function pairs(flat: readonly string[]): [string, string][] {
     result.push([flat[i] as string, flat[i + 1] as string]);
   return result;
 }
+
+function noop(): void {}
