@@ -99,10 +99,11 @@ function place(
 }
 
 /**
- * Runs `tell` (the answer to a seated socket, and the news to its room) once this process hears
- * the room's broadcasts from other processes ({@link RoomStore.listening}): told earlier, its
- * peer could relay before the subscription is in place, and the relay would go unheard. A
- * socket gone meanwhile is told nothing (its disconnect has freed the seat).
+ * Runs `tell` (the answer to a seated socket, and the news to its room) once a shared store says
+ * the seat cannot be missed ({@link RoomStore.listening}): this process hears the room, and the
+ * `join` it published is on its way to the others. Told earlier, a peer could relay into a gap
+ * where one side does not know of the other yet, and the relay would go unheard. A socket gone
+ * meanwhile is told nothing (its disconnect has freed the seat).
  */
 function whenListening(
   context: SignalingContext,

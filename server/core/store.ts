@@ -76,9 +76,9 @@ export interface RoomStore {
   resume?(room: string, member: string): MaybePromise<boolean>;
   /**
    * Resolves once this process hears what other processes broadcast to `room` (a shared
-   * store's subscription to it is in place). Call it after the socket joined the room; its
-   * member is told its seat only then, or a relay its peer sends at once could go unheard.
-   * Absent: at once.
+   * store's subscription to it is in place) and the events it published to `room` so far (the
+   * `join`) were taken. Call it after the socket joined the room; its member is told its seat
+   * only then, or a relay sent at once could go unheard. Absent: at once.
    */
   listening?(room: string): MaybePromise<void>;
 }

@@ -113,9 +113,10 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
     internals.doPublish = (message) => {
       const lost = lostOf(message);
       const sent = guarded(internals.nsp, lost, () => publish(message));
+      // A seat is told once its `join` is taken (RedisRooms.listening).
       for (const room of lost?.rooms ?? []) {
-        if (room.startsWith(ROOM_PREFIX))
-          options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
+        if (!room.startsWith(ROOM_PREFIX)) continue;
+        options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
       }
       return sent;
     };
