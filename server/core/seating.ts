@@ -134,9 +134,12 @@ export function resume(context: SignalingContext, socket: SignalingSocket): Mayb
     : after(context.rooms.members(room), (members) => held && members.includes(socket.id));
   return after(kept, (stillSeated) => {
     if (stillSeated) {
-      socket.to(key).emit('peer:reconnected', room);
-      logTo(context, socket, `Client ID ${socket.id} is back in room ${room}`);
-      return;
+      // Recovered on another process, it may not hear the room yet: its peer, told, would
+      // send an ICE restart at once.
+      return whenListening(context, socket, room, () => {
+        socket.to(key).emit('peer:reconnected', room);
+        logTo(context, socket, `Client ID ${socket.id} is back in room ${room}`);
+      });
     }
     socket.leave(key);
     socket.data.room = undefined;
