@@ -52,49 +52,50 @@ function place(
     refuse(context, socket, 'create or join', 'room-locked', LOCKED_MESSAGE);
     return;
   }
-  if (outcome.kind !== 'full') socket.emit('ice:servers', iceServersFor(context.ice, socket.id));
-  switch (outcome.kind) {
-    case 'created':
-      logTo(context, socket, `Room ${room} now has 1 client(s)`);
-      socket.join(key);
-      socket.data.room = room;
-      metrics.joins.inc();
-      return whenListening(context, socket, room, () => {
-        logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
-        socket.emit('created', room, socket.id);
-        announce(context, room, [socket.id]);
-        update(context, room, 1);
-      });
-    case 'joined':
-      if (outcome.replaced !== undefined) {
-        // A shared store gave this tab a seat held for a dropped member, as seat() does here.
-        context.holds.release(outcome.replaced);
-        io.to(key).emit('bye', room);
-      }
-      logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
-      logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
-      io.to(key).emit('join', room);
-      socket.join(key);
-      socket.data.room = room;
-      metrics.joins.inc();
-      return whenListening(context, socket, room, () => {
-        socket.emit('joined', room, socket.id);
-        // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
-        announce(context, room, [...outcome.others, socket.id]);
-        io.to(key).emit('ready');
-        update(context, room, outcome.others.length + 1);
-      });
-    case 'full':
-      logTo(context, socket, `Room ${room} is full`);
-      metrics.full.inc();
-      socket.emit('full', room);
-      // `full` names the room only, and a tab that never sat there cannot know a capacity
-      // other than two. Rooms of two keep exactly the codelab's answer.
-      if (context.rooms.capacity > 2) {
-        const capacity = context.rooms.capacity;
-        socket.emit('room:update', { room, members: capacity, capacity });
-      }
-      break;
+  if (outcome.kind === 'full') return tellFull(context, socket, room);
+  socket.emit('ice:servers', iceServersFor(context.ice, socket.id));
+  if (outcome.kind === 'created') {
+    logTo(context, socket, `Room ${room} now has 1 client(s)`);
+    socket.join(key);
+    socket.data.room = room;
+    metrics.joins.inc();
+    return whenListening(context, socket, room, () => {
+      logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
+      socket.emit('created', room, socket.id);
+      announce(context, room, [socket.id]);
+      update(context, room, 1);
+    });
+  }
+  if (outcome.replaced !== undefined) {
+    // A shared store gave this tab a seat held for a dropped member, as seat() does here.
+    context.holds.release(outcome.replaced);
+    io.to(key).emit('bye', room);
+  }
+  logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
+  logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
+  io.to(key).emit('join', room);
+  socket.join(key);
+  socket.data.room = room;
+  metrics.joins.inc();
+  return whenListening(context, socket, room, () => {
+    socket.emit('joined', room, socket.id);
+    // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
+    announce(context, room, [...outcome.others, socket.id]);
+    io.to(key).emit('ready');
+    update(context, room, outcome.others.length + 1);
+  });
+}
+
+/** Tells `socket` that `room` is full. */
+function tellFull(context: SignalingContext, socket: SignalingSocket, room: string): void {
+  logTo(context, socket, `Room ${room} is full`);
+  context.metrics.full.inc();
+  socket.emit('full', room);
+  // `full` names the room only, and a tab that never sat there cannot know a capacity other
+  // than two. Rooms of two keep exactly the codelab's answer.
+  if (context.rooms.capacity > 2) {
+    const capacity = context.rooms.capacity;
+    socket.emit('room:update', { room, members: capacity, capacity });
   }
 }
 
