@@ -1,8 +1,9 @@
-import type { SignalingPayload } from '../../protocol/index.ts';
-import { refuse } from '../context.ts';
+import type { ErrorCode, SignalingPayload } from '../../protocol/index.ts';
+import { refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { Bucket, takeTokens } from '../rate-limit.ts';
 import { after } from '../store.ts';
+import type { SignalingSocket } from '../types.ts';
 import { check, checkPayload, SignalRequestSchema } from '../validation.ts';
 
 /**
@@ -12,49 +13,12 @@ import { check, checkPayload, SignalRequestSchema } from '../validation.ts';
  * a socket (or a socket's private room) outside its own room by naming it.
  */
 export const signal: EventHandler = (context, socket, value) => {
-  const room = socket.data.room;
-  if (room === undefined) {
-    refuse(
-      context,
-      socket,
-      'signal',
-      'not-in-room',
-      'this tab has no seat in a room; join one first',
-    );
+  const checked = checkSignal(context, socket, value);
+  if ('code' in checked) {
+    refuse(context, socket, 'signal', checked.code, checked.message);
     return;
   }
-  const request = check(SignalRequestSchema, value);
-  if (!request.ok) {
-    refuse(context, socket, 'signal', 'invalid-payload', request.reason);
-    return;
-  }
-  const { to, data } = request.value;
-  // Nested in the request, `data` has no size of its own on the wire: it is counted here.
-  const bytes = checkPayload(data, undefined, context.maxPayloadBytes);
-  if (typeof bytes === 'string') {
-    refuse(context, socket, 'signal', 'invalid-payload', bytes);
-    return;
-  }
-  if (to === socket.id) {
-    refuse(
-      context,
-      socket,
-      'signal',
-      'invalid-target',
-      'a tab cannot signal itself; pick another member',
-    );
-    return;
-  }
-  if (!takeTokens(socket.data.buckets, Bucket.messageBytes, context.limits.messageBytes, bytes)) {
-    refuse(
-      context,
-      socket,
-      'signal',
-      'rate-limited',
-      'too many bytes relayed; wait a moment and retry',
-    );
-    return;
-  }
+  const { room, to, data } = checked;
   return after(context.rooms.members(room), (members) => {
     // A shared store answers later: the sender may have left meanwhile.
     if (socket.data.room !== room) return;
@@ -72,3 +36,35 @@ export const signal: EventHandler = (context, socket, value) => {
     context.metrics.relayed++;
   });
 };
+
+/**
+ * What is wrong with a `signal` request before its target is looked up (no seat, a bad shape,
+ * too big, to itself, past the byte rate), or the request; its bytes are taken from the
+ * sender's bucket when it passes.
+ */
+function checkSignal(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  value: unknown,
+): { code: ErrorCode; message: string } | { room: string; to: string; data: unknown } {
+  const room = socket.data.room;
+  if (room === undefined) {
+    return { code: 'not-in-room', message: 'this tab has no seat in a room; join one first' };
+  }
+  const request = check(SignalRequestSchema, value);
+  if (!request.ok) return { code: 'invalid-payload', message: request.reason };
+  const { to, data } = request.value;
+  // Nested in the request, `data` has no size of its own on the wire: it is counted here.
+  const bytes = checkPayload(data, undefined, context.maxPayloadBytes);
+  if (typeof bytes === 'string') return { code: 'invalid-payload', message: bytes };
+  if (to === socket.id) {
+    return {
+      code: 'invalid-target',
+      message: 'a tab cannot signal itself; pick another member',
+    };
+  }
+  if (!takeTokens(socket.data.buckets, Bucket.messageBytes, context.limits.messageBytes, bytes)) {
+    return { code: 'rate-limited', message: 'too many bytes relayed; wait a moment and retry' };
+  }
+  return { room, to, data };
+}
