@@ -4,7 +4,7 @@
  * server, with no Vite at run time. `npx webrtc-rooms --help` lists the settings; in this
  * repository, `npm run build && npm start`.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
@@ -36,18 +36,9 @@ if (config) await serve(config);
 async function serve(config: ServerConfig): Promise<void> {
   // The package ships the app's build beside the server's: dist/client and dist/server/cli.
   const clientDir = fileURLToPath(new URL('../../client/', import.meta.url));
-  const serveStatic = sirv(clientDir, { single: true, etag: true });
+  const app = appFiles(clientDir);
   const server = createServer((req, res) => {
-    signaling.httpHandler(req, res, () =>
-      serveStatic(req, res, () => {
-        // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
-        // dots: a one-segment path that is no file is a room, so it gets the app too.
-        if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
-          req.url = '/';
-          serveStatic(req, res, () => notFound(res));
-        } else notFound(res);
-      }),
-    );
+    signaling.httpHandler(req, res, () => app(req, res));
   });
   const redis = config.redisUrl
     ? await connectRedis(config.redisUrl, {
@@ -97,6 +88,20 @@ async function serve(config: ServerConfig): Promise<void> {
   );
   process.once('SIGTERM', () => void shutdown('SIGTERM', stop));
   process.once('SIGINT', () => void shutdown('SIGINT', stop));
+}
+
+/** The app's files; a room's path gets the app too; anything else a 404. */
+function appFiles(clientDir: string) {
+  const serveStatic = sirv(clientDir, { single: true, etag: true });
+  return (req: IncomingMessage, res: ServerResponse) =>
+    serveStatic(req, res, () => {
+      // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold
+      // dots: a one-segment path that is no file is a room, so it gets the app too.
+      if (/^\/[^/?]+(?:\?.*)?$/.test(req.url ?? '')) {
+        req.url = '/';
+        serveStatic(req, res, () => notFound(res));
+      } else notFound(res);
+    });
 }
 
 function notFound(res: ServerResponse) {
