@@ -89,24 +89,30 @@ export function readConfig(
       turnSecret: read(s.turnSecret),
       turnTtl: read(s.turnTtl),
     },
-    roomAccess: {
-      pinGuessesPerRoom: {
-        burst: read(s.ratePinRoomBurst),
-        perSecond: read(s.ratePinRoomPerSecond),
-      },
-      pinGuessesPerAddress: {
-        burst: read(s.ratePinAddressBurst),
-        perSecond: read(s.ratePinAddressPerSecond),
-      },
-      lockLingerMs: read(s.roomLockLingerSeconds) * 1000,
-      tokenSecret: read(s.roomTokenSecret),
-      tokenPublicKey: read(s.roomTokenPublicKey),
-      tokenAlgorithm: read(s.roomTokenAlgorithm),
-      tokenMaxLifetimeSeconds: read(s.roomTokenMaxSeconds),
-    },
+    roomAccess: readRoomAccess(read),
     adminSecret: read(s.adminSecret),
     redisUrl: read(s.redisUrl),
     redisCluster: read(s.redisCluster),
+  };
+}
+
+/** The room locks' settings: PIN guesses, how long a lock lingers, room tokens. */
+function readRoomAccess(read: ReturnType<typeof reader>): ServerConfig['roomAccess'] {
+  const s = SETTINGS;
+  return {
+    pinGuessesPerRoom: {
+      burst: read(s.ratePinRoomBurst),
+      perSecond: read(s.ratePinRoomPerSecond),
+    },
+    pinGuessesPerAddress: {
+      burst: read(s.ratePinAddressBurst),
+      perSecond: read(s.ratePinAddressPerSecond),
+    },
+    lockLingerMs: read(s.roomLockLingerSeconds) * 1000,
+    tokenSecret: read(s.roomTokenSecret),
+    tokenPublicKey: read(s.roomTokenPublicKey),
+    tokenAlgorithm: read(s.roomTokenAlgorithm),
+    tokenMaxLifetimeSeconds: read(s.roomTokenMaxSeconds),
   };
 }
 
