@@ -102,9 +102,6 @@ export class CallPanel extends LitElement {
   @query('video.remote') private remoteElement!: HTMLVideoElement;
 
   override render() {
-    const inCall =
-      this.state === 'connecting' || this.state === 'connected' || this.state === 'reconnecting';
-    const canStart = this.state === 'ended' || this.state === 'failed';
     const ended =
       this.state === 'ended' && this.endedBy
         ? this.endedBy === 'me'
@@ -142,26 +139,36 @@ export class CallPanel extends LitElement {
             <figcaption>${this.screenStream ? 'My screen' : this.localStream ? 'Me' : 'Camera off'}</figcaption>
           </figure>
         </div>
-        <div class="actions">
-          ${canStart ? html`<button type="button" class="primary" @click=${() => this.#fire('call-start')}>Start call</button>` : nothing}
-          ${inCall ? html`<button type="button" class="danger" @click=${() => this.#fire('call-hang-up')}>Hang up</button>` : nothing}
-          ${
-            this.localStream
-              ? html`<button type="button" @click=${() => this.#fire('media-stop')}>Stop camera</button>
-                  <button type="button" aria-pressed=${this.micMuted ? 'true' : 'false'} @click=${() => this.#fire('mic-toggle')}>
-                    ${this.micMuted ? 'Unmute' : 'Mute'}
-                  </button>`
-              : html`<button type="button" ?disabled=${this.mediaStarting} @click=${() => this.#fire('media-start')}>
-                  ${this.mediaStarting ? 'Starting camera…' : 'Start camera'}
-                </button>`
-          }
-          ${
-            this.screenStream
-              ? html`<button type="button" @click=${() => this.#fire('screen-stop')}>Stop sharing</button>`
-              : html`<button type="button" @click=${() => this.#fire('screen-start')}>Share screen</button>`
-          }
-        </div>
+        ${this.#renderActions()}
       </section>
+    `;
+  }
+
+  /** Start or hang up, the camera and microphone, and the screen share. */
+  #renderActions() {
+    const inCall =
+      this.state === 'connecting' || this.state === 'connected' || this.state === 'reconnecting';
+    const canStart = this.state === 'ended' || this.state === 'failed';
+    return html`
+      <div class="actions">
+        ${canStart ? html`<button type="button" class="primary" @click=${() => this.#fire('call-start')}>Start call</button>` : nothing}
+        ${inCall ? html`<button type="button" class="danger" @click=${() => this.#fire('call-hang-up')}>Hang up</button>` : nothing}
+        ${
+          this.localStream
+            ? html`<button type="button" @click=${() => this.#fire('media-stop')}>Stop camera</button>
+                <button type="button" aria-pressed=${this.micMuted ? 'true' : 'false'} @click=${() => this.#fire('mic-toggle')}>
+                  ${this.micMuted ? 'Unmute' : 'Mute'}
+                </button>`
+            : html`<button type="button" ?disabled=${this.mediaStarting} @click=${() => this.#fire('media-start')}>
+                ${this.mediaStarting ? 'Starting camera…' : 'Start camera'}
+              </button>`
+        }
+        ${
+          this.screenStream
+            ? html`<button type="button" @click=${() => this.#fire('screen-stop')}>Stop sharing</button>`
+            : html`<button type="button" @click=${() => this.#fire('screen-start')}>Share screen</button>`
+        }
+      </div>
     `;
   }
 
