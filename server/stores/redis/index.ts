@@ -103,6 +103,15 @@ function storeEvents(
 }
 
 /**
+ * A Redis client's error: seats are refused until Redis answers again (the client reconnects
+ * itself). Without a listener an error event would kill the process.
+ */
+function clientError(rooms: RedisRooms, url: string, logger: SignalingLogger, error: unknown) {
+  rooms.unreachable(`Redis unreachable: ${error instanceof Error ? error.message : error}`);
+  logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error);
+}
+
+/**
  * Connects to Redis (or a Redis Cluster) at `url` for several signaling processes to share
  * rooms: the seat store, and the sharded adapter for room broadcasts.
  */
@@ -130,11 +139,8 @@ export async function connectRedis(
     ),
   });
   for (const client of [pub, sub, beat]) {
-    // Without a listener an error event would kill the process; the client reconnects itself.
     client.on('error', (error: unknown) => {
-      if (closed) return;
-      rooms.unreachable(`Redis unreachable: ${error instanceof Error ? error.message : error}`);
-      logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error);
+      if (!closed) clientError(rooms, url, logger, error);
     });
   }
   await connect();
