@@ -94,32 +94,7 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
   return function RelayAdapter(nsp: Namespace) {
     const adapter = options.sharded(nsp);
     const internals = adapter as unknown as ShardedInternals;
-    const onMessage = internals.onMessage.bind(adapter);
-    internals.onMessage = (message, offset) => {
-      if (message.type === MessageType.BROADCAST && message.uid !== internals.uid) {
-        const { packet, opts } = message.data as {
-          packet: { data?: unknown[] };
-          opts: { rooms: string[] };
-        };
-        for (const room of opts.rooms) {
-          if (room.startsWith(ROOM_PREFIX)) {
-            options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), packet.data?.[0]);
-          }
-        }
-      }
-      onMessage(message, offset);
-    };
-    const publish = internals.doPublish.bind(adapter);
-    internals.doPublish = (message) => {
-      const lost = lostOf(message);
-      const sent = guarded(internals.nsp, lost, () => publish(message));
-      // A seat is told once its `join` is taken (RedisRooms.listening).
-      for (const room of lost?.rooms ?? []) {
-        if (!room.startsWith(ROOM_PREFIX)) continue;
-        options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
-      }
-      return sent;
-    };
+    tellStoreOfEvents(internals, options, guarded);
     internals.addOffsetIfNecessary = () => {};
     const frames = relayFrames(internals, options, guarded);
     const broadcast = adapter.broadcast.bind(adapter);
@@ -152,6 +127,45 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
     keepSessionsInRedis(internals, options);
     subscribeKnowingWhen(adapter, internals, options, frames.receive);
     return adapter;
+  };
+}
+
+/**
+ * The store hears of the room events that cross Redis: one from another process (a member may
+ * have joined there: the room is no longer taken for all local), and each of ours as it is
+ * published (a seat is told once its `join` is taken, see RedisRooms.listening). Every publish
+ * is guarded (see {@link guardedPublisher}).
+ */
+function tellStoreOfEvents(
+  internals: ShardedInternals,
+  options: RelayAdapterOptions,
+  guarded: Guarded,
+): void {
+  const onMessage = internals.onMessage.bind(internals);
+  internals.onMessage = (message, offset) => {
+    if (message.type === MessageType.BROADCAST && message.uid !== internals.uid) {
+      const { packet, opts } = message.data as {
+        packet: { data?: unknown[] };
+        opts: { rooms: string[] };
+      };
+      for (const room of opts.rooms) {
+        if (room.startsWith(ROOM_PREFIX)) {
+          options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), packet.data?.[0]);
+        }
+      }
+    }
+    onMessage(message, offset);
+  };
+  const publish = internals.doPublish.bind(internals);
+  internals.doPublish = (message) => {
+    const lost = lostOf(message);
+    const sent = guarded(internals.nsp, lost, () => publish(message));
+    // A seat is told once its `join` is taken (RedisRooms.listening).
+    for (const room of lost?.rooms ?? []) {
+      if (!room.startsWith(ROOM_PREFIX)) continue;
+      options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
+    }
+    return sent;
   };
 }
 
