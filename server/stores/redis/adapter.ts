@@ -446,19 +446,26 @@ function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterO
     }
     return del(id, room);
   };
-  internals.restoreSession = async (pid) => {
-    const raw = await options.client
-      .eval(GETDEL, { keys: [key(pid)], arguments: [] })
-      .catch((error: unknown) => {
-        // A fresh session then: the client asks for its seat again, like a reloaded tab.
-        options.logger.error('[signaling] Redis: could not restore a session:', error);
-        return null;
-      });
-    if (typeof raw !== 'string') return null;
-    const session = JSON.parse(raw) as SessionToPersist;
-    // Its connection is still here (a reconnect faster than the old transport's timeout): two
-    // sockets of one id cannot be, so this one starts afresh, as with Socket.IO's own adapter.
-    if (internals.nsp.sockets.has(session.sid)) return null;
-    return { ...session, missedPackets: [] };
-  };
+  internals.restoreSession = (pid) => restoreSession(internals, options, key(pid));
+}
+
+/** Takes the session kept under `key` out of Redis, for a socket recovering here. */
+async function restoreSession(
+  internals: ShardedInternals,
+  options: RelayAdapterOptions,
+  key: string,
+): Promise<Session | null> {
+  const raw = await options.client
+    .eval(GETDEL, { keys: [key], arguments: [] })
+    .catch((error: unknown) => {
+      // A fresh session then: the client asks for its seat again, like a reloaded tab.
+      options.logger.error('[signaling] Redis: could not restore a session:', error);
+      return null;
+    });
+  if (typeof raw !== 'string') return null;
+  const session = JSON.parse(raw) as SessionToPersist;
+  // Its connection is still here (a reconnect faster than the old transport's timeout): two
+  // sockets of one id cannot be, so this one starts afresh, as with Socket.IO's own adapter.
+  if (internals.nsp.sockets.has(session.sid)) return null;
+  return { ...session, missedPackets: [] };
 }
