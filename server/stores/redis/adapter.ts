@@ -143,16 +143,10 @@ function tellStoreOfEvents(
 ): void {
   const onMessage = internals.onMessage.bind(internals);
   internals.onMessage = (message, offset) => {
-    if (message.type === MessageType.BROADCAST && message.uid !== internals.uid) {
-      const { packet, opts } = message.data as {
-        packet: { data?: unknown[] };
-        opts: { rooms: string[] };
-      };
-      for (const room of opts.rooms) {
-        if (room.startsWith(ROOM_PREFIX)) {
-          options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), packet.data?.[0]);
-        }
-      }
+    // Another process's broadcast: a member may have joined there.
+    const broadcast = message.uid === internals.uid ? undefined : lostOf(message);
+    for (const room of signalingRooms(broadcast)) {
+      options.rooms.changedElsewhere(room, broadcast?.event);
     }
     onMessage(message, offset);
   };
@@ -161,18 +155,30 @@ function tellStoreOfEvents(
     const lost = lostOf(message);
     const sent = guarded(internals.nsp, lost, () => publish(message));
     // A seat is told once its `join` is taken (RedisRooms.listening).
-    for (const room of lost?.rooms ?? []) {
-      if (!room.startsWith(ROOM_PREFIX)) continue;
-      options.rooms.publishing(room.slice(ROOM_PREFIX.length), sent);
-    }
+    for (const room of signalingRooms(lost)) options.rooms.publishing(room, sent);
     return sent;
   };
+}
+
+/** The signaling room named by a Socket.IO room (`room:<name>`), or undefined for another. */
+function signalingRoom(room: string): string | undefined {
+  return room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : undefined;
+}
+
+/** The signaling rooms a broadcast is sent to (not the socket ids it may name). */
+function signalingRooms(broadcast: Lost | undefined): string[] {
+  const rooms: string[] = [];
+  for (const room of broadcast?.rooms ?? []) {
+    const name = signalingRoom(room);
+    if (name !== undefined) rooms.push(name);
+  }
+  return rooms;
 }
 
 /** Socket.IO's packet type for an event (socket.io-parser's `PacketType.EVENT`). */
 const EVENT = 2;
 
-/** What a publish is about, for telling its sender when it fails. */
+/** What a broadcast is about: for telling its sender when it fails, and the store of it. */
 interface Lost {
   event: unknown;
   rooms: readonly string[];
@@ -294,8 +300,6 @@ function subscribeKnowingWhen(
   };
   adapter.removeAllListeners('create-room');
   adapter.removeAllListeners('delete-room');
-  const name = (room: string) =>
-    room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : undefined;
   // The subscription each room holds now: one that resolves after its room was deleted (and
   // maybe made again, with a subscription of its own still on its way) says nothing.
   const current = new Map<string, number>();
@@ -306,7 +310,7 @@ function subscribeKnowingWhen(
     current.set(room, mine);
     options.subscriber.sSubscribe(internals.dynamicChannel(room), handler, true).then(
       () => {
-        const signaling = name(room);
+        const signaling = signalingRoom(room);
         if (signaling !== undefined && current.get(room) === mine) {
           options.rooms.subscribed(signaling);
         }
@@ -318,7 +322,7 @@ function subscribeKnowingWhen(
   adapter.on('delete-room', (room) => {
     if (!internals.shouldUseASeparateNamespace(room)) return;
     current.delete(room);
-    const signaling = name(room);
+    const signaling = signalingRoom(room);
     if (signaling !== undefined) options.rooms.unsubscribed(signaling);
     options.subscriber
       .sUnsubscribe(internals.dynamicChannel(room))

@@ -71,11 +71,6 @@ interface LocalRoom {
   local: boolean;
   /** Bumped by each sign that the room changed elsewhere: an older read must not set `local`. */
   version: number;
-  /**
-   * This process receives the room's broadcasts from Redis. Until then a join elsewhere could
-   * go unheard, so the room is never taken for all local.
-   */
-  subscribed: boolean;
   refreshing: boolean;
 }
 
@@ -186,11 +181,11 @@ export class RedisRooms implements RoomStore {
    * elsewhere will be heard.
    */
   subscribed(room: string): void {
+    const already = this.#subscriptions.has(room);
     this.#subscriptions.add(room);
     this.#heard(room);
     const entry = this.#rooms.get(room);
-    if (!entry || entry.subscribed) return;
-    entry.subscribed = true;
+    if (!entry || already) return;
     entry.version++;
     this.#refresh(room, entry);
   }
@@ -218,12 +213,12 @@ export class RedisRooms implements RoomStore {
    */
   listening(room: string): Promise<void> | undefined {
     const published = this.#publishing.get(room);
-    const subscribed = this.#subscribed(room);
+    const subscribed = this.#subscription(room);
     if (subscribed === undefined) return published;
     return published === undefined ? subscribed : Promise.all([subscribed, published]).then(noop);
   }
 
-  #subscribed(room: string): Promise<void> | undefined {
+  #subscription(room: string): Promise<void> | undefined {
     if (this.#subscriptions.has(room)) return undefined;
     return new Promise((resolve) => {
       const waiting = this.#listeners.get(room);
@@ -251,9 +246,7 @@ export class RedisRooms implements RoomStore {
   unsubscribed(room: string): void {
     this.#subscriptions.delete(room);
     const entry = this.#rooms.get(room);
-    if (!entry) return;
-    entry.subscribed = false;
-    entry.local = false;
+    if (entry) entry.local = false;
   }
 
   /** Gives `member` a seat in `room` if one is free (or held for a dropped member), atomically. */
@@ -291,7 +284,7 @@ export class RedisRooms implements RoomStore {
       return { kind: 'full' };
     }
     entry.members.add(member);
-    this.#apply(entry, version, hash);
+    this.#apply(room, entry, version, hash);
     if (kind === 'created') return { kind };
     const others = pairs(hash)
       .map(([id]) => id)
@@ -314,7 +307,7 @@ export class RedisRooms implements RoomStore {
       throw error;
     }
     this.#eval(SREM, this.#seatsKey(), seat).catch(this.#logLater('unindex a freed seat'));
-    if (entry && entry.members.size > 0) this.#apply(entry, version, hash);
+    if (entry && entry.members.size > 0) this.#apply(room, entry, version, hash);
     return pairs(hash).map(([id]) => id);
   }
 
@@ -350,7 +343,7 @@ export class RedisRooms implements RoomStore {
       return false;
     }
     entry.members.add(member);
-    this.#apply(entry, version, strings(hash));
+    this.#apply(room, entry, version, strings(hash));
     return true;
   }
 
@@ -386,7 +379,7 @@ export class RedisRooms implements RoomStore {
         // Only members on live processes hear of it: the dead one's others go in this sweep.
         const remaining = pairs(strings(hash)).filter(([, holder]) => holder.split('|')[0] !== pid);
         const entry = this.#rooms.get(room);
-        if (entry) this.#apply(entry, entry.version, strings(hash));
+        if (entry) this.#apply(room, entry, entry.version, strings(hash));
         if (remaining.length > 0) {
           this.#options.onPeerGone?.(
             room,
@@ -527,15 +520,14 @@ export class RedisRooms implements RoomStore {
         this.#options.onSeatLost?.(room, member);
       }
       if (entry.members.size === 0) this.#dropIfEmpty(room, entry);
-      else this.#apply(entry, version, rest.slice(Number(count)));
+      else this.#apply(room, entry, version, rest.slice(Number(count)));
     }
   }
 
   #entry(room: string): LocalRoom {
     let entry = this.#rooms.get(room);
     if (!entry) {
-      const subscribed = this.#subscriptions.has(room);
-      entry = { members: new Set(), local: false, version: 0, refreshing: false, subscribed };
+      entry = { members: new Set(), local: false, version: 0, refreshing: false };
       this.#rooms.set(room, entry);
     }
     return entry;
@@ -545,11 +537,15 @@ export class RedisRooms implements RoomStore {
     if (entry.members.size === 0 && this.#rooms.get(room) === entry) this.#rooms.delete(room);
   }
 
-  /** Sets `local` from a read of the room's hash, unless the room changed since `version`. */
-  #apply(entry: LocalRoom, version: number, hash: readonly string[]): void {
+  /**
+   * Sets `local` from a read of the room's hash, unless the room changed since `version`. Not
+   * before this process receives the room's broadcasts: until then a join elsewhere could go
+   * unheard.
+   */
+  #apply(room: string, entry: LocalRoom, version: number, hash: readonly string[]): void {
     if (entry.version !== version) return;
     entry.local =
-      entry.subscribed &&
+      this.#subscriptions.has(room) &&
       pairs(hash).every(([, holder]) => holder.split('|')[0] === this.processId);
   }
 
@@ -560,7 +556,7 @@ export class RedisRooms implements RoomStore {
     this.#eval(HGETALL, this.#roomKey(room))
       .then((hash) => {
         entry.refreshing = false;
-        this.#apply(entry, version, strings(hash));
+        this.#apply(room, entry, version, strings(hash));
         // Changed again while reading: read once more, or it stays remote until the next join.
         if (entry.version !== version && this.#rooms.get(room) === entry) {
           this.#refresh(room, entry);
