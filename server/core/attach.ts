@@ -323,7 +323,7 @@ function createServer(
           message: '[signaling] the server is shutting down; reconnect in a moment',
         }
       : gate.check(request);
-  let decided = new WeakSet<IncomingMessage>();
+  const decided = new WeakSet<IncomingMessage>();
   const upgradeListeners = httpServer.listeners('upgrade');
   const io: SignalingServer = new Server(httpServer, {
     maxHttpBufferSize: (options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES) * 2,
@@ -347,14 +347,14 @@ function createServer(
       callback(verdict.message, false);
     },
   });
-  const refusal = refuseEarly(httpServer, upgradeListeners, {
+  const stopRefusing = refuseEarly(httpServer, upgradeListeners, {
     path: io.path(),
     decide,
     shed: (address) => gate.shed(address),
     refused: (reason) => metrics.reject(reason),
+    passed: decided,
   });
-  decided = refusal.passed;
-  return { io, stopRefusing: refusal.stop };
+  return { io, stopRefusing };
 }
 
 /**

@@ -29,10 +29,13 @@ type FilteredAccept = NonNullable<ListeningHandle['onconnection']> & { [DROPS]?:
  * its static `net.Server` `blockList` option; the list here changes every second, which
  * `BlockList` cannot (it has no removal). The wrap is put on every time the server starts
  * listening. Where the server has no such handle (not listening yet, or a Node without it) the
- * caller's `connection` listener still drops the connection, only later. Returns the function
- * that takes `drop` off again.
+ * caller's `connection` listener must drop the connection, only later: `active` says whether
+ * the filter is on (so that listener need not ask again). `stop` takes `drop` off.
  */
-export function filterAccepts(server: Server, drop: Drop): () => void {
+export function filterAccepts(
+  server: Server,
+  drop: Drop,
+): { readonly active: boolean; stop(): void } {
   let drops: Set<Drop> | undefined;
   const install = (): void => {
     const handle = (server as unknown as { _handle?: ListeningHandle | null })._handle;
@@ -43,9 +46,15 @@ export function filterAccepts(server: Server, drop: Drop): () => void {
   };
   server.on('listening', install);
   install();
-  return () => {
-    server.off('listening', install);
-    drops?.delete(drop);
+  return {
+    get active() {
+      return drops !== undefined;
+    },
+    stop() {
+      server.off('listening', install);
+      drops?.delete(drop);
+      drops = undefined;
+    },
   };
 }
 

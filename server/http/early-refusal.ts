@@ -33,6 +33,11 @@ export interface EarlyRefusal {
   shed(address: string | undefined): boolean;
   /** Counts a refusal in the metrics. */
   refused(reason: HandshakeRefusal): void;
+  /**
+   * Where the websocket handshakes decided here and let through are marked: `allowRequest`
+   * passes those without taking a second token.
+   */
+  passed: WeakSet<IncomingMessage>;
 }
 
 /**
@@ -47,49 +52,44 @@ export interface EarlyRefusal {
  *   refused, it gets a short raw http error and its socket is destroyed, without engine.io's
  *   request preparation.
  *
- * Returns the requests this decided and let through (`allowRequest` passes those without
- * taking a second token), and `stop`, which takes the accept filter off. Polling handshakes are
- * still decided in `allowRequest`, which answers them with engine.io's JSON error that
- * socket.io-client reads. Other listeners of `upgrade` (Vite's HMR) are left as they were.
+ * Returns the function that takes the accept filter off. Polling handshakes are still decided
+ * in `allowRequest`, which answers them with engine.io's JSON error that socket.io-client
+ * reads. Other listeners of `upgrade` (Vite's HMR) are left as they were.
  */
 export function refuseEarly(
   server: Server,
   upgradeListenersBefore: readonly unknown[],
   options: EarlyRefusal,
-): { passed: WeakSet<IncomingMessage>; stop: () => void } {
-  const passed = new WeakSet<IncomingMessage>();
+): () => void {
   const engineListeners = (server.listeners('upgrade') as UpgradeListener[]).filter(
     (listener) => !upgradeListenersBefore.includes(listener),
   );
-  const { path } = options;
   // Without websocket transport engine.io adds no `upgrade` listener, and neither does this:
   // Node then destroys unhandled upgrades itself.
-  if (engineListeners.length > 0) wrapUpgrades(server, engineListeners, path, options, passed);
-  const stop = filterAccepts(server, (address) => {
+  if (engineListeners.length > 0) wrapUpgrades(server, engineListeners, options);
+  const filter = filterAccepts(server, (address) => {
     if (!options.shed(address)) return false;
     options.refused('too-many-handshakes');
     return true;
   });
   server.prependListener('connection', (socket: Socket) => {
-    if (!options.shed(socket.remoteAddress)) return;
+    if (filter.active || !options.shed(socket.remoteAddress)) return;
     options.refused('too-many-handshakes');
     socket.on('error', ignore);
     socket.destroy();
   });
-  return { passed, stop };
+  return () => filter.stop();
 }
 
 /** Puts the handshake decision in front of engine.io's `upgrade` listeners (see above). */
 function wrapUpgrades(
   server: EventEmitter,
   engineListeners: readonly UpgradeListener[],
-  path: string,
   options: EarlyRefusal,
-  passed: WeakSet<IncomingMessage>,
 ): void {
   for (const listener of engineListeners) server.off('upgrade', listener);
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-    if (isHandshake(request.url ?? '', path)) {
+    if (isHandshake(request.url ?? '', options.path)) {
       const verdict = options.decide(request);
       if (!verdict.ok) {
         options.refused(verdict.reason);
@@ -98,7 +98,7 @@ function wrapUpgrades(
         socket.destroy();
         return;
       }
-      passed.add(request);
+      options.passed.add(request);
     }
     for (const listener of engineListeners) listener.call(server, request, socket, head);
   });

@@ -46,7 +46,7 @@ describe('filterAccepts', () => {
   it('takes one filter off and keeps another on the same server', async () => {
     let stopFirst = () => {};
     const port = await listening((server) => {
-      stopFirst = filterAccepts(server, (address) => address === '127.0.0.2');
+      stopFirst = filterAccepts(server, (address) => address === '127.0.0.2').stop;
       filterAccepts(server, (address) => address === '127.0.0.3');
     });
     stopFirst();
