@@ -105,11 +105,14 @@ function fleetChildren(dir: string) {
       for (const child of children) expected.add(child.process);
       // nginx first, so no client reaches a process that is going; Redis last, so the processes
       // can drop their seats on the way out.
+      const nginx = children.filter((child) => child.name === 'nginx');
       const redis = children.filter((child) => child.name === 'redis');
-      const rest = children.filter((child) => child.name !== 'redis');
-      await Promise.all(rest.filter((child) => child.name === 'nginx').map((c) => stopChild(c)));
-      await Promise.all(rest.map((child) => stopChild(child)));
-      await Promise.all(redis.map((child) => stopChild(child)));
+      const processes = children.filter(
+        (child) => !nginx.includes(child) && !redis.includes(child),
+      );
+      for (const group of [nginx, processes, redis]) {
+        await Promise.all(group.map((child) => stopChild(child)));
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };
