@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { once, record, type TestClient, waitFor } from './helpers.ts';
 import { type ChildServer, productionServerEntry, spawnServer } from './process-helpers.ts';
-import { ask, connectTo, type RedisChild, startRedis, stop } from './redis-helpers.ts';
+import { ask, connectTo, pair, type RedisChild, startRedis, stop } from './redis-helpers.ts';
 
 // Production server processes on one real Redis, put through what an operator meets: a
 // reconnect landing on another process, a process frozen past its heartbeat, Redis going away.
@@ -34,14 +34,6 @@ async function healthz(
   const response = await fetch(`${server.url}/healthz`).catch(() => undefined);
   if (!response) return { status: 0, body: { status: 'unreachable' } };
   return { status: response.status, body: (await response.json()) as { status: string } };
-}
-
-/** Seats `a` then `b` in `room` and waits for both to be ready. */
-async function pair(a: TestClient, b: TestClient, room: string): Promise<void> {
-  expect(await ask(a, room)).toBe('created');
-  const ready = once(a, 'ready');
-  expect(await ask(b, room)).toBe('joined');
-  await ready;
 }
 
 /** Sends a message each way and waits for both. */

@@ -188,6 +188,20 @@ export async function connectTo(
   return client;
 }
 
+/**
+ * Seats `a` then `b` in `room` and waits for both to be ready; throws unless `a` created it and
+ * `b` joined it. (No `expect` here: the bench imports this file outside Vitest.)
+ */
+export async function pair(a: TestClient, b: TestClient, room: string): Promise<void> {
+  const created = await ask(a, room);
+  const ready = once(a, 'ready');
+  const joined = await ask(b, room);
+  if (created !== 'created' || joined !== 'joined') {
+    throw new Error(`[test] room ${room}: ${created} then ${joined}, not created then joined`);
+  }
+  await ready;
+}
+
 /** Asks for a seat and resolves with the answer's event name (or the refusal's code). */
 export function ask(client: TestClient, room: string): Promise<string> {
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomMembers } from '../protocol/index.ts';
 import { once, type TestClient } from './helpers.ts';
 import { productionServerEntry } from './process-helpers.ts';
-import { freePort, stop, waitForLine } from './redis-helpers.ts';
+import { ask, freePort, pair, stop, waitForLine } from './redis-helpers.ts';
 
 // Two production server processes (the built server/cli/main.ts, as `npm start` runs it, built
 // once per run by global-setup.ts) on one real Redis, started here on a free port and killed in teardown.
@@ -86,16 +86,6 @@ async function connect(url: string): Promise<TestClient> {
   return client;
 }
 
-/** Asks for a seat and resolves with the answer's event name. */
-function ask(client: TestClient, room: string): Promise<'created' | 'joined' | 'full'> {
-  return new Promise((resolve) => {
-    client.once('created', () => resolve('created'));
-    client.once('joined', () => resolve('joined'));
-    client.once('full', () => resolve('full'));
-    client.emit('create or join', room);
-  });
-}
-
 describe('two server processes on one Redis', () => {
   let a: { url: string; child: ChildProcess };
   let b: { url: string; child: ChildProcess };
@@ -138,10 +128,7 @@ describe('two server processes on one Redis', () => {
     };
     const alice = await connect(a.url);
     const bob = await connect(a.url);
-    expect(await ask(alice, 'local')).toBe('created');
-    const ready = once(alice, 'ready');
-    expect(await ask(bob, 'local')).toBe('joined');
-    await ready;
+    await pair(alice, bob, 'local');
     // The store takes the room for local once its subscription is in place and a read says so.
     let cost = 1;
     for (let n = 0; n < 50 && cost > 0; n++) cost = await relay(alice, bob, n);
@@ -152,10 +139,7 @@ describe('two server processes on one Redis', () => {
 
     const carol = await connect(a.url);
     const dave = await connect(b.url);
-    expect(await ask(carol, 'split')).toBe('created');
-    const joined = once(carol, 'ready');
-    expect(await ask(dave, 'split')).toBe('joined');
-    await joined;
+    await pair(carol, dave, 'split');
     expect(await relay(carol, dave, 1)).toBeGreaterThan(0);
     expect(await relay(dave, carol, 2)).toBeGreaterThan(0);
   }, 30_000);
