@@ -36,6 +36,15 @@ async function healthz(
   return { status: response.status, body: (await response.json()) as { status: string } };
 }
 
+/**
+ * What socket.io-client would send to recover `client`'s session (its private id and last
+ * offset), for a new client to present on another process.
+ */
+function recoveryAuth(client: TestClient): { pid?: string; offset?: string } {
+  const session = client as unknown as { _pid?: string; _lastOffset?: string };
+  return { pid: session._pid, offset: session._lastOffset };
+}
+
 /** Sends a message each way and waits for both. */
 async function relayBothWays(a: TestClient, b: TestClient, text: string): Promise<void> {
   const atB = once(b, 'message');
@@ -97,8 +106,7 @@ describe('a fleet of two processes on one Redis', () => {
     const bob = await connectTo(a.url, admin);
     await pair(alice, bob, 'follow');
     const heard = record(bob, { all: true });
-    const session = alice as unknown as { _pid?: string; _lastOffset?: string };
-    const auth = { pid: session._pid, offset: session._lastOffset };
+    const auth = recoveryAuth(alice);
     const aliceId = alice.id;
     expect(typeof auth.pid).toBe('string');
     const reconnecting = once(bob, 'peer:reconnecting');
@@ -124,8 +132,7 @@ describe('a fleet of two processes on one Redis', () => {
     const bob = await connectTo(b.url, admin);
     await pair(alice, bob, 'killed');
     const heard = record(bob, { all: true });
-    const session = alice as unknown as { _pid?: string; _lastOffset?: string };
-    const auth = { pid: session._pid, offset: session._lastOffset };
+    const auth = recoveryAuth(alice);
     const aliceId = alice.id;
     // SIGKILL: no disconnect runs on C, so nothing is kept then; the session kept when alice
     // took her seat is what she recovers from.
