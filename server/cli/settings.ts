@@ -111,7 +111,7 @@ export const SETTINGS = {
     flag: 'room-capacity',
     env: 'ROOM_CAPACITY',
     type: 'integer',
-    min: 1,
+    min: 2,
     max: 1000,
     default: 2,
     description: "members per room (the codelab's rule is two)",

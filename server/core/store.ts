@@ -32,6 +32,17 @@ export interface RoomSummary {
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
+ * Checks a room capacity: a whole number of at least two, since a room is where two tabs meet.
+ * @returns the capacity; throws a `RangeError` naming the rule otherwise.
+ */
+export function checkedCapacity(capacity: number): number {
+  if (!Number.isInteger(capacity) || capacity < 2) {
+    throw new RangeError(`[signaling] room capacity must be a whole number >= 2, got ${capacity}`);
+  }
+  return capacity;
+}
+
+/**
  * Where room occupancy lives. The in-memory store (`MemoryRooms`) answers synchronously; a shared store
  * (Redis) answers with promises, and must decide each join atomically so that two processes can
  * never both hand out the last seat.

@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { JoinKey, JoinOutcome, RoomStore, RoomSummary } from '../core/store.ts';
+import {
+  checkedCapacity,
+  type JoinKey,
+  type JoinOutcome,
+  type RoomStore,
+  type RoomSummary,
+} from '../core/store.ts';
 
 /** Options of {@link MemoryRooms}. */
 export interface MemoryRoomsOptions {
@@ -42,11 +48,7 @@ export class MemoryRooms implements RoomStore {
     readonly capacity = 2,
     options: MemoryRoomsOptions = {},
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(
-        `[signaling] room capacity must be a whole number >= 1, got ${capacity}`,
-      );
-    }
+    checkedCapacity(capacity);
     this.#lockLingerMs = options.lockLingerMs ?? 0;
     this.#maxLingering = options.maxLingering ?? 10_000;
   }

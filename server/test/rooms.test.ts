@@ -66,8 +66,9 @@ describe('MemoryRooms', () => {
     expect(rooms.join('foo', 'd')).toEqual({ kind: 'full' });
   });
 
-  it('rejects a capacity that is not a whole number of at least one', () => {
+  it('rejects a capacity that is not a whole number of at least two', () => {
     expect(() => new MemoryRooms(0)).toThrow(/capacity/);
+    expect(() => new MemoryRooms(1)).toThrow(/capacity must be a whole number >= 2/);
     expect(() => new MemoryRooms(1.5)).toThrow(/capacity/);
   });
 });

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { createClient } from '@redis/client';
-import type { JoinOutcome, RoomStore, StoreHealth } from '../../core/store.ts';
+import {
+  checkedCapacity,
+  type JoinOutcome,
+  type RoomStore,
+  type StoreHealth,
+} from '../../core/store.ts';
 import type { SignalingLogger } from '../../core/types.ts';
 import { FREE_DEAD, HOLD, JOIN, LEAVE, RECLAIM, RESUME } from './scripts.ts';
 
@@ -129,7 +134,7 @@ export class RedisRooms implements RoomStore {
     this.#options = options;
     this.#client = options.client;
     this.#heartbeatClient = options.heartbeatClient ?? options.client;
-    this.capacity = options.capacity ?? 2;
+    this.capacity = checkedCapacity(options.capacity ?? 2);
     this.#prefix = options.prefix ?? 'signaling:';
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
     this.#ttlMs = options.ttlMs ?? 3000;
