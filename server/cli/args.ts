@@ -56,8 +56,15 @@ function placeholder(setting: Setting): string {
 function shownDefault(setting: Setting): string {
   if (setting.shown !== undefined) return setting.shown;
   if (setting.type === 'boolean') return setting.default ? 'on' : 'off';
-  if (setting.type === 'integer' || setting.type === 'number') return String(setting.default);
+  if (setting.type === 'integer' || setting.type === 'number') return shownNumber(setting.default);
   return 'none';
+}
+
+/** A default as people read it: `0.0167 (1 per 60 s)`, not `0.016666666666666666`. */
+function shownNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const short = String(Number(value.toPrecision(3)));
+  return value < 1 ? `${short} (1 per ${Math.round(1 / value)} s)` : short;
 }
 
 /** The `--help` text: every setting with its flag, environment variable, default and meaning. */

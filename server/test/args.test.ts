@@ -49,8 +49,11 @@ describe('the webrtc-rooms command line', () => {
 
   it('names the flag to fix when its value is out of range', () => {
     expect(() => configOf(['--port', '70000'])).toThrow(/--port=70000 is not a number from 0/);
-    expect(() => configOf(['--room-capacity', '1.5'])).toThrow(
-      /--room-capacity=1.5 is not a whole/,
+    expect(() => configOf(['--room-capacity', '2.5'])).toThrow(
+      /--room-capacity=2.5 is not a whole/,
+    );
+    expect(() => configOf(['--room-capacity', '1'])).toThrow(
+      /--room-capacity=1 is not a number from 2 to 1000/,
     );
   });
 
@@ -77,6 +80,8 @@ describe('the webrtc-rooms command line', () => {
     expect(helpText()).toMatch(/--port <n> +PORT +8080\n +port to listen on/);
     expect(helpText()).toMatch(/--metrics +SIGNALING_METRICS +on\n/);
     expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +86400\n/);
+    // A rate below one a second reads as a period, not as 0.016666666666666666.
+    expect(helpText()).toMatch(/RATE_PIN_ROOM_PER_SECOND +0\.0167 \(1 per 60 s\)\n/);
   });
 
   it('is shown in the README as the command prints it', () => {
