@@ -72,7 +72,7 @@ async function serve(config: ServerConfig): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(
-      `[signaling] serving ${clientDir} and signaling on http://${config.host ?? 'localhost'}:${port}/`,
+      `[signaling] serving ${clientDir} and signaling on ${listeningOn(config.host, port)}`,
     );
   });
   const stop = async () => {
@@ -88,6 +88,12 @@ async function serve(config: ServerConfig): Promise<void> {
   );
   process.once('SIGTERM', () => void shutdown('SIGTERM', stop));
   process.once('SIGINT', () => void shutdown('SIGINT', stop));
+}
+
+/** Where the start line says to connect, and on which interfaces the server listens. */
+function listeningOn(host: string | undefined, port: number): string {
+  if (host === undefined) return `http://localhost:${port}/ (listening on all interfaces)`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
 /** The app's files; a room's path gets the app too; anything else a 404. */

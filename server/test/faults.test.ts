@@ -92,6 +92,17 @@ describe('the production server process', () => {
     return client;
   }
 
+  it('says on which interfaces it listens, and the address to open', async () => {
+    const everywhere = await spawnServer(entry, { HOST: '' });
+    children.push(everywhere);
+    expect(everywhere.output()).toMatch(
+      /signaling on http:\/\/localhost:\d+\/ \(listening on all interfaces\)/,
+    );
+    const loopback = await spawnServer(entry);
+    children.push(loopback);
+    expect(loopback.output()).toMatch(/signaling on http:\/\/127\.0\.0\.1:\d+\/\n/);
+  }, 30_000);
+
   it('drains on SIGTERM: clients are told, and the process exits 0 within a few seconds', async () => {
     const server = await spawnServer(entry);
     children.push(server);
