@@ -71,6 +71,7 @@ export function createSignaling<S extends RoomStore>(
     access,
     metrics,
     ...settings,
+    boundAddress: () => boundAddress(httpServer),
     wentAway: new WeakSet(),
     lifecycle,
   };
@@ -123,6 +124,12 @@ function checkedSettings(options: SignalingOptions<RoomStore>) {
     clientLog: options.clientLog ?? true,
     exposeAddresses: options.exposeAddresses ?? true,
   } satisfies Partial<SignalingContext>;
+}
+
+/** The address `httpServer` listens on, while it listens on one. */
+function boundAddress(httpServer: AttachableServer): string | undefined {
+  const address = httpServer.address();
+  return typeof address === 'object' && address ? address.address : undefined;
 }
 
 /** What the metrics read, when they are read. */

@@ -30,6 +30,8 @@ export interface SignalingContext {
   sizedPackets: boolean;
   clientLog: boolean;
   exposeAddresses: boolean;
+  /** The address the http server is bound to (`::` or `0.0.0.0` for every interface), if known. */
+  boundAddress: () => string | undefined;
   ice: IceOptions;
   recoveryWindowMs: number;
   /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */

@@ -32,13 +32,17 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a real http server with the signaling attached, on port 0. */
+/**
+ * Starts a real http server with the signaling attached, on port 0 of `host` (clients connect
+ * through loopback either way).
+ */
 export async function startServer(
   options: SignalingOptions<MemoryRooms> = {},
+  host = '127.0.0.1',
 ): Promise<TestServer> {
   const http = createServer((request, response) => handle.httpHandler(request, response));
   const handle = attachSignaling(http, options);
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(0, host, resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const clients: TestClient[] = [];
   const connect = async (clientOptions: Partial<ManagerOptions & SocketOptions> = {}) => {

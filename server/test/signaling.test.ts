@@ -6,8 +6,8 @@ import { joinAs, once, record, startServer, type TestClient, type TestServer } f
 
 let server: TestServer;
 
-async function setUp(options?: SignalingOptions) {
-  server = await startServer(options);
+async function setUp(options?: SignalingOptions, host?: string) {
+  server = await startServer(options, host);
 }
 afterEach(async () => {
   await server.close();
@@ -330,21 +330,31 @@ describe('options', () => {
     expect(events.map(([name]) => name)).toEqual(['created', 'signaling:error']);
   });
 
-  it('answers ipaddr with each non-loopback IPv4 address', async () => {
-    await setUp();
+  /** The addresses `ipaddr` answers, up to a refused `bye` that follows them in order. */
+  async function askAddresses(): Promise<string[]> {
     const alice = await server.connect();
     const addresses: string[] = [];
     alice.on('ipaddr', (address) => addresses.push(address));
     alice.emit('ipaddr');
-    // Answers to one socket arrive in order: the refused bye comes after every address.
     alice.emit('bye');
     await once(alice, 'signaling:error');
+    return addresses;
+  }
+
+  it('answers ipaddr with each non-loopback IPv4 address when it listens on all of them', async () => {
+    await setUp({}, '0.0.0.0');
+    const addresses = await askAddresses();
     const expected = Object.values(networkInterfaces())
       .flat()
       .filter((i) => i?.family === 'IPv4' && !i.internal)
       .map((i) => i?.address);
     expect(addresses).toEqual(expected);
     expect(addresses).not.toContain('127.0.0.1');
+  });
+
+  it('answers ipaddr with no address while it listens on loopback alone (no dead links)', async () => {
+    await setUp({}, '127.0.0.1');
+    expect(await askAddresses()).toEqual([]);
   });
 
   it('refuses ipaddr when exposeAddresses is off', async () => {

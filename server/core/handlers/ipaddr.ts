@@ -8,13 +8,20 @@ export const ipaddr: EventHandler = (context, socket) => {
     refuse(context, socket, 'ipaddr', 'disabled', 'this server does not publish its addresses');
     return;
   }
-  for (const address of lanAddresses()) socket.emit('ipaddr', address);
+  for (const address of lanAddresses(context.boundAddress())) socket.emit('ipaddr', address);
 };
 
-/** The machine's non-loopback IPv4 addresses, as the codelab's `ipaddr` lists them. */
-function lanAddresses(): string[] {
-  return Object.values(networkInterfaces())
+/**
+ * The machine's non-loopback IPv4 addresses that reach this server, as the codelab's `ipaddr`
+ * lists them: every one when the server listens on all interfaces, the one it is bound to
+ * otherwise, and none when it listens on loopback alone (Vite's dev server by default), where a
+ * link to another address would be a dead link.
+ */
+function lanAddresses(bound: string | undefined): string[] {
+  const all = Object.values(networkInterfaces())
     .flat()
     .filter((details) => details !== undefined && details.family === 'IPv4' && !details.internal)
     .map((details) => (details as { address: string }).address);
+  if (bound === undefined || bound === '::' || bound === '0.0.0.0') return all;
+  return all.filter((address) => address === bound || `::ffff:${address}` === bound);
 }
