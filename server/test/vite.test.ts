@@ -3,6 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { io as connectClient } from 'socket.io-client';
 import { createLogger, createServer, type Plugin, preview, type ViteDevServer } from 'vite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,34 @@ describe('the Vite plugin', () => {
     expect(before?.rooms.size).toBe(0);
     expect(plugin.api?.handle).not.toBe(before);
     expect(plugin.api?.handle?.rooms.members('foo')).toEqual([alice.id]);
+  });
+
+  it("takes ROOM_CAPACITY in the app's own dev config, as the production command does", async () => {
+    const before = process.env.ROOM_CAPACITY;
+    process.env.ROOM_CAPACITY = '3';
+    let server: ViteDevServer;
+    try {
+      server = await createServer({
+        configFile: fileURLToPath(new URL('../../vite.config.ts', import.meta.url)),
+        root: fileURLToPath(new URL('../..', import.meta.url)),
+        logLevel: 'silent',
+        server: { host: '127.0.0.1', port: 0 },
+      });
+    } finally {
+      if (before === undefined) delete process.env.ROOM_CAPACITY;
+      else process.env.ROOM_CAPACITY = before;
+    }
+    await server.listen();
+    cleanups.push(() => server.close());
+    const url = server.resolvedUrls?.local[0] ?? '';
+    const [alice, bob, carol] = [client(url), client(url), client(url)];
+    alice.emit('create or join', 'three');
+    await once(alice, 'created');
+    bob.emit('create or join', 'three');
+    await once(bob, 'joined');
+    const third = once<[string]>(carol, 'joined');
+    carol.emit('create or join', 'three');
+    expect((await third)[0]).toBe('three');
   });
 
   it('attaches to `vite preview` too', async () => {
