@@ -141,3 +141,19 @@ test('a server that keeps its addresses to itself shows no error for it', async 
   }
   await expect(tab.log).not.toContainText('Refused "ipaddr" (');
 });
+
+test('the page loads every file it asks for, its icon included', async ({ page }) => {
+  const failed: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
+  await page.goto('/');
+  const icon = page.locator('link[rel="icon"]');
+  const href = await icon.getAttribute('href');
+  expect(href).toBeTruthy();
+  const response = await page.request.get(new URL(href ?? '', page.url()).toString());
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('image/svg+xml');
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  expect(failed).toEqual([]);
+});
