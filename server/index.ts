@@ -51,7 +51,7 @@ export type SignalingOptions<S extends RoomStore = MemoryRooms> = CoreOptions<S>
 export type SignalingHandle<S extends RoomStore = MemoryRooms> = CoreHandle<S>;
 
 /**
- * Attaches the signaling protocol (PROTOCOL.md) to `httpServer` and returns its handle. Never
+ * Attaches the signaling protocol (docs/protocol.md) to `httpServer` and returns its handle. Never
  * closes `httpServer`, which stays the caller's; mount `handle.httpHandler` on it for
  * `/healthz` and `/metrics`.
  */

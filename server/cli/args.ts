@@ -67,14 +67,29 @@ function shownNumber(value: number): string {
   return value < 1 ? `${short} (1 per ${Math.round(1 / value)} s)` : short;
 }
 
+/** One setting as `--help` and docs/operations.md show it. */
+export interface SettingRow {
+  /** The flag with its placeholder: `--port <n>`. */
+  flag: string;
+  env: string;
+  /** The default as people read it: `8080`, `off`, `0.0167 (1 per 60 s)`. */
+  shown: string;
+  description: string;
+}
+
+/** Every setting, in the order of {@link SETTINGS}: the one source of `--help` and the docs' table. */
+export function settingRows(): SettingRow[] {
+  return settings.map((setting) => ({
+    flag: `--${setting.flag}${placeholder(setting)}`,
+    env: setting.env,
+    shown: shownDefault(setting),
+    description: setting.description,
+  }));
+}
+
 /** The `--help` text: every setting with its flag, environment variable, default and meaning. */
 export function helpText(): string {
-  const rows = settings.map((setting) => [
-    `--${setting.flag}${placeholder(setting)}`,
-    setting.env,
-    shownDefault(setting),
-    setting.description,
-  ]);
+  const rows = settingRows().map((row) => [row.flag, row.env, row.shown, row.description]);
   const header = ['FLAG', 'ENVIRONMENT', 'DEFAULT'];
   const width = (column: number) =>
     Math.max(...[header, ...rows].map((row) => row[column]?.length ?? 0));

@@ -39,7 +39,7 @@ import type { AttachableServer, SignalingServer, SignalingSocket } from './types
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './validation.ts';
 
 /**
- * Attaches the signaling protocol (PROTOCOL.md) to an http server with `rooms` as its seat
+ * Attaches the signaling protocol (docs/protocol.md) to an http server with `rooms` as its seat
  * store: the composition root of the core. Each client event has its own module under
  * `handlers/`; their listeners are made once here and shared by every socket. The package's
  * `attachSignaling` calls this with the in-memory store unless given another.

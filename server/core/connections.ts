@@ -43,8 +43,8 @@ export function leftOnPurpose(wentAway: WeakSet<object>, connection: EngineConne
  * closed on drain, too), releases their per-address slot when they close, and notes those whose
  * browser left on purpose. engine.io reports every websocket close as "transport close", but a
  * browser closing or reloading the tab sends 1001 "going away" while a failed network sends
- * nothing (1006): the first left on purpose (PROTOCOL.md: free the seat at once); only the
- * second may come back. The listeners are made once here, not per connection: a closure per
+ * nothing (1006): the first left on purpose (docs/protocol.md#leaving-a-room: its seat is freed
+ * at once); only the second may come back. The listeners are made once here, not per connection: a closure per
  * connection is memory per idle client.
  */
 export function trackConnections(

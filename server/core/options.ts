@@ -69,8 +69,8 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    * Socket.IO connection state recovery, in milliseconds: a member whose connection drops keeps
    * its seat this long, the other member is told `peer:reconnecting`, and relays it missed are
    * replayed when it recovers (see `HeldSessionAdapter`). 0 turns it off. Off in the core, which
-   * then frees a seat the moment its connection goes, as PROTOCOL.md describes; the Vite plugin
-   * and the production server turn it on.
+   * then frees a seat the moment its connection goes (docs/protocol.md#leaving-a-room); the
+   * Vite plugin and the production server turn it on.
    * @default 0
    */
   recoveryWindowMs?: number;

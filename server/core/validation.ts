@@ -15,8 +15,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_PAYLOAD_DEPTH = 16;
 
 /**
- * A room name as PROTOCOL.md defines it, normalised to NFC. It wraps `parseRoomName` (shared
- * with the browser client) so the rule and its messages live in one place.
+ * A room name as docs/protocol.md#joining defines it, normalised to NFC. It wraps
+ * `parseRoomName` (shared with the browser client) so the rule and its messages live in one
+ * place.
  */
 export const RoomNameSchema = v.pipe(
   v.unknown(),

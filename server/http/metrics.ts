@@ -140,8 +140,9 @@ export function createHttpHandler(
   return (request, response, next) => {
     const path = (request.url ?? '').split('?')[0];
     const method = request.method ?? 'GET';
-    // `/healthz` and `/metrics` are valid room names too (PROTOCOL.md: `/foo` opens room foo):
-    // a browser navigating there asks for HTML and gets the app; probes and scrapers do not.
+    // `/healthz` and `/metrics` are valid room names too (`/foo` opens room foo:
+    // docs/protocol.md#joining): a browser navigating there asks for HTML and gets the app;
+    // probes and scrapers do not.
     const readOnly =
       (method === 'GET' || method === 'HEAD') &&
       !(next && (request.headers.accept ?? '').includes('text/html'));

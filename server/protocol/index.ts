@@ -1,7 +1,7 @@
 /**
  * The signaling protocol: the one definition of every event, shared by the server and the
  * browser client (`import type` only). The codelab's events keep their names, arguments and
- * order (see PROTOCOL.md); events of our own are named `noun:verb`.
+ * order (docs/protocol.md#codelab-events); events of our own are named `noun:verb`.
  */
 
 /** A relayed payload: any JSON value (offer, answer, candidate, or a string like `'bye'`). */

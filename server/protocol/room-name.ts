@@ -8,8 +8,8 @@ export type RoomNameResult = { ok: true; room: string } | { ok: false; reason: s
 const ROOM_NAME = /^(?:[\p{L}\p{Nd}]\p{M}*|[-_.])+$/u;
 
 /**
- * Checks a client-supplied room name against PROTOCOL.md's rule: 1 to 64 characters after
- * NFC normalisation; letters and digits of any script, `-`, `_` and `.`; case kept.
+ * Checks a client-supplied room name against the rule of docs/protocol.md#joining: 1 to 64
+ * characters after NFC normalisation; letters and digits of any script, `-`, `_` and `.`; case kept.
  * Pure and free of Node APIs, so the browser client uses it too.
  */
 export function parseRoomName(value: unknown): RoomNameResult {

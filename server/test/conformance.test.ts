@@ -1011,8 +1011,8 @@ describe('disconnection', () => {
     expect((await alice.client.get()).status).toBe(400);
   });
 
-  // PROTOCOL.md: on bye, disconnect or reload, "free the seat at once". engine.io reports a
-  // polling close packet as `transport close`, as it does a dropped websocket; over polling a
+  // docs/protocol.md#leaving-a-room: on bye, disconnect or reload the seat is freed at once.
+  // engine.io reports a polling close packet as `transport close`, as it does a dropped websocket; over polling a
   // failed network is `transport error`, so the `disconnect` handler (core/handlers/
   // disconnect.ts) frees the seat of a polling `transport close` at once.
   it('frees the seat at once when a polling client sends the close packet, recovery on', async () => {
@@ -1106,8 +1106,8 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
     expect(frames.slice(0, connect).filter((frame) => parseEvent(frame))).toEqual([]);
   });
 
-  // PROTOCOL.md: `peer:reconnecting` is about "the other member". The disconnect handler
-  // broadcasts after Socket.IO persisted the session, so without `.except(member)` the
+  // docs/protocol.md#leaving-a-room: `peer:reconnecting` is about another member. The
+  // disconnect handler broadcasts after Socket.IO persisted the session, so without `.except(member)` the
   // HeldSessionAdapter would store the notice for the member who dropped and replay it to it.
   it('never replays to a recovered member its own peer:reconnecting', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });

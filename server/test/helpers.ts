@@ -97,7 +97,7 @@ export function once<Args extends unknown[] = unknown[]>(
   });
 }
 
-/** The events PROTOCOL.md fixes for codelab clients. */
+/** The events docs/protocol.md#codelab-events fixes for codelab clients. */
 const CODELAB_EVENTS = new Set([
   'created',
   'join',

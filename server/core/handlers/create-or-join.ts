@@ -7,7 +7,7 @@ import { check, JoinOptionsSchema, RoomNameSchema } from '../validation.ts';
 
 /**
  * `create or join`: checks the room name, the options (a PIN) and the room token if tokens are
- * required, then asks the store for a seat (PROTOCOL.md).
+ * required, then asks the store for a seat (docs/protocol.md#joining).
  */
 export const createOrJoin: EventHandler = (context, socket, value, rawOptions) => {
   const name = check(RoomNameSchema, value);
