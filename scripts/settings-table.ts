@@ -54,7 +54,10 @@ function main(): void {
     process.exit(1);
   }
   const start = page.indexOf(START) + START.length;
-  writeFileSync(OPERATIONS_PAGE, `${page.slice(0, start)}\n${table}\n${page.slice(page.indexOf(END))}`);
+  writeFileSync(
+    OPERATIONS_PAGE,
+    `${page.slice(0, start)}\n${table}\n${page.slice(page.indexOf(END))}`,
+  );
   console.log(`[docs] wrote the settings table of ${OPERATIONS_PAGE}`);
 }
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { OPERATIONS_PAGE, settingsTable, tableIn } from '../../scripts/settings-table.ts';
 import { helpText, parseCommandLine } from '../cli/args.ts';
 import { readConfig } from '../cli/config.ts';
 import { SETTINGS } from '../cli/settings.ts';
-import { OPERATIONS_PAGE, settingsTable, tableIn } from '../../scripts/settings-table.ts';
 
 /** The config the command would run with, from `argv` and `env`. */
 function configOf(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -94,10 +94,12 @@ describe('the webrtc-rooms command line', () => {
       line
         .slice(1, -1)
         .split(' | ')
-        .map((cell) => cell.trim().replace(/^`|`$/g, ''));
+        .map((cell) => cell.trim());
     const rows = (tableIn(page) ?? '').split('\n').slice(2).map(cells);
     expect(rows).toHaveLength(Object.keys(SETTINGS).length);
-    for (const [flag, env, shown, meaning] of rows) {
+    const unquoted = (cell = '') => cell.replace(/^`(.*)`$/, '$1');
+    for (const [quotedFlag, quotedEnv, shown, meaning] of rows) {
+      const [flag, env] = [unquoted(quotedFlag), unquoted(quotedEnv)];
       const at = help.findIndex((line) => line.trim().startsWith(`${flag}  `));
       expect(at, flag).toBeGreaterThan(-1);
       expect(help[at]?.trim().split(/ {2,}/)).toEqual([flag, env, shown]);
