@@ -8,8 +8,8 @@ const ENTRY = fileURLToPath(new URL('../dist/server/cli/main.js', import.meta.ur
 
 /**
  * Tests with a fleet of their own: redis-server, two production processes on it and nginx in
- * front with server/fleet/nginx.conf (the configuration docs/scaling.md shows), all stopped
- * after the test.
+ * front with server/fleet/nginx.conf (the configuration docs/operations.md#nginx describes),
+ * all stopped after the test.
  */
 export const fleetTest = test.extend<{ fleet: Fleet; fleetEnv: Record<string, string> }>({
   /** More environment for the fleet's processes (`fleetTest.use({ fleetEnv: {...} })`). */

@@ -251,11 +251,11 @@ async function cpuOver(browser: Browser, tab: MeshTab, tabs: number, seconds: nu
   }
 }
 
-/** Seconds of each CPU window below: short in the suite, longer for the README's figures. */
+/** Seconds of each CPU window below: short in the suite, longer for docs/benchmarks.md. */
 const CPU_SECONDS = Number(process.env.MESH_CPU_SECONDS ?? 3);
 
-// Prints the README's figures (the fourth join to six links, a tab's CPU) while checking that a
-// fourth member's links and everyone's video come up. Nothing is asserted against a clock. For
+// Prints the figures of docs/benchmarks.md (the fourth join to six links, a tab's CPU) while
+// checking that a fourth member's links and everyone's video come up. Nothing is asserted against a clock. For
 // the figures: MESH_CPU_SECONDS=10 npx playwright test e2e/mesh.spec.ts --project=production
 // -g measures --repeat-each=5 --workers=1.
 test('measures the fourth join to six links and the CPU of a tab in a call of four @client-only', async ({

@@ -1,7 +1,8 @@
 /**
  * The multi-process mode on one machine: a redis-server, N production processes on it and nginx
  * in front with server/fleet/nginx.conf. Used by `npm run fleet` (server/cli/fleet.ts), the
- * fleet tests and the bench, so the configuration they run is the one docs/scaling.md shows.
+ * fleet tests and the bench, so the configuration they run is the one docs/operations.md#nginx
+ * describes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The nginx configuration template the fleet runs (and docs/scaling.md shows). */
+/** The nginx configuration template the fleet runs (docs/operations.md#nginx describes it). */
 export const NGINX_TEMPLATE = fileURLToPath(new URL('./nginx.conf', import.meta.url));
 
 /** What to start. */
