@@ -74,7 +74,9 @@ function place(
   }
   logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
   logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
-  io.to(key).emit('join', room);
+  // Not to the newcomer: through a shared store the broadcast reaches this process's sockets
+  // once Redis answered, when the newcomer already sits in the room.
+  io.to(key).except(socket.id).emit('join', room);
   socket.join(key);
   socket.data.room = room;
   metrics.joins.inc();
