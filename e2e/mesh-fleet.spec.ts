@@ -1,3 +1,4 @@
+import type { FleetChild } from '../server/fleet/fleet.ts';
 import { expect } from './fixtures.ts';
 import { connectionsOn, fleetTest } from './fleet.ts';
 import { MeshTab } from './mesh-tab.ts';
@@ -10,25 +11,35 @@ const CAPACITY = 4;
 // Rooms of four on this file's fleets; the other fleet specs keep rooms of two.
 fleetTest.use({ fleetEnv: { ROOM_CAPACITY: String(CAPACITY) } });
 
+/**
+ * Opens four tabs in `room`, alternating between the fleet's two processes (first, second,
+ * first, second), and waits for the six links; nginx hashes the client address, so every tab of
+ * this machine would land on one process: they go straight to each backend instead.
+ */
+async function fourAcross(
+  backends: readonly FleetChild[],
+  open: (path: string) => Promise<{ page: MeshTab['page'] }>,
+  room: string,
+): Promise<[MeshTab, MeshTab, MeshTab, MeshTab]> {
+  const [first, second] = backends;
+  if (!first || !second) throw new Error('[e2e] the fleet has fewer than two processes');
+  const members: MeshTab[] = [];
+  for (const [index, backend] of [first, second, first, second].entries()) {
+    const tab = new MeshTab((await open(`http://127.0.0.1:${backend.port}/${room}`)).page);
+    await tab.expectMembers(index + 1, CAPACITY);
+    members.push(tab);
+  }
+  await expect.poll(() => connectionsOn(first)).toBe(2);
+  await expect.poll(() => connectionsOn(second)).toBe(2);
+  for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+  return members as [MeshTab, MeshTab, MeshTab, MeshTab];
+}
+
 fleetTest(
   'four tabs on two processes open six links; chat crosses; one leaves and three carry on',
   async ({ fleet, openTab, room }) => {
     fleetTest.setTimeout(300_000);
-    // nginx hashes the client address, so every tab of this machine would land on one
-    // process: two tabs go straight to each backend instead.
-    const [first, second] = fleet.backends;
-    if (!first || !second) throw new Error('[e2e] the fleet has fewer than two processes');
-    const members: MeshTab[] = [];
-    for (const [index, backend] of [first, second, first, second].entries()) {
-      const tab = new MeshTab((await openTab(`http://127.0.0.1:${backend.port}/${room}`)).page);
-      await tab.expectMembers(index + 1, CAPACITY);
-      members.push(tab);
-    }
-    await expect.poll(() => connectionsOn(first)).toBe(2);
-    await expect.poll(() => connectionsOn(second)).toBe(2);
-    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
-
-    const [a1, b1, a2, b2] = members as [MeshTab, MeshTab, MeshTab, MeshTab];
+    const [a1, b1, a2, b2] = await fourAcross(fleet.backends, openTab, room);
     await a1.say('across two processes');
     for (const tab of [b1, a2, b2]) await expect(tab.chat).toContainText('across two processes');
 
@@ -39,5 +50,41 @@ fleetTest(
     }
     await b2.say('three of us');
     for (const tab of [a1, a2]) await expect(tab.chat).toContainText('three of us');
+  },
+);
+
+fleetTest(
+  'a process of the group killed and never back: the two survivors close its peers within seconds and keep their call',
+  async ({ fleet, openTab, room }, testInfo) => {
+    fleetTest.setTimeout(300_000);
+    const [a1, , a2] = await fourAcross(fleet.backends, openTab, room);
+    const second = fleet.backends[1] as FleetChild;
+    // The second process's tabs stay open, their links to a1 and a2 alive: only the server's
+    // news of the departures (swept once the dead process's heartbeat key expires) closes them.
+    const killed = Date.now();
+    second.process.kill('SIGKILL');
+    await second.exited;
+    for (const tab of [a1, a2]) {
+      await expect
+        .poll(
+          async () => {
+            const status = (await tab.status.textContent())?.replace(/\s+/g, ' ').trim();
+            return `${await tab.remoteTiles.count()} tiles, ${status}`;
+          },
+          { timeout: 10_000, intervals: [50] },
+        )
+        .toMatch(/^1 tiles, 1 of 1 links open\./);
+    }
+    const closedMs = Date.now() - killed;
+    testInfo.annotations.push({
+      type: 'SIGKILL to the lost tiles closed (ms)',
+      description: `${closedMs}`,
+    });
+    console.log(`[e2e] SIGKILL to the survivors' lost tiles closed: ${closedMs} ms`);
+    for (const tab of [a1, a2]) await tab.expectMembers(2, CAPACITY);
+    await a1.say('two of us');
+    await expect(a2.chat).toContainText('two of us');
+    await a2.say('still here');
+    await expect(a1.chat).toContainText('still here');
   },
 );

@@ -6,6 +6,8 @@ export class MeshTab extends RoomTab {
   readonly status = this.page.getByRole('status', { name: 'group call status' });
   readonly chat = this.page.getByRole('log', { name: 'Chat messages' });
   readonly remoteVideos = this.page.getByLabel(/^Video of (?!Me$)/);
+  /** The tiles of the other members, one per member this tab has a link for. */
+  readonly remoteTiles = this.page.getByRole('group', { name: /^Member (?!Me$)/ });
 
   /** Waits until this tab has `count` links open, one per other member. */
   async expectLinks(count: number) {

@@ -315,7 +315,7 @@ export class CallController implements ReactiveController {
         if (this.polite) this.state = 'connecting';
         else this.#open();
         break;
-      case 'bye':
+      case 'peer-left':
         // The one who stays is the room's first member again, so the next one to join is
         // the polite side: exactly one offers on `ready`.
         this.polite = false;

@@ -29,15 +29,14 @@ export interface LogEntry {
 
 /**
  * What other controllers hear from the signaling, in the order the server sent it: a seat
- * granted (`created` / `joined`), another member `join`ing, the room `ready`, the other member
- * gone (`bye`), its signaling dropped and back (`peer:reconnecting` / `peer:reconnected`), a
- * relayed `message`, the ICE servers, and this tab leaving the room.
+ * granted (`created` / `joined`), another member `join`ing, the room `ready`, another member
+ * gone however it went (`peer-left`), its signaling dropped and back (`peer:reconnecting` /
+ * `peer:reconnected`), a relayed `message`, the ICE servers, and this tab leaving the room.
  */
 export type SignalingEvent =
   | { type: 'seat'; seat: 'created' | 'joined'; room: string }
   | { type: 'join' }
   | { type: 'ready' }
-  | { type: 'bye' }
   | { type: 'message'; payload: SignalingPayload }
   | { type: 'ice-servers'; servers: IceServer[] }
   | { type: 'peer-reconnecting' }
@@ -45,7 +44,12 @@ export type SignalingEvent =
   | { type: 'left' }
   | { type: 'members'; ids: string[] }
   | { type: 'signal'; from: string; data: SignalingPayload }
-  | { type: 'peer-left'; id: string };
+  /**
+   * Another member left (bye, a closed tab, a held seat that ended, its server gone, its seat
+   * taken over): the one event for every departure. `id` names it in rooms above two (the
+   * server's `peer:left`); in a room of two, whose codelab `bye` names nobody, it is null.
+   */
+  | { type: 'peer-left'; id: string | null };
 
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
@@ -174,12 +178,10 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `Room ${room} is full`, 'error');
     });
     socket.on('bye', (room) => {
-      this.peerLeft = true;
-      this.peerReconnecting = false;
-      // The one who stays is the room's first member again.
-      this.seat = 'created';
+      // Above two, `peer:left` follows and says who: that is the one news of it.
+      if (this.capacity > 2) return;
       this.#log('client', `The other member left room ${room}`);
-      this.#emit({ type: 'bye' });
+      this.#departed(null);
     });
   }
 
@@ -226,7 +228,7 @@ export class SignalingController implements ReactiveController {
       if (room !== this.room) return;
       this.memberIds = this.memberIds.filter((member) => member !== id);
       this.#log('client', `Member ${id} left room ${room}`);
-      this.#emit({ type: 'peer-left', id });
+      this.#departed(id);
     });
   }
 
@@ -341,6 +343,15 @@ export class SignalingController implements ReactiveController {
   /** Hands back a seat granted for a room this tab no longer wants (it switched meanwhile). */
   #giveBack(room: string): void {
     this.#socket?.emit('bye', room);
+  }
+
+  /** Another member left, however it went: the room's state, then the one event. */
+  #departed(id: string | null): void {
+    this.peerLeft = true;
+    this.peerReconnecting = false;
+    // The one who stays is the room's first member again.
+    this.seat = 'created';
+    this.#emit({ type: 'peer-left', id });
   }
 
   #emit(event: SignalingEvent): void {

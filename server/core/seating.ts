@@ -1,5 +1,6 @@
 import { ROOM_PREFIX } from '../protocol/index.ts';
 import { logTo, refuse, type SignalingContext } from './context.ts';
+import { type Audience, tellCount, tellDeparture, tellMembers } from './departure.ts';
 import { iceServersFor } from './ice.ts';
 import { LOCKED_MESSAGE } from './room-access.ts';
 import { after, type JoinOutcome, type MaybePromise } from './store.ts';
@@ -62,27 +63,37 @@ function place(
     return whenListening(context, socket, room, () => {
       logTo(context, socket, `Client ID ${socket.id} created room ${room}`);
       socket.emit('created', room, socket.id);
-      announce(context, room, [socket.id]);
+      announce(context, io.to(key), room, [socket.id]);
       update(context, room, 1);
     });
   }
   if (outcome.replaced !== undefined) {
     // A shared store gave this tab a seat held for a dropped member, as seat() does here.
     context.holds.release(outcome.replaced);
-    io.to(key).emit('bye', room);
+    departed(context, room, outcome.replaced, outcome.others);
   }
   logTo(context, socket, `Room ${room} now has ${outcome.others.length + 1} client(s)`);
   logTo(context, socket, `Client ID ${socket.id} joined room ${room}`);
-  io.to(key).emit('join', room);
+  // Not to the newcomer: through a shared store the broadcast reaches this process's sockets
+  // once Redis answered, when the newcomer already sits in the room.
+  io.to(key).except(socket.id).emit('join', room);
   socket.join(key);
   socket.data.room = room;
   metrics.joins.inc();
   return whenListening(context, socket, room, () => {
+    const members = [...outcome.others, socket.id];
+    const others = io.to(key).except(socket.id);
+    // The newcomer hears its seat's news straight away, before its peers hear of it: they
+    // relay to it as soon as they do (an offer), and through a shared store a broadcast
+    // reaches its sender's own sockets only once Redis has answered, so an offer relayed via
+    // another process could overtake the newcomer's list or `ready`, and be dropped.
     socket.emit('joined', room, socket.id);
-    // Before `ready`, so a mesh client knows its peers (and the capacity) when it hears it.
-    announce(context, room, [...outcome.others, socket.id]);
-    io.to(key).emit('ready');
-    update(context, room, outcome.others.length + 1);
+    // Before `ready`, so a group client knows its peers (and the capacity) when it hears it.
+    announce(context, socket, room, members);
+    announce(context, others, room, members);
+    socket.emit('ready');
+    others.emit('ready');
+    update(context, room, members.length);
   });
 }
 
@@ -150,14 +161,7 @@ export function resume(context: SignalingContext, socket: SignalingSocket): Mayb
 
 /** Frees `member`'s seat in `room` and tells whoever remains that it left. */
 export function free(context: SignalingContext, member: string, room: string): MaybePromise<void> {
-  const remaining = context.rooms.leave(room, member);
-  const rest = context.io.to(ROOM_PREFIX + room);
-  rest.emit('bye', room);
-  if (context.rooms.capacity > 2) rest.emit('peer:left', { room, id: member });
-  return after(remaining, (members) => {
-    announce(context, room, members);
-    update(context, room, members.length);
-  });
+  return departed(context, room, member, context.rooms.leave(room, member));
 }
 
 /**
@@ -171,11 +175,25 @@ export function expire(
 ): MaybePromise<void> {
   const { rooms } = context;
   if (!rooms.expire) return free(context, member, room);
-  return after(rooms.expire(room, member), (remaining) => {
-    if (remaining === undefined) return;
-    context.io.to(ROOM_PREFIX + room).emit('bye', room);
-    update(context, room, remaining.length);
-  });
+  return after(rooms.expire(room, member), (remaining) =>
+    remaining === undefined ? undefined : departed(context, room, member, remaining),
+  );
+}
+
+/** Tells the room that `member` left it ({@link tellDeparture}, the one way). */
+function departed(
+  context: SignalingContext,
+  room: string,
+  member: string,
+  remaining: MaybePromise<readonly string[]>,
+): MaybePromise<void> {
+  const { io, rooms, lifecycle } = context;
+  return tellDeparture(
+    io.to(ROOM_PREFIX + room),
+    { room, member, capacity: rooms.capacity, remaining },
+    // A shared store can answer after close(), when the adapter can no longer publish.
+    () => !lifecycle.closed,
+  );
 }
 
 /** Frees the socket's seat and tells whoever remains that it left. */
@@ -187,25 +205,21 @@ export function leave(context: SignalingContext, socket: SignalingSocket): Maybe
   return free(context, socket.id, room);
 }
 
-/**
- * Tells the members of `room` who sits there (our own `room:members`), for a mesh's pairs.
- * Rooms of two keep exactly the events they had: one peer needs no list.
- */
-function announce(context: SignalingContext, room: string, members: readonly string[]): void {
-  if (context.rooms.capacity > 2 && members.length > 0 && !context.lifecycle.closed) {
-    context.io
-      .to(ROOM_PREFIX + room)
-      .emit('room:members', { room, members: [...members], capacity: context.rooms.capacity });
-  }
+/** Tells `to` who sits in `room`, unless the server has closed. */
+function announce(
+  context: SignalingContext,
+  to: Audience,
+  room: string,
+  members: readonly string[],
+): void {
+  if (!context.lifecycle.closed) tellMembers(to, room, members, context.rooms.capacity);
 }
 
 /** Tells the members of `room` how many seats are taken, after the codelab's own events. */
 function update(context: SignalingContext, room: string, members: number): void {
   // A shared store can answer after close(), when the adapter can no longer publish.
-  if (members > 0 && !context.lifecycle.closed) {
-    context.io
-      .to(ROOM_PREFIX + room)
-      .emit('room:update', { room, members, capacity: context.rooms.capacity });
+  if (!context.lifecycle.closed) {
+    tellCount(context.io.to(ROOM_PREFIX + room), room, members, context.rooms.capacity);
   }
 }
 

@@ -82,7 +82,7 @@ export interface IceServer {
 export interface ServerToClientEvents {
   /** To the first member of an empty room. */
   created: (room: string, socketId: string) => void;
-  /** To the member already there, just before the second one joins. */
+  /** To the members already there (never the newcomer), just before another one joins. */
   join: (room: string) => void;
   /** To the second member. */
   joined: (room: string, socketId: string) => void;
@@ -96,7 +96,10 @@ export interface ServerToClientEvents {
   ipaddr: (address: string) => void;
   /** A server-side log line mirrored to the client: `['Message from server:', ...parts]`. */
   log: (parts: unknown[]) => void;
-  /** The other member left the room (bye, disconnect or reload). */
+  /**
+   * Another member left the room, however it went (bye, disconnect, reload, a held seat that
+   * ended or was taken over, its server gone): every departure is told the same way.
+   */
   bye: (room: string) => void;
   /**
    * Our own: who sits in the client's room, after each seat granted (before `ready`) and
@@ -105,7 +108,7 @@ export interface ServerToClientEvents {
   'room:members': (members: RoomMembers) => void;
   /** Our own: a payload addressed to this client by another member of its room. */
   signal: (delivery: SignalDelivery) => void;
-  /** Our own, beside the codelab's `bye`: which member left the room. */
+  /** Our own, in rooms above two, right after every `bye`: which member left the room. */
   'peer:left': (left: { room: string; id: string }) => void;
   /** Our own: the seats of the client's room changed (after created, ready and bye). */
   'room:update': (state: RoomState) => void;

@@ -221,18 +221,25 @@ export interface SignalingNode {
   redis: RedisSignaling;
 }
 
-/** Starts a {@link SignalingNode} on Redis at `url`, with `attach` options beside the store's. */
+/** Socket.IO's adapter option, as {@link connectRedis} makes it. */
+export type AdapterOption = RedisSignaling['adapter'];
+
+/**
+ * Starts a {@link SignalingNode} on Redis at `url`, with `attach` options beside the store's;
+ * `adapter` may wrap the store's adapter (a test's fault on the way to Redis).
+ */
 export async function startSignalingNode(
   url: string,
   redisOptions: ConnectRedisOptions,
   attach: Omit<SignalingOptions<RedisRooms>, 'rooms'> = {},
+  adapter: (made: AdapterOption) => AdapterOption = (made) => made,
 ): Promise<SignalingNode> {
   const redis = await connectRedis(url, redisOptions);
   const http = createHttpServer((request, response) => handle.httpHandler(request, response));
   const handle = attachSignaling(http, {
     ...attach,
     rooms: redis.rooms,
-    socketOptions: { ...attach.socketOptions, adapter: redis.adapter },
+    socketOptions: { ...attach.socketOptions, adapter: adapter(redis.adapter) },
   });
   redis.bind(handle.io);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

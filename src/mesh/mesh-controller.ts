@@ -5,6 +5,7 @@ import { DEFAULT_MAX_FILE_BYTES, type FileTransfer } from '../file-transfer-cont
 import { explainMediaError } from '../media-errors.ts';
 import type { SignalingController, SignalingEvent } from '../signaling-controller.ts';
 import { emptyView, PeerLink, type PeerView, shortName } from './peer-link.ts';
+import { SignalInbox } from './signal-inbox.ts';
 
 /** A chat line of a group: who said it, by short name, unless it was me. */
 export interface MeshChatEntry extends ChatEntry {
@@ -58,6 +59,8 @@ export class MeshController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #signaling: SignalingController;
   readonly #links = new Map<string, PeerLink>();
+  /** Signals wait here for the member list to name their sender. */
+  readonly #inbox = new SignalInbox((from, data) => this.#onSignal(from, data));
   /** Transfers of links now closed, so what arrived from a member who left can be saved. */
   #retiredFiles: MeshFileTransfer[] = [];
   #unsubscribe: (() => void) | undefined;
@@ -173,22 +176,27 @@ export class MeshController implements ReactiveController {
       // Before `room:members` tells the capacity: it only resets.
       case 'seat':
         this.#closeAll();
+        this.#inbox.forget();
         this.#seatedAt = performance.now();
         this.seatToMeshMs = null;
         break;
       case 'members':
         this.#follow(event.ids);
+        this.#inbox.named(event.ids);
         break;
       case 'signal':
-        // Rooms of two keep the one-to-one call, which never signals this way.
-        if (this.#signaling.capacity <= 2) return;
-        this.#onSignal(event.from, event.data);
+        // A room of two has no list: its call never signals this way.
+        this.#inbox.receive(event.from, event.data, this.#signaling.memberIds);
         break;
       case 'peer-left':
+        // Above two every departure names its member; a room of two is the call's.
+        if (event.id === null) return;
+        this.#inbox.forget(event.id);
         this.#drop(event.id);
         break;
       case 'left':
         this.#closeAll();
+        this.#inbox.forget();
         this.#forgetFiles();
         this.#seatedAt = null;
         break;

@@ -1,6 +1,7 @@
 import { createClient, createCluster } from '@redis/client';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
+import { tellDeparture } from '../../core/departure.ts';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { relayAdapter, type ShardedPublisher, type ShardedSubscriber } from './adapter.ts';
@@ -77,16 +78,15 @@ function storeEvents(
   capacity: () => number,
 ): Pick<RedisRoomsOptions, 'onPeerGone' | 'onSeatLost'> {
   return {
-    onPeerGone: (room, remaining) => {
+    onPeerGone: (room, member, remaining) => {
       const server = io();
       if (!server) return;
       // To the survivors by id, not to the room: the "dead" process may only be stalled.
-      server.to([...remaining]).emit('bye', room);
-      server.to([...remaining]).emit('room:update', {
-        room,
-        members: remaining.length,
-        capacity: capacity(),
-      });
+      tellDeparture(
+        server.to([...remaining]),
+        { room, member, capacity: capacity(), remaining },
+        () => io() !== undefined,
+      );
     },
     onSeatLost: (room, member) => {
       const socket = io()?.of('/').sockets.get(member);

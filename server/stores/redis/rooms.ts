@@ -52,10 +52,11 @@ export interface RedisRoomsOptions {
    */
   ttlMs?: number;
   /**
-   * A dead process's member lost its seat in `room`: tell `remaining` (socket ids, on any
-   * process) `bye`. Only the remaining members, never the room: the dead process may resume.
+   * A dead process's `member` lost its seat in `room`: tell `remaining` (socket ids on live
+   * processes, in seating order) that it left. Only the remaining members, never the room:
+   * the dead process may resume.
    */
-  onPeerGone?: (room: string, remaining: readonly string[]) => void;
+  onPeerGone?: (room: string, member: string, remaining: readonly string[]) => void;
   /** This process resumed after a stall, and `member`'s seat in `room` was taken meanwhile. */
   onSeatLost?: (room: string, member: string) => void;
   /**
@@ -388,6 +389,7 @@ export class RedisRooms implements RoomStore {
         if (remaining.length > 0) {
           this.#options.onPeerGone?.(
             room,
+            member,
             remaining.map(([id]) => id),
           );
         }
