@@ -1,7 +1,8 @@
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Namespace, ServerOptions } from 'socket.io';
 import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapter';
-import type { SignalingLogger } from '../../core/types.ts';
+import { type ForgetsSessions, privateSessionId } from '../../core/session-adapter.ts';
+import type { ServerSocketData, SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import type { RedisRooms, SeatClient } from './rooms.ts';
 
@@ -401,56 +402,71 @@ function report(
 /**
  * Sessions for recovery in Redis, so any process can restore one: kept when a seated member
  * takes its seat (for a process that dies without a disconnect), again when it drops (for the
- * recovery window), and dropped when it leaves its room.
+ * recovery window), and dropped when it leaves its room by any path: `bye` (a leave of its
+ * room), or a disconnect that holds no seat (`forgetSession`, called by the core once the
+ * socket is gone from the namespace).
  */
 function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterOptions): void {
   const server = internals.nsp.server as unknown as { opts: ServerOptions };
   const windowMs = server.opts.connectionStateRecovery?.maxDisconnectionDuration;
   if (!windowMs) return;
   const key = (pid: string) => `${options.prefix}session:{${pid}}`;
+  const drop = (pid: string) =>
+    options.client
+      .eval(DEL, { keys: [key(pid)], arguments: [] })
+      .catch((error: unknown) =>
+        options.logger.error('[signaling] Redis: could not drop a session:', error),
+      );
   const keep = (session: SessionToPersist, ttlMs: number) => {
-    // Only what a restore needs: the data carries live objects (rate buckets) made anew anyway.
-    const kept = {
-      sid: session.sid,
-      pid: session.pid,
-      rooms: session.rooms,
-      data: { room: (session.data as { room?: string }).room },
-    };
+    const kept = { sid: session.sid, pid: session.pid, rooms: session.rooms, data: session.data };
     options.client
       .eval(SET_PX, { keys: [key(session.pid)], arguments: [JSON.stringify(kept), `${ttlMs}`] })
       .catch((error: unknown) =>
         options.logger.error('[signaling] Redis: could not keep a session for recovery:', error),
       );
   };
-  internals.persistSession = (session) => keep(session, windowMs);
+  // A socket with no seat has nothing to recover (as in HeldSessionAdapter).
+  internals.persistSession = (session) => {
+    const data = keptData(session.data);
+    if (data.room !== undefined) keep({ ...session, data }, windowMs);
+  };
   const seated = (id: string, room: string) => {
-    const socket = internals.nsp.sockets.get(id) as { pid?: string } | undefined;
-    return room.startsWith(ROOM_PREFIX) && socket?.pid !== undefined ? socket.pid : undefined;
+    const socket = internals.nsp.sockets.get(id);
+    const pid = socket && privateSessionId(socket);
+    if (!socket || pid === undefined || !room.startsWith(ROOM_PREFIX)) return undefined;
+    return { socket, pid };
   };
   const addAll = internals.addAll.bind(internals);
   internals.addAll = (id, rooms) => {
     for (const room of rooms) {
-      const pid = seated(id, room);
-      if (pid === undefined) continue;
-      const data = { room: room.slice(ROOM_PREFIX.length) };
-      keep({ sid: id, pid, rooms: [id, room], data }, STANDING_SESSION_MS);
+      const found = seated(id, room);
+      if (found === undefined) continue;
+      const data = { ...keptData(found.socket.data), room: room.slice(ROOM_PREFIX.length) };
+      keep({ sid: id, pid: found.pid, rooms: [id, room], data }, STANDING_SESSION_MS);
     }
     return addAll(id, rooms);
   };
   const del = internals.del.bind(internals);
   internals.del = (id, room) => {
-    // Only a leave: a disconnect keeps (persistSession, just before) and then leaves them all.
-    const pid = seated(id, room);
-    if (pid !== undefined) {
-      options.client
-        .eval(DEL, { keys: [key(pid)], arguments: [] })
-        .catch((error: unknown) =>
-          options.logger.error('[signaling] Redis: could not drop a session:', error),
-        );
-    }
+    // A `bye` (the socket is still here); a disconnect goes through forgetSession instead.
+    const found = seated(id, room);
+    if (found !== undefined) void drop(found.pid);
     return del(id, room);
   };
+  (internals as unknown as ForgetsSessions).forgetSession = (socket) => {
+    const pid = privateSessionId(socket);
+    if (pid !== undefined) void drop(pid);
+  };
   internals.restoreSession = (pid) => restoreSession(internals, options, key(pid));
+}
+
+/**
+ * What of a socket's data a session keeps: its seat, the key and the token grant that opened
+ * it, and its token buckets (a recovery carries them over, it does not refill them).
+ */
+function keptData(data: unknown): Partial<ServerSocketData> {
+  const { room, key, grant, buckets } = (data ?? {}) as Partial<ServerSocketData>;
+  return { room, key, grant, buckets };
 }
 
 /** Takes the session kept under `key` out of Redis, for a socket recovering here. */
