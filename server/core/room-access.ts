@@ -97,7 +97,8 @@ export class MemorySpentTokens implements SpentTokens {
 
   spend(jti: string, exp: number): string | undefined {
     if (this.#spent.has(jti)) return SPENT_MESSAGE;
-    this.prune();
+    // Walked only at the cap (and every few seconds by RoomAccess.prune), not on every join.
+    if (this.#spent.size >= MAX_SPENT_TOKENS) this.prune();
     if (this.#spent.size >= MAX_SPENT_TOKENS) {
       return 'the server has too many tokens in use; try again in a while';
     }
