@@ -118,22 +118,38 @@ function rss(pid: number): number {
   return Number(line?.[1] ?? 0) / 1024;
 }
 
-/** Five POSTs of 10,000 `42["bye"]` from a polling client that never polls: A's RSS growth. */
+/** The process's V8 heap in use, in MB, from its `/metrics` (prom-client's default metrics). */
+async function heapUsed(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((row) => row.startsWith('nodejs_heap_size_used_bytes '));
+  return Number(line?.split(' ')[1] ?? Number.NaN) / 1024 / 1024;
+}
+
+/**
+ * Five POSTs of 10,000 `42["bye"]` from a polling client that never polls: A's peak RSS
+ * growth while they arrive, and its heap in use 5 s later (what is still held, parsing's
+ * garbage mostly collected by then).
+ */
 async function unreadFlood(base: string, pid: number): Promise<string> {
   const url = await pollingSession(base);
   await post(url, [`40${JSON.stringify({ token: await token('flood') })}`]);
   await pause(500);
   const before = rss(pid);
+  const heapBefore = await heapUsed(base);
   let peak = before;
   for (let round = 0; round < 5; round++) {
     await post(url, Array<string>(10_000).fill('42["bye"]'));
     peak = Math.max(peak, rss(pid));
   }
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 50; i++) {
     await pause(100);
     peak = Math.max(peak, rss(pid));
   }
-  return `${before.toFixed(1)} MB before, peak ${peak.toFixed(1)} MB (+${(peak - before).toFixed(1)} MB)`;
+  const held = (await heapUsed(base)) - heapBefore;
+  return (
+    `RSS ${before.toFixed(1)} MB before, peak +${(peak - before).toFixed(1)} MB; ` +
+    `heap in use 5 s later ${held >= 0 ? '+' : ''}${held.toFixed(1)} MB`
+  );
 }
 
 const entry = process.argv[2];
