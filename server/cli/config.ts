@@ -15,6 +15,8 @@ export interface ServerConfig {
   clientLog: boolean;
   exposeAddresses: boolean;
   maxPayloadBytes: number;
+  /** `--max-buffered-bytes`: what a connection may hold unsent before it is closed. */
+  maxBufferedBytes: number;
   /** The per-socket token buckets (`--rate-*`). */
   rateLimits: RateLimitOptions;
   access: AccessOptions;
@@ -75,8 +77,10 @@ export function readConfig(
       maxConnectionsPerAddress: read(s.maxConnectionsPerAddress),
       handshakes: { burst: read(s.rateHandshakeBurst), perSecond: read(s.rateHandshakePerSecond) },
       maxHeldSeatsPerAddress: read(s.maxHeldSeatsPerAddress),
+      ipv6PrefixLength: read(s.ipv6PrefixLength),
       trustProxy: read(s.trustProxy),
     },
+    maxBufferedBytes: read(s.maxBufferedBytes),
     recoveryWindowMs: read(s.recoverySeconds) * 1000,
     metrics: read(s.metrics),
     heartbeat: {

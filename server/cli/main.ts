@@ -52,6 +52,7 @@ async function serve(config: ServerConfig): Promise<void> {
     clientLog: config.clientLog,
     exposeAddresses: config.exposeAddresses,
     maxPayloadBytes: config.maxPayloadBytes,
+    maxBufferedBytes: config.maxBufferedBytes,
     rateLimits: config.rateLimits,
     access: config.access,
     recoveryWindowMs: config.recoveryWindowMs,

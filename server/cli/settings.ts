@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BUFFERED_BYTES } from '../core/connection-gates.ts';
 import { DEFAULT_TURN_TTL } from '../core/ice.ts';
 import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
 import { DEFAULT_ROOM_ACCESS } from '../core/room-access.ts';
@@ -7,6 +8,7 @@ import {
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
+import { DEFAULT_IPV6_PREFIX_LENGTH } from '../http/address-key.ts';
 
 /** How a setting's text becomes its value, and the value when it is not set. */
 export type SettingKind =
@@ -227,6 +229,24 @@ export const SETTINGS = {
     max: 100_000,
     default: DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
     description: 'seats held for dropped connections of one client address',
+  },
+  ipv6PrefixLength: {
+    flag: 'ipv6-prefix-length',
+    env: 'IPV6_PREFIX_LENGTH',
+    type: 'integer',
+    min: 1,
+    max: 128,
+    default: DEFAULT_IPV6_PREFIX_LENGTH,
+    description: 'leading bits of an IPv6 client address that per-address limits count by',
+  },
+  maxBufferedBytes: {
+    flag: 'max-buffered-bytes',
+    env: 'MAX_BUFFERED_BYTES',
+    type: 'integer',
+    min: 65_536,
+    max: 2 ** 30,
+    default: DEFAULT_MAX_BUFFERED_BYTES,
+    description: 'characters queued for a client that does not read before its connection closes',
   },
   trustProxy: {
     flag: 'trust-proxy',

@@ -10,6 +10,8 @@ interface AckedRequest {
   socket: SignalingSocket;
   event: ClientEventName;
   ack: Ack;
+  /** Answered by a refusal, or dropped unanswered: nothing more is sent. */
+  settled?: boolean;
 }
 
 /**
@@ -38,20 +40,20 @@ export function runRequest(
   value: unknown,
   second: unknown,
 ): void {
-  const request = ack === undefined ? null : { socket, event, ack };
+  const request: AckedRequest | null = ack === undefined ? null : { socket, event, ack };
   const previous = running;
   running = request;
   try {
     const result = handle(socket, value, second);
     if (request === null) return;
     if (!(result instanceof Promise)) {
-      request.ack({ data: null });
+      if (!request.settled) request.ack({ data: null });
       return;
     }
     waiting.set(socket, request);
     const done = () => {
       if (waiting.get(socket) === request) waiting.delete(socket);
-      request.ack({ data: null });
+      if (!request.settled) request.ack({ data: null });
     };
     result.then(done, done);
   } finally {
@@ -59,10 +61,14 @@ export function runRequest(
   }
 }
 
-/** Answers the acked request `socket` made with `event`, if any, with the refusal's code. */
-export function refused(socket: SignalingSocket, event: ClientEventName, code: ErrorCode): void {
+/**
+ * Answers the acked request `socket` made with `event`, if any, with the refusal's code; with
+ * no code, the request is dropped and its ack never answered (a flood's refusals).
+ */
+export function refused(socket: SignalingSocket, event: ClientEventName, code?: ErrorCode): void {
   const request = running === undefined ? waiting.get(socket) : running;
-  if (request && request.socket === socket && request.event === event) {
-    request.ack({ error: code });
+  if (request && request.socket === socket && request.event === event && !request.settled) {
+    request.settled = true;
+    if (code !== undefined) request.ack({ error: code });
   }
 }

@@ -15,6 +15,7 @@ import {
   type SignalingMetrics,
 } from '../http/metrics.ts';
 import type { ClientEventName } from '../protocol/index.ts';
+import { connectionGates, DEFAULT_MAX_BUFFERED_BYTES } from './connection-gates.ts';
 import { trackConnections } from './connections.ts';
 import { type SignalingContext, settle } from './context.ts';
 import { trackListeners } from './detach.ts';
@@ -27,8 +28,9 @@ import { message } from './handlers/message.ts';
 import { signal } from './handlers/signal.ts';
 import { checkIceOptions } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
+import { useMiddlewares } from './middlewares.ts';
 import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
-import { fullBuckets, resolveRateLimits } from './rate-limit.ts';
+import { carriedBuckets, fullBuckets, resolveRateLimits } from './rate-limit.ts';
 import { RoomAccess } from './room-access.ts';
 import { SeatHolds } from './seat-holds.ts';
 import { resume } from './seating.ts';
@@ -51,7 +53,7 @@ export function createSignaling<S extends RoomStore>(
 ): SignalingHandle<S> {
   const settings = checkedSettings(options);
   const gate = new AccessGate(options.access);
-  const access = new RoomAccess(options.roomAccess);
+  const access = new RoomAccess(options.roomAccess, rooms.spentTokens);
   const lifecycle = { draining: false, closed: false };
   const holds = new SeatHolds(
     options.access?.maxHeldSeatsPerAddress ?? DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
@@ -75,7 +77,15 @@ export function createSignaling<S extends RoomStore>(
     wentAway: new WeakSet(),
     lifecycle,
   };
-  const connections = trackConnections(io, gate, context.wentAway);
+  const connections = trackConnections(io, {
+    gate,
+    wentAway: context.wentAway,
+    gates: connectionGates({
+      again: (request) => gate.handshakeAgain(request),
+      refused: (reason) => metrics.reject(reason),
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    }),
+  });
   useMiddlewares(context);
   io.on('connection', connectionListener(context));
   const ends = pruned(context, createLifecycle(context, connections));
@@ -165,18 +175,6 @@ function httpHandlerOf(
       createHttpHandler(metrics, source, { metrics: options.metrics ?? true }),
     ),
   );
-}
-
-/** The namespace's middlewares: the connection count, then the room token if required. */
-function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
-  io.use((socket, next) => {
-    const verdict = gate.checkConnection(socket.request);
-    if (verdict.ok) return next();
-    metrics.reject(verdict.reason);
-    // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.
-    next(Object.assign(new Error(verdict.message), { data: { code: verdict.reason } }));
-  });
-  if (access.tokensRequired) io.use(tokenMiddleware(access, metrics));
 }
 
 /**
@@ -285,31 +283,6 @@ function tracked(
 }
 
 /**
- * Verifies the room token of every handshake when tokens are required; the grant rides on
- * the socket's data until a join spends it. Refused, socket.io-client gets `connect_error`
- * with `data.code` `token-refused` and does not retry by itself.
- */
-function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
-  return (socket: SignalingSocket, next: (error?: Error) => void) => {
-    const auth = socket.handshake.auth as { token?: unknown } | undefined;
-    access.verify(auth?.token).then(
-      (grant) => {
-        socket.data.grant = grant;
-        next();
-      },
-      (error: Error) => {
-        metrics.reject('token-refused');
-        next(
-          Object.assign(new Error(`[signaling] ${error.message}`), {
-            data: { code: 'token-refused' },
-          }),
-        );
-      },
-    );
-  };
-}
-
-/**
  * Socket.IO's server on `httpServer`, with recovery when asked and the access gate: in front
  * of engine.io for websocket handshakes and churning addresses (early-refusal.ts), in its
  * `allowRequest` for polling handshakes. `stopRefusing` takes the accept filter off the server.
@@ -338,9 +311,11 @@ function createServer(
     // Socket.IO's wire format, with the size of each `message` as it arrived.
     parser: socketOptions.parser ?? sizedParser,
     ...(recoveryWindowMs > 0 && {
+      // A recovery passes the middlewares a new connection passes (the per-address cap, the
+      // room token): a session's private id is no key past them.
       connectionStateRecovery: {
         maxDisconnectionDuration: recoveryWindowMs,
-        skipMiddlewares: true,
+        skipMiddlewares: false,
       },
       // Recovery that keeps the codelab's argument lists and costs nothing while nobody is away.
       adapter: socketOptions.adapter ?? HeldSessionAdapter,
@@ -383,7 +358,11 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
       socket.disconnect(true);
       return;
     }
-    socket.data.buckets = fullBuckets(limits);
+    // A recovered socket keeps its member's buckets (and its join can no longer be in flight).
+    socket.data.buckets = socket.recovered
+      ? carriedBuckets(socket.data.buckets, limits)
+      : fullBuckets(limits);
+    socket.data.joining = undefined;
     socket.on('create or join', listeners['create or join']);
     socket.on('message', listeners.message);
     socket.on('signal', listeners.signal);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AccessGate } from '../http/access.ts';
+import type { ConnectionGates } from './connection-gates.ts';
 import type { SignalingServer } from './types.ts';
 
 /** The `ws` socket under an engine.io websocket transport, as far as the server needs it. */
@@ -13,6 +14,12 @@ interface EngineTransport {
   socket?: WebSocketLike;
 }
 
+/** An engine.io packet, as far as the gates read it. */
+interface EnginePacket {
+  type: string;
+  data?: string | Buffer;
+}
+
 /** The engine.io connection, as far as the server needs it. */
 export interface EngineConnection {
   request: IncomingMessage;
@@ -23,10 +30,11 @@ export interface EngineConnection {
     listener: (this: EngineConnection, transport: EngineTransport) => void,
   ): unknown;
   on(
-    event: 'packet',
-    listener: (this: EngineConnection, packet: { type: string }) => void,
+    event: 'packet' | 'packetCreate',
+    listener: (this: EngineConnection, packet: EnginePacket) => void,
   ): unknown;
-  close(): void;
+  on(event: 'flush', listener: (this: EngineConnection) => void): unknown;
+  close(discard?: boolean): void;
 }
 
 /** WebSocket close code a browser sends when its tab closes, reloads or navigates away. */
@@ -36,6 +44,15 @@ const GOING_AWAY = 1001;
 export function leftOnPurpose(wentAway: WeakSet<object>, connection: EngineConnection): boolean {
   const socket = connection.transport.socket;
   return socket !== undefined && wentAway.has(socket);
+}
+
+/** What {@link trackConnections} needs besides the server. */
+export interface ConnectionTracking {
+  gate: AccessGate;
+  /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
+  wentAway: WeakSet<object>;
+  /** The gates every connection passes after its handshake (connection-gates.ts). */
+  gates: ConnectionGates;
 }
 
 /**
@@ -49,8 +66,7 @@ export function leftOnPurpose(wentAway: WeakSet<object>, connection: EngineConne
  */
 export function trackConnections(
   io: SignalingServer,
-  gate: AccessGate,
-  wentAway: WeakSet<object>,
+  { gate, wentAway, gates }: ConnectionTracking,
 ): Set<EngineConnection> {
   const connections = new Set<EngineConnection>();
   // Prepended, so the code is known before engine.io's own listener ends the socket; the
@@ -61,13 +77,13 @@ export function trackConnections(
   function watch(this: EngineConnection, transport: EngineTransport) {
     if (transport.name !== 'websocket') return;
     transport.socket?.prependListener('close', onWebSocketClose);
-    this.on('packet', onPacket);
   }
   // Engine.IO v4's `close` packet ends the session; engine.io 6.6 acts on it over polling only
   // (its Socket#onPacket has no case for it), so over WebSocket the session would live on
-  // until the ping timeout, its seat with it.
-  function onPacket(this: EngineConnection, packet: { type: string }) {
+  // until the ping timeout, its seat with it. Socket.IO packets pass the gates first.
+  function onPacket(this: EngineConnection, packet: EnginePacket) {
     if (packet.type === 'close') this.close();
+    else if (packet.type === 'message') gates.inbound(this, packet.data);
   }
   function onClose(this: EngineConnection) {
     gate.closed(this.request);
@@ -76,6 +92,8 @@ export function trackConnections(
   io.engine.on('connection', (connection: EngineConnection) => {
     watch.call(connection, connection.transport);
     connection.on('upgrade', watch);
+    connection.on('packet', onPacket);
+    gates.watch(connection);
     gate.opened(connection.request);
     connections.add(connection);
     connection.on('close', onClose);

@@ -3,7 +3,7 @@ import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import { refused } from './acks.ts';
 import type { IceOptions } from './ice.ts';
-import type { RateLimitOptions } from './rate-limit.ts';
+import { mayTellRateLimited, type RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
 import type { MaybePromise, RoomStore } from './store.ts';
@@ -45,7 +45,11 @@ export function logTo(context: SignalingContext, socket: SignalingSocket, ...par
   if (context.clientLog) socket.emit('log', ['Message from server:', ...parts]);
 }
 
-/** Answers the sender with `signaling:error` (and its ack, if it asked); nothing else changes. */
+/**
+ * Answers the sender with `signaling:error` (and its ack, if it asked); nothing else changes.
+ * A `rate-limited` refusal is answered once per window (see `mayTellRateLimited`); the others
+ * of that window are counted and dropped unanswered, so a flood queues no answers.
+ */
 export function refuse(
   context: SignalingContext,
   socket: SignalingSocket,
@@ -54,6 +58,10 @@ export function refuse(
   message: string,
 ): void {
   context.metrics.reject(code);
+  if (code === 'rate-limited' && !mayTellRateLimited(socket.data.buckets)) {
+    refused(socket, event);
+    return;
+  }
   socket.emit('signaling:error', { event, code, message });
   refused(socket, event, code);
   logTo(context, socket, `Refused "${event}": ${message}`);

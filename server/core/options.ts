@@ -55,6 +55,14 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    */
   maxPayloadBytes?: number;
   /**
+   * Characters one connection may hold queued for its client (engine.io's write buffer, between
+   * flushes): a client that stops reading (a polling client that never polls) is closed past it,
+   * its queue dropped. Above the largest recovery replay (about 0.6 MB per flooding peer at the
+   * default byte bucket and window).
+   * @default 2097152 (2 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
    * Per-socket token buckets; a request past them is refused with `rate-limited`. Buckets not
    * given keep their defaults (see `DEFAULT_RATE_LIMITS`).
    * @default DEFAULT_RATE_LIMITS

@@ -46,15 +46,49 @@ export const Bucket = { join: 0, message: 1, messageBytes: 2 } as const;
 export type BucketName = keyof typeof Bucket;
 
 /**
- * A socket's three token buckets as `[tokens, updatedAt]` pairs, in bucket order, in one array
- * of unboxed doubles: about 70 bytes per socket, where an object per bucket (with its clock)
+ * A socket's three token buckets as `[tokens, updatedAt]` pairs, in bucket order, then the time
+ * its last `rate-limited` answer's window ends ({@link RATE_LIMITED_WINDOW_MS}), in one array
+ * of unboxed doubles: about 80 bytes per socket, where an object per bucket (with its clock)
  * cost some 270, and no closure per socket.
  */
 export type BucketLevels = number[];
 
+/** Where in {@link BucketLevels} the end of the current `rate-limited` window is kept. */
+const TOLD_UNTIL = 6;
+
+/**
+ * A socket is told `rate-limited` at most once per this many milliseconds; its other refusals
+ * for rate in that window are dropped unanswered. A flood's answers would otherwise queue for a
+ * client that never reads them (a polling client that never polls held 50,000).
+ */
+export const RATE_LIMITED_WINDOW_MS = 1000;
+
 /** Full buckets for a new socket. */
 export function fullBuckets(limits: RateLimitOptions, now = clock()): BucketLevels {
-  return [limits.join.burst, now, limits.message.burst, now, limits.messageBytes.burst, now];
+  return [limits.join.burst, now, limits.message.burst, now, limits.messageBytes.burst, now, 0];
+}
+
+/**
+ * Buckets a recovered socket carries over from its session (a session restored from Redis is
+ * JSON): the same levels if they have the shape of {@link fullBuckets}', else full ones. A
+ * recovery never refills them: a member's limits are the member's, whichever socket it is on.
+ */
+export function carriedBuckets(kept: unknown, limits: RateLimitOptions): BucketLevels {
+  const full = fullBuckets(limits);
+  if (!Array.isArray(kept) || kept.length !== full.length) return full;
+  return kept.every((level) => typeof level === 'number' && Number.isFinite(level))
+    ? (kept as number[])
+    : full;
+}
+
+/**
+ * Whether a `rate-limited` answer may be sent to the socket of `levels` now: true at most once
+ * per {@link RATE_LIMITED_WINDOW_MS}, and the window starts.
+ */
+export function mayTellRateLimited(levels: BucketLevels, now = clock()): boolean {
+  if (now < (levels[TOLD_UNTIL] ?? 0)) return false;
+  levels[TOLD_UNTIL] = now + RATE_LIMITED_WINDOW_MS;
+  return true;
 }
 
 /**

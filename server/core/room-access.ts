@@ -3,6 +3,7 @@ import { errors, type JWTPayload, jwtVerify } from 'jose';
 import { ROOM_NAME_MAX } from '../protocol/index.ts';
 import { parseRoomName } from '../protocol/room-name.ts';
 import { type BucketOptions, KeyedBuckets } from './rate-limit.ts';
+import type { MaybePromise } from './store.ts';
 
 /** Who may sit in which room: PIN guess limits, and signed room tokens for operators. */
 export interface RoomAccessOptions {
@@ -65,6 +66,57 @@ export interface RoomGrant {
 const MAX_SPENT_TOKENS = 100_000;
 
 /**
+ * Where the ids of spent room tokens are kept until their token expires: this process's memory
+ * ({@link MemorySpentTokens}), or a store every process of a fleet shares (Redis), so a token
+ * spent on one process is spent on all.
+ */
+export interface SpentTokens {
+  /** Whether `jti` was spent. */
+  has(jti: string): MaybePromise<boolean>;
+  /**
+   * Spends `jti` until `exp` (ms since the epoch), atomically: answers why not when it was
+   * spent already (by any process) or cannot be kept now, else undefined.
+   */
+  spend(jti: string, exp: number): MaybePromise<string | undefined>;
+  /** Drops the ids of tokens that expired anyway (a store that expires them itself ignores it). */
+  prune?(): void;
+  /** How many ids this process keeps (0 for a shared store, which keeps them elsewhere). */
+  readonly size: number;
+}
+
+/** The refusal of a token spent before. */
+const SPENT_MESSAGE = 'the room token was already used';
+
+/** Spent token ids in this process's memory, at most {@link MAX_SPENT_TOKENS}. */
+export class MemorySpentTokens implements SpentTokens {
+  readonly #spent = new Map<string, number>();
+
+  has(jti: string): boolean {
+    return this.#spent.has(jti);
+  }
+
+  spend(jti: string, exp: number): string | undefined {
+    if (this.#spent.has(jti)) return SPENT_MESSAGE;
+    // Walked only at the cap (and every few seconds by RoomAccess.prune), not on every join.
+    if (this.#spent.size >= MAX_SPENT_TOKENS) this.prune();
+    if (this.#spent.size >= MAX_SPENT_TOKENS) {
+      return 'the server has too many tokens in use; try again in a while';
+    }
+    this.#spent.set(jti, exp);
+    return undefined;
+  }
+
+  prune(): void {
+    const now = Date.now();
+    for (const [jti, exp] of this.#spent) if (exp <= now) this.#spent.delete(jti);
+  }
+
+  get size(): number {
+    return this.#spent.size;
+  }
+}
+
+/**
  * PINs, their guess limits and room tokens for one attach. A PIN is never kept: the room holds
  * its HMAC under a key made at attach and never written anywhere, so the hash in memory (or a
  * log line) gives nothing away without that key. A slow hash (scrypt) would not add much for
@@ -79,9 +131,11 @@ export class RoomAccess {
   readonly #publicKey: KeyObject | undefined;
   readonly #algorithm: string;
   readonly #maxLifetimeMs: number;
-  readonly #spent = new Map<string, number>();
+  readonly #spent: SpentTokens;
 
-  constructor(options: RoomAccessOptions = {}) {
+  /** @param spent where spent token ids are kept: a shared store's, or this process's memory. */
+  constructor(options: RoomAccessOptions = {}, spent: SpentTokens = new MemorySpentTokens()) {
+    this.#spent = spent;
     this.#perRoom = new KeyedBuckets(
       options.pinGuessesPerRoom ?? DEFAULT_ROOM_ACCESS.pinGuessesPerRoom,
     );
@@ -122,9 +176,10 @@ export class RoomAccess {
   /**
    * Checks a handshake's token: signature (HS256 with the secret, or the public key's
    * algorithm; never `none`), expiry, a room name, an id, a lifetime within bounds, and not
-   * spent. Throws with a message for the client otherwise.
+   * spent, unless it is `own`: the very token that seated a member who now recovers its seat.
+   * Throws with a message for the client otherwise.
    */
-  async verify(token: unknown): Promise<RoomGrant> {
+  async verify(token: unknown, own?: RoomGrant): Promise<RoomGrant> {
     if (typeof token !== 'string' || token === '') {
       throw new Error('this server needs a room token in the handshake (auth.token)');
     }
@@ -152,7 +207,9 @@ export class RoomAccess {
     if (exp - Date.now() > this.#maxLifetimeMs) {
       throw new Error('the room token is valid for longer than this server accepts');
     }
-    if (this.#spent.has(payload.jti)) throw new Error('the room token was already used');
+    if (payload.jti !== own?.jti && (await this.#spent.has(payload.jti))) {
+      throw new Error(SPENT_MESSAGE);
+    }
     return { room: room.room, exp, jti: payload.jti };
   }
 
@@ -160,25 +217,18 @@ export class RoomAccess {
    * Spends `grant` for a join in `room`; returns why not when it cannot. A token is good for
    * one `create or join`: replayed later (after its room emptied, say), it is refused.
    */
-  spend(grant: RoomGrant | undefined, room: string): string | undefined {
+  spend(grant: RoomGrant | undefined, room: string): MaybePromise<string | undefined> {
     if (!grant) return 'this connection has no room token; reconnect with one';
     if (grant.room !== room) return 'the room token is for another room';
     if (grant.exp <= Date.now()) return 'the room token has expired; ask for a new one';
-    if (this.#spent.has(grant.jti)) return 'the room token was already used';
-    this.prune();
-    if (this.#spent.size >= MAX_SPENT_TOKENS) {
-      return 'the server has too many tokens in use; try again in a while';
-    }
-    this.#spent.set(grant.jti, grant.exp);
-    return undefined;
+    return this.#spent.spend(grant.jti, grant.exp);
   }
 
   /** Drops full guess buckets and the ids of tokens that expired anyway. */
   prune(): void {
     this.#perRoom.prune();
     this.#perAddress.prune();
-    const now = Date.now();
-    for (const [jti, exp] of this.#spent) if (exp <= now) this.#spent.delete(jti);
+    this.#spent.prune?.();
   }
 
   /** The sizes of what it keeps: guess buckets and spent token ids. */

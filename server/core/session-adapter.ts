@@ -18,6 +18,34 @@ export interface ReplayTarget {
   emit(event: string, ...args: unknown[]): unknown;
 }
 
+/** A socket as a recovery session is known by: its id, and its private session id. */
+export interface SessionOwner {
+  id: string;
+}
+
+/**
+ * An adapter that keeps sessions for recovery (this file's, or the Redis store's) and drops one
+ * at once when its member leaves, so a session exists only while its member is away.
+ */
+export interface ForgetsSessions {
+  forgetSession(socket: SessionOwner): void;
+}
+
+/**
+ * Drops the recovery session `socket` may have left (its member left on purpose: `41`, a close
+ * packet, a closed tab, a seat past its address's share), whichever adapter keeps it.
+ */
+export function forgetSession(adapter: object, socket: SessionOwner): void {
+  const keeper = adapter as Partial<ForgetsSessions>;
+  if (typeof keeper.forgetSession === 'function') keeper.forgetSession(socket);
+}
+
+/** The private session id Socket.IO gives a socket when recovery is on (typed private). */
+export function privateSessionId(socket: SessionOwner): string | undefined {
+  const { pid } = socket as { pid?: unknown };
+  return typeof pid === 'string' ? pid : undefined;
+}
+
 interface HeldSession {
   session: SessionToPersist;
   disconnectedAt: number;
@@ -44,7 +72,7 @@ interface HeldSession {
  * from the last string argument of any event; every seated client has one, since `created` and
  * `joined` end with its id, and a client with no seat has nothing to recover.
  */
-export class HeldSessionAdapter extends Adapter {
+export class HeldSessionAdapter extends Adapter implements ForgetsSessions {
   readonly #held = new Map<PrivateSessionId, HeldSession>();
   /** Socket id to private session id, so the core can drop a session by the id it knows. */
   readonly #bySid = new Map<string, PrivateSessionId>();
@@ -103,9 +131,9 @@ export class HeldSessionAdapter extends Adapter {
     for (const [event, ...args] of missed) socket.emit(String(event), ...args);
   }
 
-  /** Drops the away session of socket `sid`, if kept: its seat was freed, nothing to recover. */
-  forget(sid: string): void {
-    const pid = this.#bySid.get(sid);
+  /** Drops the away session of `socket`, if kept: its seat was freed, nothing to recover. */
+  forgetSession(socket: SessionOwner): void {
+    const pid = this.#bySid.get(socket.id);
     if (pid !== undefined) this.#drop(pid);
   }
 

@@ -1,3 +1,5 @@
+import type { SpentTokens } from './room-access.ts';
+
 /**
  * What asking for a seat gave: the first seat, a later one (with who was there), none, or a
  * refusal that says no more than "not with this key" (wrong or missing PIN, or no room to join).
@@ -92,6 +94,11 @@ export interface RoomStore {
    * only then, or a relay sent at once could go unheard. Absent: at once.
    */
   listening?(room: string): MaybePromise<void>;
+  /**
+   * Where a shared store keeps the ids of spent room tokens, so a token spent on one process is
+   * refused on every other. Absent: each process keeps its own, in memory.
+   */
+  readonly spentTokens?: SpentTokens;
 }
 
 /** What {@link RoomStore.health} answers: ok, or why the store cannot seat anyone now. */

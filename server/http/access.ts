@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { type BucketOptions, KeyedBuckets } from '../core/rate-limit.ts';
+import { addressKey, DEFAULT_IPV6_PREFIX_LENGTH } from './address-key.ts';
 
 /** Who may open a signaling connection. */
 export interface AccessOptions {
@@ -38,6 +39,13 @@ export interface AccessOptions {
    * @default 4 ({@link DEFAULT_MAX_HELD_SEATS_PER_ADDRESS})
    */
   maxHeldSeatsPerAddress?: number;
+  /**
+   * How many leading bits of an IPv6 client address every per-address limit counts by: a
+   * client picking addresses within its /64 is still one client. IPv4 addresses (and
+   * IPv4-mapped IPv6 ones) count one by one. 128 counts each IPv6 address on its own.
+   * @default 64
+   */
+  ipv6PrefixLength?: number;
   /**
    * Take the client address from the last `X-Forwarded-For` entry (the one a reverse proxy
    * appended). Only behind a proxy that sets it: otherwise clients can choose their address.
@@ -84,6 +92,7 @@ export class AccessGate {
   readonly #allowedHosts: readonly string[] | true;
   readonly #maxPerAddress: number;
   readonly #trustProxy: boolean;
+  readonly #ipv6PrefixLength: number;
   readonly #open = new Map<string, number>();
   readonly #handshakes: KeyedBuckets | undefined;
   /** Handshakes refused per address since its bucket was last full: how long it has churned. */
@@ -97,6 +106,16 @@ export class AccessGate {
         : (options.allowedHosts ?? []).map((host) => host.toLowerCase());
     this.#maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     this.#trustProxy = options.trustProxy ?? false;
+    this.#ipv6PrefixLength = options.ipv6PrefixLength ?? DEFAULT_IPV6_PREFIX_LENGTH;
+    if (
+      !Number.isInteger(this.#ipv6PrefixLength) ||
+      this.#ipv6PrefixLength < 1 ||
+      this.#ipv6PrefixLength > 128
+    ) {
+      throw new RangeError(
+        `[signaling] ipv6PrefixLength must be a whole number from 1 to 128, got ${this.#ipv6PrefixLength}`,
+      );
+    }
     this.#handshakes = options.handshakes && new KeyedBuckets(options.handshakes);
     if (!Number.isInteger(this.#maxPerAddress) || this.#maxPerAddress < 1) {
       throw new RangeError(
@@ -150,8 +169,9 @@ export class AccessGate {
    */
   shed(address: string | undefined): boolean {
     if (!this.#handshakes || this.#trustProxy || address === undefined) return false;
-    const run = this.#refusedRun.get(address);
-    return run !== undefined && run >= SHED_AFTER_REFUSALS && !this.#handshakes.has(address);
+    const key = addressKey(address, this.#ipv6PrefixLength);
+    const run = this.#refusedRun.get(key);
+    return run !== undefined && run >= SHED_AFTER_REFUSALS && !this.#handshakes.has(key);
   }
 
   /**
@@ -164,6 +184,14 @@ export class AccessGate {
       return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
     return { ok: true };
+  }
+
+  /**
+   * Charges a Socket.IO CONNECT that follows an ended socket on an open connection what a new
+   * handshake costs; false when the address has no handshake left.
+   */
+  handshakeAgain(request: IncomingMessage): boolean {
+    return !this.#handshakes || this.#handshakes.take(this.address(request));
   }
 
   #tooMany(): string {
@@ -214,8 +242,15 @@ export class AccessGate {
     }
   }
 
-  /** The client address a request counts against. */
+  /**
+   * The client address a request counts against: an IPv4 address, or an IPv6 one's prefix
+   * (see {@link addressKey}).
+   */
   address(request: IncomingMessage): string {
+    return addressKey(this.#rawAddress(request), this.#ipv6PrefixLength);
+  }
+
+  #rawAddress(request: IncomingMessage): string {
     if (this.#trustProxy) {
       const forwarded = request.headers['x-forwarded-for'];
       const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { ConnectionClosure } from '../core/connection-gates.ts';
 import type { ErrorCode } from '../protocol/index.ts';
 import type { HandshakeRefusal } from './access.ts';
 
 /** Why a request or a handshake was refused, as the `reason` label of the rejections counter. */
-export type RejectionReason = ErrorCode | HandshakeRefusal;
+export type RejectionReason = ErrorCode | HandshakeRefusal | ConnectionClosure;
 
 /** The live figures the metrics read at scrape time. */
 export interface MetricsSource {

@@ -37,6 +37,7 @@ describe('readConfig', () => {
       RATE_HANDSHAKE_PER_SECOND: '0.5',
       MAX_HELD_SEATS_PER_ADDRESS: '0',
       TRUST_PROXY: '1',
+      IPV6_PREFIX_LENGTH: '56',
       RATE_MESSAGE_PER_SECOND: '2.5',
       SIGNALING_RECOVERY_SECONDS: '0',
       SIGNALING_METRICS: '0',
@@ -47,6 +48,7 @@ describe('readConfig', () => {
       maxConnectionsPerAddress: 5,
       handshakes: { burst: 8, perSecond: 0.5 },
       maxHeldSeatsPerAddress: 0,
+      ipv6PrefixLength: 56,
       trustProxy: true,
     });
     expect(config.rateLimits.message).toEqual({ burst: 100, perSecond: 2.5 });

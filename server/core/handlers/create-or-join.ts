@@ -1,7 +1,7 @@
 import { logTo, refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { seat } from '../seating.ts';
-import type { JoinKey } from '../store.ts';
+import { after, type JoinKey, type MaybePromise } from '../store.ts';
 import type { SignalingSocket } from '../types.ts';
 import { check, JoinOptionsSchema, RoomNameSchema } from '../validation.ts';
 
@@ -40,10 +40,12 @@ export const createOrJoin: EventHandler = (context, socket, value, rawOptions) =
     refuse(context, socket, 'create or join', 'unavailable', unavailable(health.reason));
     return;
   }
-  const key = joinKey(context, socket, room, options.value ?? {});
-  if (key === undefined) return;
-  data.key = key;
-  const pending = seat(context, socket, room);
+  // With a shared store the token is spent there first (every process refuses it after).
+  const pending = after(joinKey(context, socket, room, options.value ?? {}), (key) => {
+    if (key === undefined) return;
+    data.key = key;
+    return seat(context, socket, room);
+  });
   if (!(pending instanceof Promise)) return;
   data.joining = true;
   return pending
@@ -66,7 +68,7 @@ function joinKey(
   socket: SignalingSocket,
   room: string,
   options: { pin?: string; create?: boolean },
-): JoinKey | undefined {
+): MaybePromise<JoinKey | undefined> {
   const { access } = context;
   const locking = options.pin !== undefined || options.create === false;
   if (locking && !context.rooms.locks) {
@@ -89,17 +91,16 @@ function joinKey(
     );
     return undefined;
   }
-  if (access.tokensRequired) {
-    const problem = access.spend(socket.data.grant, room);
-    if (problem !== undefined) {
-      refuse(context, socket, 'create or join', 'token-refused', problem);
-      return undefined;
-    }
-  }
-  return {
+  const key: JoinKey = {
     ...(options.pin !== undefined && { lock: access.lock(room, options.pin) }),
     ...(options.create === false && { create: false }),
   };
+  if (!access.tokensRequired) return key;
+  return after(access.spend(socket.data.grant, room), (problem) => {
+    if (problem === undefined) return key;
+    refuse(context, socket, 'create or join', 'token-refused', problem);
+    return undefined;
+  });
 }
 
 /** The refusal when the room store cannot decide (Redis away). */

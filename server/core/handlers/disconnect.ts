@@ -2,7 +2,7 @@ import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { leftOnPurpose } from '../connections.ts';
 import { type SignalingContext, settle } from '../context.ts';
 import { expire, leave } from '../seating.ts';
-import { HeldSessionAdapter } from '../session-adapter.ts';
+import { forgetSession } from '../session-adapter.ts';
 import type { SignalingSocket } from '../types.ts';
 
 // Socket.IO persists a session for recovery on more reasons (socket.io's lib/socket.ts,
@@ -51,8 +51,7 @@ export function disconnectListener(context: SignalingContext) {
         return;
       }
     }
-    const { adapter } = this.nsp;
-    if (adapter instanceof HeldSessionAdapter) adapter.forget(this.id);
+    forgetSession(this.nsp.adapter, this);
     settle(context, leave(context, this), `leave of ${room}`);
   };
 }

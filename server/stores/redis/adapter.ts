@@ -4,6 +4,7 @@ import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapte
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import type { RedisRooms, SeatClient } from './rooms.ts';
+import { keepSessionsInRedis } from './sessions.ts';
 
 /** What Socket.IO hands an adapter to keep while a connection is away. */
 type SessionToPersist = Omit<Session, 'missedPackets'>;
@@ -65,18 +66,6 @@ export interface RelayAdapterOptions {
   timeoutMs: number;
   logger: SignalingLogger;
 }
-
-const SET_PX = `return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`;
-const GETDEL = `return redis.call('GETDEL', KEYS[1])`;
-const DEL = `return redis.call('DEL', KEYS[1])`;
-
-/**
- * How long a seated member's session stays restorable while it is connected. A process killed
- * outright (SIGKILL, a lost machine) never gets to keep its sessions at disconnect: these are
- * what its members recover from on another process. Past it, a reconnect after such a death
- * joins afresh, once the dead process's seats are swept.
- */
-const STANDING_SESSION_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Socket.IO's sharded Redis adapter (SPUBLISH to one channel per room, so only the processes
@@ -396,80 +385,4 @@ function report(
       message: `your message could not be relayed (${why}); send it again`,
     });
   }
-}
-
-/**
- * Sessions for recovery in Redis, so any process can restore one: kept when a seated member
- * takes its seat (for a process that dies without a disconnect), again when it drops (for the
- * recovery window), and dropped when it leaves its room.
- */
-function keepSessionsInRedis(internals: ShardedInternals, options: RelayAdapterOptions): void {
-  const server = internals.nsp.server as unknown as { opts: ServerOptions };
-  const windowMs = server.opts.connectionStateRecovery?.maxDisconnectionDuration;
-  if (!windowMs) return;
-  const key = (pid: string) => `${options.prefix}session:{${pid}}`;
-  const keep = (session: SessionToPersist, ttlMs: number) => {
-    // Only what a restore needs: the data carries live objects (rate buckets) made anew anyway.
-    const kept = {
-      sid: session.sid,
-      pid: session.pid,
-      rooms: session.rooms,
-      data: { room: (session.data as { room?: string }).room },
-    };
-    options.client
-      .eval(SET_PX, { keys: [key(session.pid)], arguments: [JSON.stringify(kept), `${ttlMs}`] })
-      .catch((error: unknown) =>
-        options.logger.error('[signaling] Redis: could not keep a session for recovery:', error),
-      );
-  };
-  internals.persistSession = (session) => keep(session, windowMs);
-  const seated = (id: string, room: string) => {
-    const socket = internals.nsp.sockets.get(id) as { pid?: string } | undefined;
-    return room.startsWith(ROOM_PREFIX) && socket?.pid !== undefined ? socket.pid : undefined;
-  };
-  const addAll = internals.addAll.bind(internals);
-  internals.addAll = (id, rooms) => {
-    for (const room of rooms) {
-      const pid = seated(id, room);
-      if (pid === undefined) continue;
-      const data = { room: room.slice(ROOM_PREFIX.length) };
-      keep({ sid: id, pid, rooms: [id, room], data }, STANDING_SESSION_MS);
-    }
-    return addAll(id, rooms);
-  };
-  const del = internals.del.bind(internals);
-  internals.del = (id, room) => {
-    // Only a leave: a disconnect keeps (persistSession, just before) and then leaves them all.
-    const pid = seated(id, room);
-    if (pid !== undefined) {
-      options.client
-        .eval(DEL, { keys: [key(pid)], arguments: [] })
-        .catch((error: unknown) =>
-          options.logger.error('[signaling] Redis: could not drop a session:', error),
-        );
-    }
-    return del(id, room);
-  };
-  internals.restoreSession = (pid) => restoreSession(internals, options, key(pid));
-}
-
-/** Takes the session kept under `key` out of Redis, for a socket recovering here. */
-async function restoreSession(
-  internals: ShardedInternals,
-  options: RelayAdapterOptions,
-  key: string,
-): Promise<Session | null> {
-  const raw = await options.client
-    .eval(GETDEL, { keys: [key], arguments: [] })
-    .catch((error: unknown) => {
-      // A fresh session then: the client asks for its seat again, like a reloaded tab.
-      options.logger.error('[signaling] Redis: could not restore a session:', error);
-      return null;
-    });
-  if (typeof raw !== 'string') return null;
-  const session = JSON.parse(raw) as SessionToPersist;
-  // Its connection is still here (a reconnect faster than the old transport's timeout): two
-  // sockets of one id cannot be, so this one starts afresh, as with Socket.IO's own adapter.
-  if (internals.nsp.sockets.has(session.sid)) return null;
-  return { ...session, missedPackets: [] };
 }

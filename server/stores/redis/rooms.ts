@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { createClient } from '@redis/client';
+import type { SpentTokens } from '../../core/room-access.ts';
 import {
   checkedCapacity,
   type JoinOutcome,
@@ -8,6 +9,7 @@ import {
 } from '../../core/store.ts';
 import type { SignalingLogger } from '../../core/types.ts';
 import { FREE_DEAD, HOLD, JOIN, LEAVE, RECLAIM, RESUME } from './scripts.ts';
+import { redisSpentTokens } from './spent-tokens.ts';
 
 /** A node-redis client, as `connectRedis` makes for one Redis. */
 export type RedisClient = ReturnType<typeof createClient>;
@@ -106,6 +108,8 @@ export class RedisRooms implements RoomStore {
   readonly processId: string = randomUUID();
   /** How many members a room holds. */
   readonly capacity: number;
+  /** Spent room tokens, in Redis: spent on one process, spent on all. */
+  readonly spentTokens: SpentTokens;
   readonly #client: SeatClient;
   readonly #heartbeatClient: SeatClient;
   readonly #prefix: string;
@@ -140,6 +144,7 @@ export class RedisRooms implements RoomStore {
     this.#heartbeatMs = options.heartbeatMs ?? 1000;
     this.#ttlMs = options.ttlMs ?? 3000;
     this.#logger = options.logger ?? console;
+    this.spentTokens = redisSpentTokens(options.client, this.#prefix);
     if (this.#ttlMs <= this.#heartbeatMs) {
       throw new RangeError('[signaling] RedisRooms ttlMs must be longer than heartbeatMs');
     }
