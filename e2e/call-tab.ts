@@ -1,7 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** How a safety code looks: four groups of four digits. */
-export const SAFETY_CODE = /^\d{4} \d{4} \d{4} \d{4}$/;
+/** How a safety code looks: three groups of four digits. */
+export const SAFETY_CODE = /^\d{4} \d{4} \d{4}$/;
 
 /** The call part of a tab (call, chat, connection panel), located by role and text. */
 export class CallTab {

@@ -5,20 +5,26 @@ import type { Browser, Page } from '@playwright/test';
  * page. It joins room `left` and room `right` of our server as their second member, with a
  * peer connection of its own in each, and answers each side's offer with its own SDP: A (in
  * `left`) runs DTLS with the middle, and so does B (in `right`). It passes the chat across,
- * so A and B talk as in any call. Nothing here is shipped: e2e/ is outside the package.
+ * so A and B talk as in any call, and the safety code's nonce swap too, as it is (a middle
+ * cannot choose its nonces to fit: it commits before it sees theirs). Nothing here is
+ * shipped: e2e/ is outside the package.
  */
 export interface MiddlePage {
   page: Page;
-  /** The current descriptions of the middle's connection with the `left` and `right` rooms. */
+  /**
+   * The current descriptions of the middle's connection with the `left` and `right` rooms, and
+   * the nonce each side revealed (on the safety channel, id 2), empty before.
+   */
   descriptions(): Promise<{ left: Sides; right: Sides }>;
   /** Closes the middle's context: both its connections and seats. */
   close(): Promise<void>;
 }
 
-/** One connection's current local and remote SDP, empty before the first answer. */
+/** One connection's current local and remote SDP, and the nonce its far end revealed. */
 export interface Sides {
   local: string;
   remote: string;
+  nonce: string;
 }
 
 /** The codelab's payloads, as the app sends them through `message`. */
@@ -33,15 +39,17 @@ interface SocketLike {
   on(event: string, listener: (payload: Payload) => void): void;
 }
 
-/** Runs in the page: the two connections, their signaling, and the chat bridge between them. */
+/** Runs in the page: the two connections, their signaling, and the chat and safety bridges. */
 function bridge(rooms: { left: string; right: string }): void {
   const io = (window as unknown as { io(options: object): SocketLike }).io;
   const side = (room: string) => {
     // One engine.io connection per room: the server seats a socket in one room only.
     const socket = io({ forceNew: true });
     const pc = new RTCPeerConnection();
-    // The app's chat: negotiated with id 0, so it exists on both ends whoever offers.
+    // The app's chat and safety channels: negotiated (ids 0 and 2), so they exist on both ends
+    // whoever offers.
     const chat = pc.createDataChannel('chat', { negotiated: true, id: 0 });
+    const safety = pc.createDataChannel('safety', { negotiated: true, id: 2 });
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate?.candidate) return;
       const { sdpMLineIndex: label, sdpMid: id } = candidate;
@@ -64,7 +72,7 @@ function bridge(rooms: { left: string; right: string }): void {
       inbox = inbox.then(() => handle(payload)).catch(() => {});
     });
     socket.emit('create or join', room);
-    return { pc, chat };
+    return { pc, chat, safety, nonce: '' };
   };
   const left = side(rooms.left);
   const right = side(rooms.right);
@@ -75,12 +83,25 @@ function bridge(rooms: { left: string; right: string }): void {
   };
   pass(left.chat, right.chat);
   pass(right.chat, left.chat);
-  const sides = (pc: RTCPeerConnection) => ({
+  for (const [from, to] of [
+    [left, right],
+    [right, left],
+  ] as const) {
+    from.safety.onmessage = ({ data }) => {
+      const reveal = (JSON.parse(data) as { reveal?: string }).reveal;
+      if (reveal) from.nonce = reveal;
+      // One side's connection may open well before the other's: hold its messages till then.
+      if (to.safety.readyState === 'open') to.safety.send(data);
+      else to.safety.addEventListener('open', () => to.safety.send(data), { once: true });
+    };
+  }
+  const sides = ({ pc, nonce }: { pc: RTCPeerConnection; nonce: string }) => ({
     local: pc.currentLocalDescription?.sdp ?? '',
     remote: pc.currentRemoteDescription?.sdp ?? '',
+    nonce,
   });
   (window as unknown as { middle: unknown }).middle = {
-    descriptions: () => ({ left: sides(left.pc), right: sides(right.pc) }),
+    descriptions: () => ({ left: sides(left), right: sides(right) }),
   };
 }
 

@@ -55,10 +55,13 @@ test(
       const aliceSees = await aliceCall.shownSafetyCode();
       const bobSees = await bobCall.shownSafetyCode();
       expect(bobSees).not.toBe(aliceSees);
-      // Each code is the one of that side's connection with the middle.
+      // Each code is the one of that side's connection with the middle, whose end carries the
+      // nonce of the far side that the middle passed on.
       const { left, right } = await middle.descriptions();
-      expect(await safetyCode(left.local, left.remote)).toBe(aliceSees);
-      expect(await safetyCode(right.local, right.remote)).toBe(bobSees);
+      const code = (near: typeof left, far: typeof left) =>
+        safetyCode({ sdp: near.remote, nonce: near.nonce }, { sdp: near.local, nonce: far.nonce });
+      expect(await code(left, right)).toBe(aliceSees);
+      expect(await code(right, left)).toBe(bobSees);
     } finally {
       await middle.close();
     }

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fingerprintsOf, safetyCode } from '../safety-code.ts';
+import {
+  commitmentOf,
+  fingerprintsOf,
+  NonceSwap,
+  parseSafetyMessage,
+  type SafetyMessage,
+  safetyCode,
+} from '../safety-code.ts';
 
 const FP_A =
   '4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:5D:44:3C:8E:7D:2E:56:D3:B3:FE:D9:5D';
@@ -103,40 +110,50 @@ describe('fingerprints of a description', () => {
   });
 });
 
+const NONCE_A = 'a1'.repeat(32);
+const NONCE_B = 'b2'.repeat(32);
+const NONCE_C = 'c3'.repeat(32);
+
+/** A side of a call: its description and its nonce. */
+const side = (sdp: string, nonce: string) => ({ sdp, nonce });
+
 describe('the safety code', () => {
-  it('is four groups of four digits', async () => {
-    expect(await safetyCode(chromiumSdp(FP_A), firefoxSdp(FP_B))).toMatch(
-      /^\d{4} \d{4} \d{4} \d{4}$/,
-    );
+  const alice = side(chromiumSdp(FP_A), NONCE_A);
+  const bob = side(firefoxSdp(FP_B), NONCE_B);
+
+  it('is three groups of four digits', async () => {
+    expect(await safetyCode(alice, bob)).toMatch(/^\d{4} \d{4} \d{4}$/);
   });
 
   it('is SHA-256 of the context line and the two sorted sides, as docs/security.md says', async () => {
     // Another implementation (a native app in the same call) must get the same digits.
-    const input = ['webrtc-rooms safety code 1', `sha-256 ${FP_B}`, `sha-256 ${FP_A}`].join('\n');
+    const input = [
+      'webrtc-rooms safety code 2',
+      `sha-256 ${FP_B} ${NONCE_B}`,
+      `sha-256 ${FP_A} ${NONCE_A}`,
+    ].join('\n');
     const hash = createHash('sha256').update(input).digest();
-    const groups = [0, 4, 8, 12].map((at) =>
-      String(hash.readUInt32BE(at) % 10_000).padStart(4, '0'),
-    );
-    expect(await safetyCode(chromiumSdp(FP_A), firefoxSdp(FP_B))).toBe(groups.join(' '));
+    const groups = [0, 4, 8].map((at) => String(hash.readUInt32BE(at) % 10_000).padStart(4, '0'));
+    expect(await safetyCode(alice, bob)).toBe(groups.join(' '));
   });
 
   it('is the same on both sides of a call: local and remote in either order', async () => {
-    const offer = chromiumSdp(FP_A);
-    const answer = firefoxSdp(FP_B);
-    expect(await safetyCode(offer, answer)).toBe(await safetyCode(answer, offer));
+    expect(await safetyCode(alice, bob)).toBe(await safetyCode(bob, alice));
   });
 
-  it('depends on the fingerprints only, not on how each browser writes them', async () => {
-    expect(await safetyCode(chromiumSdp(FP_A), chromiumSdp(FP_B))).toBe(
-      await safetyCode(firefoxSdp(FP_B), firefoxSdp(FP_A)),
-    );
+  it('depends on the fingerprints, not on how each browser writes them', async () => {
+    expect(
+      await safetyCode(side(chromiumSdp(FP_A), NONCE_A), side(chromiumSdp(FP_B), NONCE_B)),
+    ).toBe(await safetyCode(side(firefoxSdp(FP_B), NONCE_B), side(firefoxSdp(FP_A), NONCE_A)));
   });
 
-  it('differs on the two sides of a man in the middle', async () => {
-    // A talks to M's certificate, and M talks to B with the same certificate: still two codes.
-    const aSees = await safetyCode(chromiumSdp(FP_A), chromiumSdp(FP_M));
-    const bSees = await safetyCode(chromiumSdp(FP_B), chromiumSdp(FP_M));
-    const honest = await safetyCode(chromiumSdp(FP_A), chromiumSdp(FP_B));
+  it('differs on the two sides of a man in the middle, even with the same nonces', async () => {
+    // A talks to M's certificate, and M talks to B with the same certificate, passing the
+    // nonces through: still two codes.
+    const middle = chromiumSdp(FP_M);
+    const aSees = await safetyCode(alice, side(middle, NONCE_B));
+    const bSees = await safetyCode(bob, side(middle, NONCE_A));
+    const honest = await safetyCode(alice, bob);
     expect(new Set([aSees, bSees, honest]).size).toBe(3);
   });
 
@@ -145,11 +162,85 @@ describe('the safety code', () => {
       'a=mid:0',
       `a=fingerprint:sha-1 ${SHA1_A}\r\na=mid:0`,
     );
-    const base = await safetyCode(chromiumSdp(FP_A), firefoxSdp(FP_B));
-    expect(await safetyCode(withSha1, firefoxSdp(FP_B))).not.toBe(base);
+    const base = await safetyCode(alice, bob);
+    expect(await safetyCode(side(withSha1, NONCE_A), bob)).not.toBe(base);
+  });
+
+  it('changes with either nonce, and does not let the two sides swap nonces', async () => {
+    const base = await safetyCode(alice, bob);
+    expect(await safetyCode(alice, side(bob.sdp, NONCE_C))).not.toBe(base);
+    expect(await safetyCode(side(alice.sdp, NONCE_B), side(bob.sdp, NONCE_A))).not.toBe(base);
   });
 
   it('is null when a description declares no fingerprint', async () => {
-    expect(await safetyCode(chromiumSdp(FP_A), 'v=0\r\ns=-\r\n')).toBeNull();
+    expect(await safetyCode(alice, side('v=0\r\ns=-\r\n', NONCE_B))).toBeNull();
+  });
+});
+
+/** Two swaps wired to each other, each message delivered in order, as over a data channel. */
+function wiredPair() {
+  const inboxes: { a: SafetyMessage[]; b: SafetyMessage[] } = { a: [], b: [] };
+  const a = new NonceSwap((message) => inboxes.b.push(message));
+  const b = new NonceSwap((message) => inboxes.a.push(message));
+  const deliver = async () => {
+    while (inboxes.a.length > 0 || inboxes.b.length > 0) {
+      const forA = inboxes.a.shift();
+      if (forA) await a.receive(forA);
+      const forB = inboxes.b.shift();
+      if (forB) await b.receive(forB);
+    }
+  };
+  return { a, b, deliver };
+}
+
+describe('the nonce swap', () => {
+  it('gives each side the other nonce', async () => {
+    const { a, b, deliver } = wiredPair();
+    await a.start();
+    await b.start();
+    await deliver();
+    expect(a.theirs).toBe(b.own);
+    expect(b.theirs).toBe(a.own);
+    expect(a.own).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.own).not.toBe(b.own);
+  });
+
+  it('keeps its nonce until it holds the other side’s commitment', async () => {
+    const sent: SafetyMessage[] = [];
+    const swap = new NonceSwap((message) => sent.push(message));
+    await swap.start();
+    expect(sent).toEqual([{ commit: await commitmentOf(swap.own) }]);
+    // A nonce that comes first (no commitment to hold it to) is not taken, and ours stays.
+    await swap.receive({ reveal: NONCE_C });
+    expect(swap.theirs).toBeNull();
+    expect(sent).toHaveLength(1);
+    await swap.receive({ commit: await commitmentOf(NONCE_C) });
+    expect(sent).toEqual([{ commit: await commitmentOf(swap.own) }, { reveal: swap.own }]);
+  });
+
+  it('refuses a nonce that does not match the commitment, and a second commitment', async () => {
+    const swap = new NonceSwap(() => {});
+    await swap.start();
+    await swap.receive({ commit: await commitmentOf(NONCE_A) });
+    await swap.receive({ commit: await commitmentOf(NONCE_B) });
+    expect(await swap.receive({ reveal: NONCE_B })).toBe(false);
+    expect(swap.theirs).toBeNull();
+    expect(await swap.receive({ reveal: NONCE_A })).toBe(true);
+    expect(swap.theirs).toBe(NONCE_A);
+  });
+
+  it('reads only well-formed messages of the channel', () => {
+    expect(parseSafetyMessage(JSON.stringify({ commit: NONCE_A }))).toEqual({ commit: NONCE_A });
+    expect(parseSafetyMessage(JSON.stringify({ reveal: NONCE_B }))).toEqual({ reveal: NONCE_B });
+    for (const bad of [
+      '{"commit":"ABC"}',
+      `{"reveal":"${NONCE_A.toUpperCase()}"}`,
+      'not json',
+      'null',
+      JSON.stringify({ other: NONCE_A }),
+      new ArrayBuffer(8),
+    ]) {
+      expect(parseSafetyMessage(bad)).toBeNull();
+    }
   });
 });
