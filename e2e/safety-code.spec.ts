@@ -30,7 +30,7 @@ test(
 );
 
 test(
-  'a man in the middle who answers each side with its own SDP: the chat crosses, the two codes differ',
+  'a man in the middle who answers each side with its own SDP: the chat crosses, the two safety codes differ',
   clientOnly,
   async ({ openTab, browser, room }) => {
     // A and B each wait in a room of their own; the middle takes the second seat of both, as a
