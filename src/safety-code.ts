@@ -158,8 +158,9 @@ export function watchSafetyCode(pc: RTCPeerConnection, show: (code: string | nul
   const swap = new NonceSwap((message) => {
     if (channel.readyState === 'open') channel.send(JSON.stringify(message));
   });
-  /** The fingerprints in effect when the swap completed. */
+  /** The fingerprints in effect when the swap completed, and whether they ever changed since. */
   let swappedUnder: string | null = null;
+  let changed = false;
   let asked = 0;
   const isClosed = () => pc.signalingState === 'closed';
   const fingerprintsNow = () =>
@@ -173,7 +174,8 @@ export function watchSafetyCode(pc: RTCPeerConnection, show: (code: string | nul
     const local = pc.currentLocalDescription?.sdp;
     const remote = pc.currentRemoteDescription?.sdp;
     let code: string | null = null;
-    if (swap.theirs && local && remote && swappedUnder === fingerprintsNow()) {
+    if (swappedUnder !== null && swappedUnder !== fingerprintsNow()) changed = true;
+    if (swap.theirs && local && remote && !changed) {
       code = await safetyCode(
         { sdp: local, nonce: swap.own },
         { sdp: remote, nonce: swap.theirs },
