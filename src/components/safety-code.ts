@@ -23,7 +23,7 @@ export class SafetyCode extends LitElement {
       font-family: ui-monospace, monospace;
       font-weight: 600;
       letter-spacing: 0.03em;
-      white-space: pre-wrap;
+      white-space: nowrap;
     }
     .hint {
       color: var(--muted, #5f6673);
