@@ -1,5 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** How a safety code looks: three groups of four digits. */
+export const SAFETY_CODE = /^\d{4} \d{4} \d{4}$/;
+
 /** The call part of a tab (call, chat, connection panel), located by role and text. */
 export class CallTab {
   readonly status: Locator;
@@ -15,6 +18,8 @@ export class CallTab {
   readonly joinToOpen: Locator;
   readonly videoBytes: Locator;
   readonly timeline: Locator;
+  /** The call's safety code, as the call panel shows it. */
+  readonly safetyCode: Locator;
 
   constructor(readonly page: Page) {
     this.status = page.getByRole('status', { name: 'call status' });
@@ -30,6 +35,7 @@ export class CallTab {
     this.joinToOpen = page.getByLabel('join to open');
     this.videoBytes = page.getByLabel('video bytes received');
     this.timeline = page.getByRole('list', { name: 'Signaling timeline' });
+    this.safetyCode = page.getByLabel('safety code', { exact: true });
   }
 
   /**
@@ -40,6 +46,12 @@ export class CallTab {
   async expectChatOpen() {
     await expect(this.status).toHaveText('Call connected.');
     await expect(this.sendButton).toBeEnabled();
+  }
+
+  /** Waits until the call shows a safety code, and returns it. */
+  async shownSafetyCode(): Promise<string> {
+    await expect(this.safetyCode).toHaveText(SAFETY_CODE);
+    return (await this.safetyCode.textContent()) ?? '';
   }
 
   /** Sends a chat line. */

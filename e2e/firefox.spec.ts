@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { SAFETY_CODE } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
 import { WAIT } from './fixtures.ts';
 import type { Engine, PeerTab } from './peer-tab.ts';
@@ -57,6 +58,15 @@ async function expectRemoteVideo(tab: PeerTab) {
   await expect.poll(async () => (await read()).videoBytes).toBeGreaterThan(before);
 }
 
+/** Both tabs show the same safety code; returns it. */
+async function expectSameSafetyCode(first: PeerTab, second: PeerTab): Promise<string> {
+  const code = async (tab: PeerTab) => (await tab.snapshot()).safetyCode;
+  await expect.poll(() => code(first), { message: `${first} safety code` }).toMatch(SAFETY_CODE);
+  const shown = await code(first);
+  await expect.poll(() => code(second), { message: `${second} safety code` }).toBe(shown);
+  return shown;
+}
+
 /** The connection panel names the pair, its addresses, a round-trip time and a bitrate in. */
 async function expectPanel(tab: PeerTab) {
   await expect
@@ -83,11 +93,12 @@ async function expectPanel(tab: PeerTab) {
 for (const pair of PAIRS) {
   const [a, b] = pair;
 
-  test(`${a} creates, ${b} joins: chat, video and the connection panel work both ways`, async ({
+  test(`${a} creates, ${b} joins: chat, video, the connection panel and the safety code work both ways`, async ({
     openPeer,
     room,
   }, testInfo) => {
     const { first, second } = await callUp(openPeer, room, pair);
+    const code = await expectSameSafetyCode(first, second);
     const joinToOpen = (await second.snapshot()).joinToOpenMs;
     expect(joinToOpen).not.toBeNull();
     console.log(`[join-to-open] ${a}→${b} ${testInfo.project.name} ${joinToOpen} ms`);
@@ -98,6 +109,8 @@ for (const pair of PAIRS) {
     await Promise.all([first.click('Start camera'), second.click('Start camera')]);
     await expectRemoteVideo(first);
     await expectRemoteVideo(second);
+    // The cameras renegotiated the connection: the code is computed again, the same.
+    expect(await expectSameSafetyCode(first, second)).toBe(code);
     await expectPanel(first);
     await expectPanel(second);
   });

@@ -9,6 +9,19 @@ export class MeshTab extends RoomTab {
   /** The tiles of the other members, one per member this tab has a link for. */
   readonly remoteTiles = this.page.getByRole('group', { name: /^Member (?!Me$)/ });
 
+  /** The short names of the other members, as their tiles show them. */
+  async peerNames(): Promise<string[]> {
+    const labels = await this.page
+      .getByRole('group', { name: /^Member / })
+      .evaluateAll((tiles) => tiles.map((tile) => tile.getAttribute('aria-label') ?? ''));
+    return labels.map((label) => label.replace(/^Member /, '')).filter((name) => name !== 'Me');
+  }
+
+  /** The safety code on the tile of the member named `name`. */
+  safetyCode(name: string) {
+    return this.page.getByLabel(`safety code of ${name}`, { exact: true });
+  }
+
   /** Waits until this tab has `count` links open, one per other member. */
   async expectLinks(count: number) {
     await expect(this.status).toContainText(`${count} of ${count} links open`, {

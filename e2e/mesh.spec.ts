@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { signaling } from '../server/vite/index.ts';
+import { SAFETY_CODE } from './call-tab.ts';
 import { MeshTab } from './mesh-tab.ts';
 import { freePort, type Started, startProductionServer } from './servers.ts';
 
@@ -164,6 +165,38 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
       { timeout: 60_000 },
     );
     await expect(sent.filter({ hasText: 'sent: 30.0 MiB of 30.0 MiB' })).toHaveCount(1);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('each pair of a group call shows one safety code on both its sides, and no two pairs the same @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members = await opened.fill(room, 3);
+    const seen = await Promise.all(members.map((tab) => tab.peerNames()));
+    // A tab's own name is the one every other tab shows and it does not.
+    const everyone = [...new Set(seen.flat())];
+    expect(everyone).toHaveLength(3);
+    const names = seen.map((own) => everyone.find((name) => !own.includes(name)) ?? '');
+    const codes = new Set<string>();
+    for (const [i, j] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
+      const [one, other] = [members[i] as MeshTab, members[j] as MeshTab];
+      const code = one.safetyCode(names[j] ?? '');
+      await expect(code).toHaveText(SAFETY_CODE);
+      const shown = (await code.textContent()) ?? '';
+      await expect(other.safetyCode(names[i] ?? '')).toHaveText(shown);
+      codes.add(shown);
+    }
+    expect(codes.size).toBe(3);
   } finally {
     await opened.close();
   }

@@ -6,6 +6,8 @@ test('a call comes back by an ICE restart, without a reload, after a tab was off
   room,
 }, testInfo) => {
   const { alice, bob, aliceCall, bobCall } = await callUp(openTab, room);
+  const code = await aliceCall.shownSafetyCode();
+  await expect(bobCall.safetyCode).toHaveText(code);
 
   // Offline until the server has noticed (its heartbeat is 2 + 2 s in this project) and told
   // Alice that Bob's seat is held: a few seconds, waited for rather than slept.
@@ -34,6 +36,8 @@ test('a call comes back by an ICE restart, without a reload, after a tab was off
   for (const call of [aliceCall, bobCall]) {
     await expect(call.page.getByLabel('peer connection state')).toHaveText('connected');
     await expect(call.status).toHaveText('Call connected.');
+    // Computed again from the restarted descriptions: the same certificates, the same code.
+    await expect(call.safetyCode).toHaveText(code);
   }
   // The same connection, restarted: the timeline was not reset by a new call.
   await expect(bobCall.timeline.getByRole('listitem').first()).toContainText(

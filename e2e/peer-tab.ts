@@ -25,6 +25,8 @@ export interface TabSnapshot {
   remoteVideoWidth: number;
   /** The signaling timeline's rows, whitespace collapsed. */
   timeline: string[];
+  /** The call's safety code, `–` before the first answer, empty outside a call. */
+  safetyCode: string;
 }
 
 /**
@@ -73,6 +75,7 @@ function readTab(): TabSnapshot {
     videoBytes: Number.parseInt(text(labelled('video bytes received')), 10) || 0,
     remoteVideoWidth: video instanceof HTMLVideoElement ? video.videoWidth : 0,
     timeline: [...(labelled('Signaling timeline')?.querySelectorAll('li') ?? [])].map(text),
+    safetyCode: text(labelled('safety code')),
   };
 }
 

@@ -3,6 +3,7 @@ import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
 import { explainMediaError, explainScreenError } from './media-errors.ts';
 import { PerfectNegotiation } from './perfect-negotiation.ts';
+import { watchSafetyCode } from './safety-code.ts';
 import { type Candidate, type Description, isCandidate, isDescription } from './signal-shapes.ts';
 import type { SignalingController, SignalingEvent } from './signaling-controller.ts';
 
@@ -120,6 +121,11 @@ export class CallController implements ReactiveController {
   joinToOpenMs: number | null = null;
   /** Milliseconds the last ICE restart took, from asking to connected on new credentials. */
   lastRestartMs: number | null = null;
+  /**
+   * The safety code of the call's connection (src/safety-code.ts), the same on both sides
+   * unless someone sits in between; null without an answered connection.
+   */
+  safetyCode: string | null = null;
   /** Relay candidates only (see {@link CallOptions.relay}). */
   readonly relay: boolean;
 
@@ -423,6 +429,11 @@ export class CallController implements ReactiveController {
       beforeAnswer: () => this.#attachLocalMedia(pc),
     });
     this.#watchStates(pc);
+    watchSafetyCode(pc, (code) => {
+      if (pc !== this.#pc) return;
+      this.safetyCode = code;
+      this.#update();
+    });
     this.#watchTracks(pc);
     this.#openChannels(pc);
     this.#attachLocalMedia(pc);
@@ -586,6 +597,7 @@ export class CallController implements ReactiveController {
     this.channelOpen = false;
     this.remoteStream = null;
     this.remoteVideo = false;
+    this.safetyCode = null;
     this.iceConnectionState = 'none';
     this.connectionState = 'none';
     this.signalingState = 'none';

@@ -2,6 +2,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { CallState } from '../call-controller.ts';
 import { buttonStyles, panelStyles } from './shared-styles.ts';
+import './safety-code.ts';
 
 const STATE_TEXT: Record<CallState, string> = {
   idle: 'No call: join a room first.',
@@ -40,6 +41,9 @@ export class CallPanel extends LitElement {
     .status[data-state='ended'],
     .status[data-state='failed'] {
       color: var(--danger, #b3261e);
+    }
+    safety-code {
+      margin: 0 0 0.5rem;
     }
     .problem {
       margin: 0 0 0.5rem;
@@ -97,6 +101,8 @@ export class CallPanel extends LitElement {
   @property({ type: Boolean }) micMuted = false;
   @property({ type: Boolean }) mediaStarting = false;
   @property() mediaError = '';
+  /** The call's safety code (see CallController.safetyCode), shown while a call is on. */
+  @property({ attribute: false }) safetyCode: string | null = null;
   /** The browser refused to play the remote stream without a click (autoplay policy). */
   @state() private needsPlay = false;
   @query('video.remote') private remoteElement!: HTMLVideoElement;
@@ -116,6 +122,7 @@ export class CallPanel extends LitElement {
         </p>
         ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
         ${this.mediaError ? html`<p class="problem" role="alert">${this.mediaError}</p>` : nothing}
+        ${this.#inCall() ? html`<safety-code hint .code=${this.safetyCode}></safety-code>` : nothing}
         <div class="videos">
           <figure>
             <video
@@ -146,8 +153,7 @@ export class CallPanel extends LitElement {
 
   /** Start or hang up, the camera and microphone, and the screen share. */
   #renderActions() {
-    const inCall =
-      this.state === 'connecting' || this.state === 'connected' || this.state === 'reconnecting';
+    const inCall = this.#inCall();
     const canStart = this.state === 'ended' || this.state === 'failed';
     return html`
       <div class="actions">
@@ -170,6 +176,12 @@ export class CallPanel extends LitElement {
         }
       </div>
     `;
+  }
+
+  #inCall(): boolean {
+    return (
+      this.state === 'connecting' || this.state === 'connected' || this.state === 'reconnecting'
+    );
   }
 
   protected override updated(changed: PropertyValues<this>) {

@@ -93,6 +93,7 @@ export class MeshPanel extends LitElement {
               .state=${tileState(peer)}
               .stream=${peer.remoteStream}
               ?video=${peer.remoteVideo}
+              .safetyCode=${peer.safetyCode}
             ></mesh-tile>`,
           )}
         </div>

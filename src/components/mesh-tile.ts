@@ -1,5 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import './safety-code.ts';
 
 /** One member of a group call: its video (or a placeholder), its short name, its link state. */
 @customElement('mesh-tile')
@@ -45,6 +46,9 @@ export class MeshTile extends LitElement {
       font: inherit;
       font-size: 0.8rem;
     }
+    safety-code {
+      font-size: 0.8rem;
+    }
   `;
 
   /** The member's short name. */
@@ -54,6 +58,8 @@ export class MeshTile extends LitElement {
   @property({ attribute: false }) stream: MediaStream | null = null;
   /** Whether the stream has a live video track to show. */
   @property({ type: Boolean }) video = false;
+  /** The safety code of this member's link (none on this tab's own tile). */
+  @property({ attribute: false }) safetyCode: string | null = null;
   /** This tab's own tile: muted, so it never echoes. */
   @property({ type: Boolean }) self = false;
   /** The browser refused to play with sound without a click (autoplay policy). */
@@ -83,6 +89,7 @@ export class MeshTile extends LitElement {
           <span class="state" data-state=${this.state} aria-label=${`link state of ${label}`}>${this.state}</span>
           ${this.needsPlay ? html`<button type="button" @click=${this.#play}>Play</button>` : nothing}
         </figcaption>
+        ${this.self ? nothing : html`<safety-code .peer=${label} .code=${this.safetyCode}></safety-code>`}
       </figure>
     `;
   }

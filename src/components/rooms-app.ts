@@ -191,6 +191,7 @@ export class RoomsApp extends LitElement {
           .micMuted=${c.micMuted}
           .mediaStarting=${c.mediaStarting}
           .mediaError=${c.mediaError}
+          .safetyCode=${c.safetyCode}
           @call-start=${() => c.start()}
           @call-hang-up=${() => c.hangUp()}
           @media-start=${() => void c.startMedia()}

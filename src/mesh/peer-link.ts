@@ -3,6 +3,7 @@ import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
 import { FileTransferController } from '../file-transfer-controller.ts';
 import { PerfectNegotiation } from '../perfect-negotiation.ts';
+import { watchSafetyCode } from '../safety-code.ts';
 import { isCandidate, isDescription } from '../signal-shapes.ts';
 
 /** What a link needs from the mesh around it. */
@@ -35,6 +36,8 @@ export interface PeerView {
   videoBytesReceived: number;
   /** Milliseconds from the link's creation to its data channel opening. */
   openMs: number | null;
+  /** This pair's safety code (src/safety-code.ts), null before the first answer. */
+  safetyCode: string | null;
 }
 
 const TIMELINE_LIMIT = 200;
@@ -64,6 +67,7 @@ export function emptyView(id: string, polite: boolean): PeerView {
     timeline: [],
     videoBytesReceived: 0,
     openMs: null,
+    safetyCode: null,
   };
 }
 
@@ -119,6 +123,7 @@ export class PeerLink {
         host.note(`Mesh ${this.#view.name}: could not make an offer: ${String(error)}`, 'error'),
     });
     this.#wire();
+    watchSafetyCode(this.pc, (safetyCode) => this.#set({ safetyCode }));
     // Negotiated with a fixed id on both sides: exactly one channel whoever offers.
     this.#channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
     this.#wireChannel();
