@@ -1,6 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { TimelineEntry } from '../call-controller.ts';
 
 const ARROW: Record<TimelineEntry['direction'], string> = {
@@ -87,7 +88,10 @@ export class SignalingTimeline extends LitElement {
           this.entries,
           (entry) => entry.id,
           (entry) => html`<li class=${entry.kind}>
-            <span class="bar" style="width:${((entry.at / last) * 100).toFixed(1)}%"></span>
+            <span
+              class="bar"
+              style=${styleMap({ width: `${((entry.at / last) * 100).toFixed(1)}%` })}
+            ></span>
             <span>+${entry.at} ms</span>
             <span>${ARROW[entry.direction]}</span>
             <span class=${entry.kind}>${entry.kind}</span>

@@ -1,5 +1,6 @@
 import { css, html, LitElement, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 
 /** One line of a {@link StatsChart}. */
 export interface ChartSeries {
@@ -80,7 +81,8 @@ export class StatsChart extends LitElement {
           ${this.caption} (max ${format(max / 1.1)} ${this.unit}):
           ${this.series.map(
             (s) =>
-              html`<span class="key" style="background:${s.color}"></span>${s.label}
+              // styleMap sets the colour through the CSSOM: the app's CSP refuses style attributes.
+              html`<span class="key" style=${styleMap({ background: s.color })}></span>${s.label}
                 ${format(s.values.at(-1) ?? null)}`,
           )}
         </figcaption>
