@@ -4,7 +4,7 @@ import type { Page } from '@playwright/test';
 import { CallTab } from './call-tab.ts';
 import { callUp } from './call-up.ts';
 import { expect, type RoomTab, test } from './fixtures.ts';
-import { test as lyingTest } from './scripted-tab.ts';
+import { exposeFilesChannel, test as lyingTest } from './scripted-tab.ts';
 
 const FIVE_MB = 5 * 1024 * 1024;
 
@@ -69,26 +69,6 @@ test('either side can cancel a file under way, and both sides say so', async ({
   // The channel is free again for the next file.
   await expect(alice.page.getByRole('button', { name: 'Send file' })).toBeEnabled();
 });
-
-/**
- * Runs before the app in the lying tab: keeps the page's own `files` channel (the one its
- * call negotiates) on `window.filesChannel`, so the test can speak on it as a peer that lies
- * would, and the lines that come back on `window.filesReplies`.
- */
-function exposeFilesChannel() {
-  const create = RTCPeerConnection.prototype.createDataChannel;
-  RTCPeerConnection.prototype.createDataChannel = function (label, init) {
-    const channel = create.call(this, label, init);
-    if (label === 'files') {
-      const replies: string[] = [];
-      channel.addEventListener('message', ({ data }) => {
-        if (typeof data === 'string') replies.push(data);
-      });
-      Object.assign(window, { filesChannel: channel, filesReplies: replies });
-    }
-    return channel;
-  };
-}
 
 /** Runs before the app in the receiving tab: keeps the type of every Blob it offers to save. */
 function recordBlobTypes() {

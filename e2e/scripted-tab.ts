@@ -23,4 +23,24 @@ export const test = base.extend<{
   },
 });
 
+/**
+ * Runs before the app in the lying tab: keeps the page's own `files` channel (the one its
+ * call negotiates) on `window.filesChannel`, so the test can speak on it as a peer that lies
+ * would, and the lines that come back on `window.filesReplies`.
+ */
+export function exposeFilesChannel() {
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (label, init) {
+    const channel = create.call(this, label, init);
+    if (label === 'files') {
+      const replies: string[] = [];
+      channel.addEventListener('message', ({ data }) => {
+        if (typeof data === 'string') replies.push(data);
+      });
+      Object.assign(window, { filesChannel: channel, filesReplies: replies });
+    }
+    return channel;
+  };
+}
+
 export { expect } from './fixtures.ts';
