@@ -11,8 +11,9 @@ const DIRECTIVES = {
   // The built module script and its chunks, from this origin; no inline script, no eval.
   'script-src': ["'self'"],
   // index.html links its one stylesheet; Lit's `static styles` are constructed style sheets,
-  // which the policy does not govern. Inline style attributes are refused (the components set
-  // styles through `styleMap`, which goes through the CSSOM).
+  // which the policy does not govern. Style attributes are refused, so the components draw
+  // colours and bars as SVG attributes (Lit's `styleMap` writes a style attribute on first
+  // render, lit/lit#4719).
   'style-src': ["'self'"],
   // Socket.IO's polling and websocket: CSP Level 3 lets 'self' match ws: and wss: on the same
   // host and port. WebRTC (STUN, TURN, the peer connection) is not governed by connect-src.
