@@ -1,5 +1,9 @@
 import { defineConfig } from 'vite';
 import { readConfig } from './server/cli/config.ts';
+import {
+  APP_CONTENT_SECURITY_POLICY,
+  DEV_CONTENT_SECURITY_POLICY,
+} from './server/http/app-policy.ts';
 import { signaling } from './server/vite/index.ts';
 
 // `npm run dev` reads the room capacity as the production command does (`ROOM_CAPACITY=4 npm
@@ -8,4 +12,8 @@ const { roomCapacity } = readConfig(process.env);
 
 export default defineConfig({
   plugins: [signaling({ roomCapacity })],
+  // The production command sends the same policy (server/cli/main.ts). Development's differs
+  // in one place, inline styles for Vite's error overlay: see DEV_CONTENT_SECURITY_POLICY.
+  server: { headers: { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY } },
+  preview: { headers: { 'Content-Security-Policy': APP_CONTENT_SECURITY_POLICY } },
 });

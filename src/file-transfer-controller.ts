@@ -1,4 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { type Control, parseControl, RECEIVED_TYPE, safeFileName } from './file-control.ts';
 
 /** Where one transfer stands. */
 export type TransferStatus = 'active' | 'done' | 'cancelled' | 'failed';
@@ -20,7 +21,7 @@ export interface FileTransfer {
   sha256: string | null;
   /** Received files: the sender's SHA-256 matched ours. */
   verified: boolean | null;
-  /** Received files: an object URL to save it from. */
+  /** Received files: an object URL to save it from, always typed `application/octet-stream`. */
   url: string | null;
 }
 
@@ -32,12 +33,6 @@ export interface FileTransferOptions {
    */
   maxBytes?: number;
 }
-
-/** Control messages, as JSON text on the channel; file bytes travel as binary messages. */
-type Control =
-  | { type: 'file:start'; id: string; name: string; size: number; mime: string }
-  | { type: 'file:end'; id: string; sha256: string }
-  | { type: 'file:cancel'; id: string; reason: string };
 
 /** 16 KiB crosses every browser's SCTP stack, Firefox ↔ Chromium included. */
 const CHUNK_BYTES = 16 * 1024;
@@ -56,7 +51,6 @@ const PROGRESS_MS = 100;
 /** Where an incoming file is being put together. */
 interface Incoming {
   transfer: FileTransfer;
-  mime: string;
   chunks: ArrayBuffer[];
   startedAt: number;
 }
@@ -71,7 +65,9 @@ interface Outgoing {
  * Sends and receives files over the call's `files` data channel: one file at a time each
  * way, in 16 KiB chunks after a `file:start` line, paced by the channel's buffered amount
  * (`bufferedAmountLowThreshold`) so a large file never floods it, with progress on both
- * sides, cancel from either side, a size limit, and a SHA-256 checked on arrival.
+ * sides, cancel from either side, a size limit, and a SHA-256 checked on arrival. What the
+ * other side sends is input: a file that brings more bytes than it announced is stopped at
+ * once, its name is cleaned, and the type it announced is ignored (see `RECEIVED_TYPE`).
  */
 export class FileTransferController implements ReactiveController {
   /** Transfers of this page, newest last. */
@@ -195,7 +191,7 @@ export class FileTransferController implements ReactiveController {
     channel.onmessage = ({ data }) => {
       if (channel !== this.#channel) return;
       if (typeof data === 'string') void this.#onControl(channel, data);
-      else if (data instanceof ArrayBuffer) this.#onChunk(data);
+      else if (data instanceof ArrayBuffer) this.#onChunk(channel, data);
     };
   }
 
@@ -207,7 +203,7 @@ export class FileTransferController implements ReactiveController {
       const transfer = this.#add({
         direction: 'receive',
         id: control.id,
-        name: control.name,
+        name: safeFileName(control.name),
         size: control.size,
       });
       if (control.size > this.maxBytes) {
@@ -219,7 +215,7 @@ export class FileTransferController implements ReactiveController {
         });
         return;
       }
-      this.#incoming = { transfer, mime: control.mime, chunks: [], startedAt: performance.now() };
+      this.#incoming = { transfer, chunks: [], startedAt: performance.now() };
     } else if (control.type === 'file:cancel') {
       const under = [this.#outgoing, this.#incoming].find((u) => u?.transfer.id === control.id);
       if (!under) return;
@@ -232,12 +228,28 @@ export class FileTransferController implements ReactiveController {
     this.#update();
   }
 
-  #onChunk(chunk: ArrayBuffer): void {
+  #onChunk(channel: RTCDataChannel, chunk: ArrayBuffer): void {
     const incoming = this.#incoming;
     // Chunks still in flight after a cancel belong to nobody.
     if (!incoming) return;
+    const { transfer } = incoming;
+    const bytes = transfer.bytes + chunk.byteLength;
+    // The size was checked against the limit at the start; the bytes are checked as they come,
+    // or a peer that announces 10 bytes could fill this tab's memory.
+    if (bytes > Math.min(transfer.size, this.maxBytes)) {
+      this.#incoming = null;
+      const announced = formatSize(transfer.size);
+      this.#finish(transfer, 'cancelled', `stopped: more than the ${announced} announced arrived`);
+      this.#sendControl(channel, {
+        type: 'file:cancel',
+        id: transfer.id,
+        reason: `refused: more than the ${announced} announced`,
+      });
+      this.#update();
+      return;
+    }
     incoming.chunks.push(chunk);
-    this.#progress(incoming.transfer, incoming.transfer.bytes + chunk.byteLength);
+    this.#progress(transfer, bytes);
   }
 
   async #onEnd(id: string, sha256: string): Promise<void> {
@@ -245,7 +257,7 @@ export class FileTransferController implements ReactiveController {
     if (incoming?.transfer.id !== id) return;
     this.#incoming = null;
     const { transfer } = incoming;
-    const blob = new Blob(incoming.chunks, { type: incoming.mime });
+    const blob = new Blob(incoming.chunks, { type: RECEIVED_TYPE });
     transfer.ms = Math.round(performance.now() - incoming.startedAt);
     if (blob.size !== transfer.size) {
       this.#finish(transfer, 'failed', `${blob.size} of ${transfer.size} bytes arrived`);
@@ -328,32 +340,6 @@ function mib(bytes: number): string {
   return `${Math.round(bytes / 1024 / 1024)} MiB`;
 }
 
-/** A control line from the other side, checked: it is input like any other. */
-function parseControl(text: string): Control | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
-  if (typeof v.id !== 'string' || v.id.length > 64) return null;
-  if (v.type === 'file:start') {
-    if (typeof v.name !== 'string' || typeof v.size !== 'number' || !(v.size >= 0)) return null;
-    return {
-      type: 'file:start',
-      id: v.id,
-      name: v.name,
-      size: v.size,
-      mime: typeof v.mime === 'string' ? v.mime.slice(0, 255) : '',
-    };
-  }
-  if (v.type === 'file:end' && typeof v.sha256 === 'string') {
-    return { type: 'file:end', id: v.id, sha256: v.sha256 };
-  }
-  if (v.type === 'file:cancel') {
-    return { type: 'file:cancel', id: v.id, reason: String(v.reason ?? '').slice(0, 200) };
-  }
-  return null;
+function formatSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${bytes} bytes` : mib(bytes);
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
+import { APP_CONTENT_SECURITY_POLICY } from '../http/app-policy.ts';
 import { attachSignaling } from '../index.ts';
 import { connectRedis } from '../stores/redis/index.ts';
 import { helpText, parseCommandLine } from './args.ts';
@@ -97,9 +98,16 @@ function listeningOn(host: string | undefined, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
-/** The app's files; a room's path gets the app too; anything else a 404. */
+/**
+ * The app's files, under its Content-Security-Policy; a room's path gets the app too; anything
+ * else a 404.
+ */
 function appFiles(clientDir: string) {
-  const serveStatic = sirv(clientDir, { single: true, etag: true });
+  const serveStatic = sirv(clientDir, {
+    single: true,
+    etag: true,
+    setHeaders: (res) => res.setHeader('Content-Security-Policy', APP_CONTENT_SECURITY_POLICY),
+  });
   return (req: IncomingMessage, res: ServerResponse) =>
     serveStatic(req, res, () => {
       // sirv's fallback skips paths that look like files (`/a.b`), but a room name may hold

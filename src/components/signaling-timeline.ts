@@ -40,8 +40,13 @@ export class SignalingTimeline extends LitElement {
       position: absolute;
       left: 0;
       bottom: 0;
+      width: 100%;
       height: 2px;
-      background: #c6dafc;
+    }
+    /* An SVG bar, not a style attribute: the app's CSP refuses those (and Lit's styleMap
+       writes one on first render, lit/lit#4719). */
+    .bar rect {
+      fill: #c6dafc;
     }
     .offer,
     .answer {
@@ -87,7 +92,9 @@ export class SignalingTimeline extends LitElement {
           this.entries,
           (entry) => entry.id,
           (entry) => html`<li class=${entry.kind}>
-            <span class="bar" style="width:${((entry.at / last) * 100).toFixed(1)}%"></span>
+            <svg class="bar" aria-hidden="true">
+              <rect width="${((entry.at / last) * 100).toFixed(1)}%" height="100%"></rect>
+            </svg>
             <span>+${entry.at} ms</span>
             <span>${ARROW[entry.direction]}</span>
             <span class=${entry.kind}>${entry.kind}</span>

@@ -34,11 +34,13 @@ export class StatsChart extends LitElement {
       color: var(--muted, #5f6673);
     }
     .key {
-      display: inline-block;
       width: 0.8em;
       height: 0.25em;
       vertical-align: middle;
       margin: 0 0.2em 0 0.5em;
+      background: none;
+      border: 0;
+      border-radius: 0;
     }
   `;
 
@@ -80,7 +82,9 @@ export class StatsChart extends LitElement {
           ${this.caption} (max ${format(max / 1.1)} ${this.unit}):
           ${this.series.map(
             (s) =>
-              html`<span class="key" style="background:${s.color}"></span>${s.label}
+              // An SVG fill, not a style attribute: the app's CSP refuses those (and Lit's
+              // styleMap writes one on first render, lit/lit#4719).
+              html`<svg class="key" viewBox="0 0 4 1" preserveAspectRatio="none" aria-hidden="true"><rect width="4" height="1" fill=${s.color}></rect></svg>${s.label}
                 ${format(s.values.at(-1) ?? null)}`,
           )}
         </figcaption>
