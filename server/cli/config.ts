@@ -2,6 +2,7 @@ import type { IceOptions } from '../core/ice.ts';
 import type { RateLimitOptions } from '../core/rate-limit.ts';
 import type { RoomAccessOptions } from '../core/room-access.ts';
 import type { AccessOptions } from '../http/access.ts';
+import { checkAdminSecret } from '../http/admin.ts';
 import { SETTINGS, type Setting, type SettingValue } from './settings.ts';
 
 /**
@@ -54,6 +55,11 @@ export function readConfig(
   );
   const s = SETTINGS;
   const allowedHosts = read(s.allowedHosts);
+  const adminSecret = read(s.adminSecret);
+  checkAdminSecret(
+    adminSecret,
+    flags[s.adminSecret.env] !== undefined ? `--${s.adminSecret.flag}` : s.adminSecret.env,
+  );
   return {
     port: read(s.port),
     host: read(s.host),
@@ -90,7 +96,7 @@ export function readConfig(
       turnTtl: read(s.turnTtl),
     },
     roomAccess: readRoomAccess(read),
-    adminSecret: read(s.adminSecret),
+    adminSecret,
     redisUrl: read(s.redisUrl),
     redisCluster: read(s.redisCluster),
   };

@@ -347,7 +347,7 @@ export const SETTINGS = {
     env: 'ADMIN_SECRET',
     type: 'text',
     shown: 'no page',
-    description: "serve the operator's page at `/_signaling/admin` behind this secret",
+    description: "serve the operator's page at `/_signaling/admin` behind this secret (16+ bytes)",
   },
   redisUrl: {
     flag: 'redis-url',

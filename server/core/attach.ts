@@ -5,7 +5,12 @@ import {
   type AccessVerdict,
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
-import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
+import {
+  ADMIN_PATH,
+  type AdminSource,
+  checkAdminSecret,
+  createAdminHandler,
+} from '../http/admin.ts';
 import { refuseEarly } from '../http/early-refusal.ts';
 import {
   createHttpHandler,
@@ -107,6 +112,7 @@ function checkedSettings(options: SignalingOptions<RoomStore>) {
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const ice = options.ice ?? {};
   checkIceOptions(ice);
+  checkAdminSecret(options.adminSecret);
   const limits = resolveRateLimits(options.rateLimits);
   if (limits.messageBytes.burst < maxPayloadBytes) {
     throw new RangeError(

@@ -88,4 +88,14 @@ describe('readConfig', () => {
   it('names the variable to fix when the lifetime is no whole number', () => {
     expect(() => readConfig({ TURN_TTL: 'soon' })).toThrow(/TURN_TTL=soon/);
   });
+
+  it('refuses an admin secret shorter than 16 bytes, naming the variable or the flag', () => {
+    expect(() => readConfig({ ADMIN_SECRET: 'short-secret' })).toThrow(
+      /ADMIN_SECRET is 12 bytes; it needs at least 16/,
+    );
+    expect(() => readConfig({}, { ADMIN_SECRET: 'short-secret' })).toThrow(
+      /--admin-secret is 12 bytes; it needs at least 16/,
+    );
+    expect(readConfig({ ADMIN_SECRET: '0123456789abcdef' }).adminSecret).toBe('0123456789abcdef');
+  });
 });
