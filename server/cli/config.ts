@@ -94,6 +94,7 @@ export function readConfig(
       turnUrls: read(s.turnUrls),
       turnSecret: read(s.turnSecret),
       turnTtl: read(s.turnTtl),
+      turnPerAddress: { burst: read(s.rateTurnBurst), perSecond: read(s.rateTurnPerSecond) },
     },
     roomAccess: readRoomAccess(read),
     adminSecret,

@@ -1,4 +1,4 @@
-import { DEFAULT_TURN_TTL } from '../core/ice.ts';
+import { DEFAULT_TURN_PER_ADDRESS, DEFAULT_TURN_TTL, MIN_TURN_TTL } from '../core/ice.ts';
 import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
 import { DEFAULT_ROOM_ACCESS } from '../core/room-access.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
@@ -87,6 +87,13 @@ const [ratePinAddressBurst, ratePinAddressPerSecond] = bucketSettings(
   'RATE_PIN_ADDRESS',
   pinGuessesPerAddress,
   'wrong PINs one client address may send at once',
+);
+
+const [rateTurnBurst, rateTurnPerSecond] = bucketSettings(
+  'rate-turn',
+  'RATE_TURN',
+  DEFAULT_TURN_PER_ADDRESS,
+  'TURN credentials one client address may be handed at once',
 );
 
 /** Every setting of the `webrtc-rooms` command, in the order `--help` lists them. */
@@ -294,11 +301,13 @@ export const SETTINGS = {
     flag: 'turn-ttl',
     env: 'TURN_TTL',
     type: 'integer',
-    min: 60,
-    max: 30 * 86_400,
+    min: MIN_TURN_TTL,
+    max: 86_400,
     default: DEFAULT_TURN_TTL,
-    description: 'seconds a TURN credential stays valid',
+    description: 'seconds a TURN credential may start relays (clients renew it before)',
   },
+  rateTurnBurst,
+  rateTurnPerSecond,
   ratePinRoomBurst,
   ratePinRoomPerSecond,
   ratePinAddressBurst,

@@ -27,10 +27,11 @@ import { guarded, type SharedListener } from './guard.ts';
 import { bye } from './handlers/bye.ts';
 import { createOrJoin } from './handlers/create-or-join.ts';
 import { disconnectListener } from './handlers/disconnect.ts';
+import { iceServers } from './handlers/ice-servers.ts';
 import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
 import { signal } from './handlers/signal.ts';
-import { checkIceOptions } from './ice.ts';
+import { checkIceOptions, IceIssuer } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
 import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
 import { fullBuckets, resolveRateLimits } from './rate-limit.ts';
@@ -101,7 +102,7 @@ export function createSignaling<S extends RoomStore>(
     metrics,
     httpHandler: httpHandlerOf(context, connections, source, options),
     openAddresses: () => gate.addresses,
-    tracked: () => tracked(io, gate, holds, access),
+    tracked: () => tracked(context),
     drain,
     close,
   };
@@ -122,7 +123,7 @@ function checkedSettings(options: SignalingOptions<RoomStore>) {
   return {
     maxPayloadBytes,
     limits,
-    ice,
+    ice: new IceIssuer(ice),
     recoveryWindowMs: options.recoveryWindowMs ?? 0,
     logger: options.logger ?? console,
     sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
@@ -183,12 +184,13 @@ function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
  * so after a flood the server's memory returns to where it was. Stops with `close`.
  */
 function pruned(
-  { gate, access }: SignalingContext,
+  { gate, access, ice }: SignalingContext,
   lifecycle: ReturnType<typeof createLifecycle>,
 ): ReturnType<typeof createLifecycle> {
   const pruning = setInterval(() => {
     gate.prune();
     access.prune();
+    ice.prune();
   }, PRUNE_INTERVAL_MS);
   pruning.unref();
   return {
@@ -262,12 +264,7 @@ function adminSource(context: SignalingContext, connections: Set<unknown>): Admi
 const PRUNE_INTERVAL_MS = 5000;
 
 /** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
-function tracked(
-  io: SignalingServer,
-  gate: AccessGate,
-  holds: SeatHolds,
-  access: RoomAccess,
-): TrackedState {
+function tracked({ io, gate, holds, access, ice }: SignalingContext): TrackedState {
   const { adapter } = io.of('/');
   const held = adapter instanceof HeldSessionAdapter;
   return {
@@ -280,6 +277,7 @@ function tracked(
     awaySessions: held ? adapter.heldSessions : 0,
     awaySessionRooms: held ? adapter.indexedRooms : 0,
     ...access.sizes,
+    turnAddresses: ice.addresses,
   };
 }
 
@@ -374,6 +372,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     signal: guarded(context, 'signal', 'message', signal),
     bye: guarded(context, 'bye', 'join', bye),
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
+    'ice:servers': guarded(context, 'ice:servers', 'join', iceServers),
   };
   const onDisconnect = disconnectListener(context);
   const { limits, lifecycle } = context;
@@ -388,6 +387,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('signal', listeners.signal);
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
+    socket.on('ice:servers', listeners['ice:servers']);
     socket.on('disconnect', onDisconnect);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');

@@ -2,7 +2,7 @@ import type { AccessGate } from '../http/access.ts';
 import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import { refused } from './acks.ts';
-import type { IceOptions } from './ice.ts';
+import type { IceIssuer } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
@@ -30,7 +30,8 @@ export interface SignalingContext {
   sizedPackets: boolean;
   clientLog: boolean;
   exposeAddresses: boolean;
-  ice: IceOptions;
+  /** Hands out ICE servers and TURN credentials, limited per address. */
+  ice: IceIssuer;
   recoveryWindowMs: number;
   /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
   wentAway: WeakSet<object>;
