@@ -50,6 +50,12 @@ export type SignalingEvent =
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
 
+/** How long an `ice:servers` request may go unanswered before the tab goes on without it. */
+const ICE_ANSWER_MS = 5000;
+
+/** How soon a renewal that got no answer is tried again. */
+const RETRY_MS = 5000;
+
 /** A typed client socket of the protocol. */
 export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -78,7 +84,7 @@ export class SignalingController implements ReactiveController {
   logs: LogEntry[] = [];
   /** This tab's socket id while connected. */
   socketId: string | null = null;
-  /** The ICE servers the server handed out with the last seat. */
+  /** The ICE servers the server handed out last (with the seat, or renewed since). */
   iceServers: IceServer[] = [];
   /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
   memberIds: string[] = [];
@@ -86,6 +92,11 @@ export class SignalingController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
   #nextLogId = 0;
+  /** Renews the TURN credential at half its lifetime, while this tab holds a seat. */
+  #renewal: ReturnType<typeof setTimeout> | undefined;
+  /** When (this tab's clock) the TURN credential passes half its lifetime; 0 without one. */
+  #iceFreshUntil = 0;
+  #renewals = 0;
   readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
   constructor(host: ReactiveControllerHost) {
@@ -236,14 +247,21 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `Message from the other member: ${summarize(payload)}`);
       this.#emit({ type: 'message', payload });
     });
-    socket.on('ice:servers', (servers) => {
+    socket.on('ice:servers', (servers, ttl) => {
+      const renewed = this.iceServers.length > 0 && this.#iceFreshUntil > 0;
       this.iceServers = servers;
+      this.#scheduleRenewal(ttl);
       // URLs only: the TURN credential has no place on screen.
       const urls = servers.flatMap((server) => server.urls);
-      this.#log(
-        'client',
-        `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
-      );
+      if (renewed && ttl !== undefined) {
+        this.#renewals += 1;
+        this.#log('client', `TURN credential renewed (#${this.#renewals}); good for ${ttl} s`);
+      } else {
+        this.#log(
+          'client',
+          `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
+        );
+      }
       this.#emit({ type: 'ice-servers', servers });
     });
     socket.on('ipaddr', (address) => {
@@ -266,8 +284,74 @@ export class SignalingController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.#forgetIceServers();
     this.#socket?.disconnect();
     this.#socket = undefined;
+  }
+
+  /**
+   * Resolves once the ICE servers hold a TURN credential with at least half its lifetime left:
+   * at once when they do (or have no TURN at all), else after asking the server for a fresh one
+   * (`ice:servers`). Call it before an ICE restart: coturn checks a credential's expiry when
+   * a relay is allocated, and a tab asleep past its renewal would restart on an expired one.
+   * Never rejects; without an answer within 5 s it resolves with what it has.
+   */
+  async freshIceServers(): Promise<IceServer[]> {
+    if (this.#iceFreshUntil === 0 || Date.now() < this.#iceFreshUntil) return this.iceServers;
+    await this.#askIceServers();
+    return this.iceServers;
+  }
+
+  /** Asks for fresh ICE servers; resolves on the answer, a refusal, or after 5 s. */
+  #askIceServers(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket?.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        socket.off('ice:servers', done);
+        socket.off('signaling:error', refused);
+        resolve();
+      };
+      const refused = (error: SignalingError) => {
+        if (error.event === 'ice:servers') done();
+      };
+      const timer = setTimeout(done, ICE_ANSWER_MS);
+      socket.on('ice:servers', done);
+      socket.on('signaling:error', refused);
+      socket.emit('ice:servers');
+    });
+  }
+
+  /**
+   * Renews the TURN credential at half its lifetime (`ttl` seconds), so the one at hand is
+   * always good for half a lifetime more; a renewal that gets no answer (the socket is away)
+   * is tried again a little later while the seat lasts.
+   */
+  #scheduleRenewal(ttl: number | undefined): void {
+    clearTimeout(this.#renewal);
+    this.#renewal = undefined;
+    if (ttl === undefined) {
+      this.#iceFreshUntil = 0;
+      return;
+    }
+    const half = (ttl * 1000) / 2;
+    this.#iceFreshUntil = Date.now() + half;
+    const renew = () => {
+      if (this.room === null) return;
+      const asked = Date.now();
+      void this.#askIceServers().then(() => {
+        // An answer rescheduled it; none (a dropped socket, a refusal): try again soon.
+        if (this.#iceFreshUntil <= asked + half / 2) this.#renewal = setTimeout(renew, RETRY_MS);
+      });
+    };
+    this.#renewal = setTimeout(renew, half);
+  }
+
+  #forgetIceServers(): void {
+    clearTimeout(this.#renewal);
+    this.#renewal = undefined;
+    this.#iceFreshUntil = 0;
   }
 
   /**
@@ -302,6 +386,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.memberIds = [];
+    this.#forgetIceServers();
     this.peerLeft = false;
     this.peerReconnecting = false;
     this.#emit({ type: 'left' });

@@ -76,7 +76,7 @@ describe('the webrtc-rooms command line', () => {
     }
     expect(helpText()).toMatch(/--port <n> +PORT +8080\n +port to listen on/);
     expect(helpText()).toMatch(/--metrics +SIGNALING_METRICS +on\n/);
-    expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +86400\n/);
+    expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +600\n/);
   });
 
   it('is shown in the README as the command prints it', () => {
