@@ -7,6 +7,7 @@ import type {
   SignalingError,
   SignalingPayload,
 } from '../server/protocol/index.ts';
+import { askIceServers, IceRenewal } from './ice-servers.ts';
 import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */
@@ -50,12 +51,6 @@ export type SignalingEvent =
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
 
-/** How long an `ice:servers` request may go unanswered before the tab goes on without it. */
-const ICE_ANSWER_MS = 5000;
-
-/** How soon a renewal that got no answer is tried again. */
-const RETRY_MS = 5000;
-
 /** A typed client socket of the protocol. */
 export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -93,9 +88,10 @@ export class SignalingController implements ReactiveController {
   #socket: SignalingClientSocket | undefined;
   #nextLogId = 0;
   /** Renews the TURN credential at half its lifetime, while this tab holds a seat. */
-  #renewal: ReturnType<typeof setTimeout> | undefined;
-  /** When (this tab's clock) the TURN credential passes half its lifetime; 0 without one. */
-  #iceFreshUntil = 0;
+  readonly #renewal = new IceRenewal(
+    () => askIceServers(this.#socket),
+    () => this.room !== null,
+  );
   #renewals = 0;
   readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
@@ -248,9 +244,9 @@ export class SignalingController implements ReactiveController {
       this.#emit({ type: 'message', payload });
     });
     socket.on('ice:servers', (servers, ttl) => {
-      const renewed = this.iceServers.length > 0 && this.#iceFreshUntil > 0;
+      const renewed = this.#renewal.active;
       this.iceServers = servers;
-      this.#scheduleRenewal(ttl);
+      this.#renewal.received(ttl);
       // URLs only: the TURN credential has no place on screen.
       const urls = servers.flatMap((server) => server.urls);
       if (renewed && ttl !== undefined) {
@@ -284,7 +280,7 @@ export class SignalingController implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    this.#forgetIceServers();
+    this.#renewal.stop();
     this.#socket?.disconnect();
     this.#socket = undefined;
   }
@@ -297,61 +293,8 @@ export class SignalingController implements ReactiveController {
    * Never rejects; without an answer within 5 s it resolves with what it has.
    */
   async freshIceServers(): Promise<IceServer[]> {
-    if (this.#iceFreshUntil === 0 || Date.now() < this.#iceFreshUntil) return this.iceServers;
-    await this.#askIceServers();
+    if (this.#renewal.stale) await askIceServers(this.#socket);
     return this.iceServers;
-  }
-
-  /** Asks for fresh ICE servers; resolves on the answer, a refusal, or after 5 s. */
-  #askIceServers(): Promise<void> {
-    const socket = this.#socket;
-    if (!socket?.connected) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        socket.off('ice:servers', done);
-        socket.off('signaling:error', refused);
-        resolve();
-      };
-      const refused = (error: SignalingError) => {
-        if (error.event === 'ice:servers') done();
-      };
-      const timer = setTimeout(done, ICE_ANSWER_MS);
-      socket.on('ice:servers', done);
-      socket.on('signaling:error', refused);
-      socket.emit('ice:servers');
-    });
-  }
-
-  /**
-   * Renews the TURN credential at half its lifetime (`ttl` seconds), so the one at hand is
-   * always good for half a lifetime more; a renewal that gets no answer (the socket is away)
-   * is tried again a little later while the seat lasts.
-   */
-  #scheduleRenewal(ttl: number | undefined): void {
-    clearTimeout(this.#renewal);
-    this.#renewal = undefined;
-    if (ttl === undefined) {
-      this.#iceFreshUntil = 0;
-      return;
-    }
-    const half = (ttl * 1000) / 2;
-    this.#iceFreshUntil = Date.now() + half;
-    const renew = () => {
-      if (this.room === null) return;
-      const asked = Date.now();
-      void this.#askIceServers().then(() => {
-        // An answer rescheduled it; none (a dropped socket, a refusal): try again soon.
-        if (this.#iceFreshUntil <= asked + half / 2) this.#renewal = setTimeout(renew, RETRY_MS);
-      });
-    };
-    this.#renewal = setTimeout(renew, half);
-  }
-
-  #forgetIceServers(): void {
-    clearTimeout(this.#renewal);
-    this.#renewal = undefined;
-    this.#iceFreshUntil = 0;
   }
 
   /**
@@ -386,7 +329,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.memberIds = [];
-    this.#forgetIceServers();
+    this.#renewal.stop();
     this.peerLeft = false;
     this.peerReconnecting = false;
     this.#emit({ type: 'left' });
