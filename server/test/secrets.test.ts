@@ -54,7 +54,7 @@ describe('the Redis password', () => {
     expect(output).toContain(`connect ECONNREFUSED 127.0.0.1:${dead}`);
     expect(output).not.toContain(PASSWORD);
     expect(output).not.toContain(encodeURIComponent(PASSWORD));
-  });
+  }, 30_000);
 
   it('never appears when REDIS_URL cannot even be parsed, and the server exits saying so', async () => {
     const child = spawn(process.execPath, [entry], {
@@ -72,7 +72,7 @@ describe('the Redis password', () => {
     expect(code).toBe(2);
     expect(output).toContain('cannot use REDIS_URL; check it');
     expect(output).not.toContain(PASSWORD);
-  });
+  }, 30_000);
 });
 
 describe('a server whose password-protected Redis goes away', () => {
