@@ -15,6 +15,7 @@ export class CallTab {
   readonly stopCameraButton: Locator;
   readonly remoteVideo: Locator;
   readonly pairType: Locator;
+  readonly pairAddresses: Locator;
   readonly joinToOpen: Locator;
   readonly videoBytes: Locator;
   readonly timeline: Locator;
@@ -32,6 +33,7 @@ export class CallTab {
     this.stopCameraButton = page.getByRole('button', { name: 'Stop camera' });
     this.remoteVideo = page.getByLabel('Remote video');
     this.pairType = page.getByLabel('candidate pair type');
+    this.pairAddresses = page.getByLabel('candidate addresses');
     this.joinToOpen = page.getByLabel('join to open');
     this.videoBytes = page.getByLabel('video bytes received');
     this.timeline = page.getByRole('list', { name: 'Signaling timeline' });

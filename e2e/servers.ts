@@ -27,10 +27,38 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts coturn on loopback with a TURN REST shared secret (`use-auth-secret`), its database
- * and pid file in a temporary directory, and resolves once it serves.
+ * The flags that keep a coturn's relays out of the operator's own networks (the README's
+ * coturn line has them all): no peers on private, shared, link-local (cloud metadata) or
+ * loopback ranges, nor multicast. coturn 4.6 refuses loopback peers unless
+ * `--allow-loopback-peers` is given (it knows no `--no-loopback-peers`); the range says so
+ * for older ones too.
  */
-export async function startCoturn(secret: string): Promise<Started> {
+export const COTURN_HARDENING = [
+  '--no-multicast-peers',
+  '--denied-peer-ip=0.0.0.0-0.255.255.255',
+  '--denied-peer-ip=10.0.0.0-10.255.255.255',
+  '--denied-peer-ip=100.64.0.0-100.127.255.255',
+  '--denied-peer-ip=127.0.0.0-127.255.255.255',
+  '--denied-peer-ip=169.254.0.0-169.254.255.255',
+  '--denied-peer-ip=172.16.0.0-172.31.255.255',
+  '--denied-peer-ip=192.0.0.0-192.0.0.255',
+  '--denied-peer-ip=192.168.0.0-192.168.255.255',
+  '--denied-peer-ip=198.18.0.0-198.19.255.255',
+  '--denied-peer-ip=::1',
+  '--denied-peer-ip=fc00::-fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+  '--denied-peer-ip=fe80::-febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+] as const;
+
+/**
+ * Starts coturn on loopback with a TURN REST shared secret (`use-auth-secret`), its database
+ * and pid file in a temporary directory, and resolves once it serves. The browsers of the
+ * tests relay to each other on loopback, so it allows loopback peers, unless `hardened`: then
+ * it runs with {@link COTURN_HARDENING} as a production coturn should.
+ */
+export async function startCoturn(
+  secret: string,
+  { hardened = false }: { hardened?: boolean } = {},
+): Promise<Started & { output(): string }> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'coturn-'));
   const child = spawn(
@@ -43,21 +71,27 @@ export async function startCoturn(secret: string): Promise<Started> {
       '--use-auth-secret',
       `--static-auth-secret=${secret}`,
       '--realm=test',
-      // The browsers' relayed peers are on loopback too.
-      '--allow-loopback-peers',
+      ...(hardened ? COTURN_HARDENING : ['--allow-loopback-peers']),
       '--no-cli',
       '--no-tls',
       '--no-dtls',
       '--log-file=stdout',
       '--simple-log',
+      // Session lines (new, refreshed, closed, with each username) are logged only when verbose.
+      '--verbose',
       `--pidfile=${join(dir, 'turnserver.pid')}`,
       `--db=${join(dir, 'turndb')}`,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   await waitForOutput(child, /Total General servers/, 'coturn (turnserver)');
   return {
     port,
+    output: () => output,
     async stop(signal) {
       await stop(child, signal);
       await rm(dir, { recursive: true, force: true });

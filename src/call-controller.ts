@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol/index.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
+import { useIceServers } from './ice-servers.ts';
 import { explainMediaError, explainScreenError } from './media-errors.ts';
 import { PerfectNegotiation } from './perfect-negotiation.ts';
 import { watchSafetyCode } from './safety-code.ts';
@@ -346,8 +347,11 @@ export class CallController implements ReactiveController {
       case 'message':
         this.#inbox = this.#inbox.then(() => this.#onMessage(event.payload));
         break;
-      case 'ice-servers':
+      case 'ice-servers': {
+        const refusal = this.#pc ? useIceServers(this.#pc, event.servers) : null;
+        if (refusal) this.#signaling.note(`Call: could not use the new ICE servers: ${refusal}`);
         return;
+      }
     }
     this.#update();
   }
@@ -559,7 +563,11 @@ export class CallController implements ReactiveController {
     };
     this.#mark('local', 'event', `ICE restart: ${reason}`);
     this.#signaling.note(`Call: restarting ICE (${reason})`);
-    pc.restartIce();
+    // The new relays are allocated with the credential at hand: a fresh one first if it is
+    // past half its life (the ice-servers event hands it to this connection).
+    void this.#signaling.freshIceServers().then(() => {
+      if (pc === this.#pc && pc.signalingState !== 'closed') pc.restartIce();
+    });
     this.#update();
   }
 

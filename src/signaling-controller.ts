@@ -7,6 +7,7 @@ import type {
   SignalingError,
   SignalingPayload,
 } from '../server/protocol/index.ts';
+import { askIceServers, IceRenewal } from './ice-servers.ts';
 import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */
@@ -82,7 +83,7 @@ export class SignalingController implements ReactiveController {
   logs: LogEntry[] = [];
   /** This tab's socket id while connected. */
   socketId: string | null = null;
-  /** The ICE servers the server handed out with the last seat. */
+  /** The ICE servers the server handed out last (with the seat, or renewed since). */
   iceServers: IceServer[] = [];
   /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
   memberIds: string[] = [];
@@ -90,6 +91,12 @@ export class SignalingController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
   #nextLogId = 0;
+  /** Renews the TURN credential at half its lifetime, while this tab holds a seat. */
+  readonly #renewal = new IceRenewal(
+    () => askIceServers(this.#socket),
+    () => this.room !== null,
+  );
+  #renewals = 0;
   readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
   constructor(host: ReactiveControllerHost) {
@@ -238,14 +245,21 @@ export class SignalingController implements ReactiveController {
       this.#log('client', `Message from the other member: ${summarize(payload)}`);
       this.#emit({ type: 'message', payload });
     });
-    socket.on('ice:servers', (servers) => {
+    socket.on('ice:servers', (servers, ttl) => {
+      const renewed = this.#renewal.active;
       this.iceServers = servers;
+      this.#renewal.received(ttl);
       // URLs only: the TURN credential has no place on screen.
       const urls = servers.flatMap((server) => server.urls);
-      this.#log(
-        'client',
-        `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
-      );
+      if (renewed && ttl !== undefined) {
+        this.#renewals += 1;
+        this.#log('client', `TURN credential renewed (#${this.#renewals}); good for ${ttl} s`);
+      } else {
+        this.#log(
+          'client',
+          `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
+        );
+      }
       this.#emit({ type: 'ice-servers', servers });
     });
     socket.on('ipaddr', (address) => {
@@ -268,8 +282,21 @@ export class SignalingController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.#renewal.stop();
     this.#socket?.disconnect();
     this.#socket = undefined;
+  }
+
+  /**
+   * Resolves once the ICE servers hold a TURN credential with at least half its lifetime left:
+   * at once when they do (or have no TURN at all), else after asking the server for a fresh one
+   * (`ice:servers`). Call it before an ICE restart: coturn checks a credential's expiry when
+   * a relay is allocated, and a tab asleep past its renewal would restart on an expired one.
+   * Never rejects; without an answer within 5 s it resolves with what it has.
+   */
+  async freshIceServers(): Promise<IceServer[]> {
+    if (this.#renewal.stale) await askIceServers(this.#socket);
+    return this.iceServers;
   }
 
   /**
@@ -304,6 +331,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.memberIds = [];
+    this.#renewal.stop();
     this.peerLeft = false;
     this.peerReconnecting = false;
     this.#emit({ type: 'left' });

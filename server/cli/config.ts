@@ -2,6 +2,7 @@ import type { IceOptions } from '../core/ice.ts';
 import type { RateLimitOptions } from '../core/rate-limit.ts';
 import type { RoomAccessOptions } from '../core/room-access.ts';
 import type { AccessOptions } from '../http/access.ts';
+import { checkAdminSecret } from '../http/admin.ts';
 import { SETTINGS, type Setting, type SettingValue } from './settings.ts';
 
 /**
@@ -56,6 +57,11 @@ export function readConfig(
   );
   const s = SETTINGS;
   const allowedHosts = read(s.allowedHosts);
+  const adminSecret = read(s.adminSecret);
+  checkAdminSecret(
+    adminSecret,
+    flags[s.adminSecret.env] !== undefined ? `--${s.adminSecret.flag}` : s.adminSecret.env,
+  );
   return {
     port: read(s.port),
     host: read(s.host),
@@ -92,9 +98,10 @@ export function readConfig(
       turnUrls: read(s.turnUrls),
       turnSecret: read(s.turnSecret),
       turnTtl: read(s.turnTtl),
+      turnPerAddress: { burst: read(s.rateTurnBurst), perSecond: read(s.rateTurnPerSecond) },
     },
     roomAccess: readRoomAccess(read),
-    adminSecret: read(s.adminSecret),
+    adminSecret,
     redisUrl: read(s.redisUrl),
     redisCluster: read(s.redisCluster),
   };

@@ -8,9 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics } from 'prom-client';
 import sirv from 'sirv';
+import { redactingLogger, secretsOf } from '../core/redact.ts';
 import { APP_CONTENT_SECURITY_POLICY } from '../http/app-policy.ts';
 import { attachSignaling } from '../index.ts';
-import { connectRedis } from '../stores/redis/index.ts';
+import { connectRedis, type RedisSignaling } from '../stores/redis/index.ts';
 import { helpText, parseCommandLine } from './args.ts';
 import { readConfig, type ServerConfig } from './config.ts';
 
@@ -41,13 +42,11 @@ async function serve(config: ServerConfig): Promise<void> {
   const server = createServer((req, res) => {
     signaling.httpHandler(req, res, () => app(req, res));
   });
-  const redis = config.redisUrl
-    ? await connectRedis(config.redisUrl, {
-        capacity: config.roomCapacity,
-        cluster: config.redisCluster,
-      })
-    : undefined;
+  // Every line the server logs goes through this: the Redis URL's password never leaves.
+  const logger = redactingLogger(console, secretsOf(config.redisUrl));
+  const redis = config.redisUrl ? await redisOrExit(config.redisUrl, config, logger) : undefined;
   const signaling = attachSignaling(server, {
+    logger,
     roomCapacity: config.roomCapacity,
     rooms: redis?.rooms,
     clientLog: config.clientLog,
@@ -86,10 +85,31 @@ async function serve(config: ServerConfig): Promise<void> {
   // A rejection nobody handled is a bug of ours or of a library (a Redis client's timeout has
   // been one): log it loudly, but keep serving every other room rather than end the process.
   process.on('unhandledRejection', (reason) =>
-    console.error('[signaling] unhandled rejection (a bug: please report it):', reason),
+    logger.error('[signaling] unhandled rejection (a bug: please report it):', reason),
   );
   process.once('SIGTERM', () => void shutdown('SIGTERM', stop));
   process.once('SIGINT', () => void shutdown('SIGINT', stop));
+}
+
+/**
+ * Connects to Redis at `url`; a URL Redis's client cannot even parse ends the process with
+ * the reason, logged through `logger` (the parse error quotes the URL, password and all).
+ */
+async function redisOrExit(
+  url: string,
+  config: ServerConfig,
+  logger: ReturnType<typeof redactingLogger>,
+): Promise<RedisSignaling> {
+  try {
+    return await connectRedis(url, {
+      capacity: config.roomCapacity,
+      cluster: config.redisCluster,
+      logger,
+    });
+  } catch (error) {
+    logger.error('[signaling] cannot use REDIS_URL; check it:', error);
+    process.exit(2);
+  }
 }
 
 /** Where the start line says to connect, and on which interfaces the server listens. */

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../core/connection-gates.ts';
-import { DEFAULT_TURN_TTL } from '../core/ice.ts';
+import { DEFAULT_TURN_PER_ADDRESS, DEFAULT_TURN_TTL, MIN_TURN_TTL } from '../core/ice.ts';
 import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
 import { DEFAULT_ROOM_ACCESS } from '../core/room-access.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../core/validation.ts';
@@ -89,6 +89,13 @@ const [ratePinAddressBurst, ratePinAddressPerSecond] = bucketSettings(
   'RATE_PIN_ADDRESS',
   pinGuessesPerAddress,
   'wrong PINs one client address may send at once',
+);
+
+const [rateTurnBurst, rateTurnPerSecond] = bucketSettings(
+  'rate-turn',
+  'RATE_TURN',
+  DEFAULT_TURN_PER_ADDRESS,
+  'TURN credentials one client address may be handed at once',
 );
 
 /** Every setting of the `webrtc-rooms` command, in the order `--help` lists them. */
@@ -314,11 +321,13 @@ export const SETTINGS = {
     flag: 'turn-ttl',
     env: 'TURN_TTL',
     type: 'integer',
-    min: 60,
-    max: 30 * 86_400,
+    min: MIN_TURN_TTL,
+    max: 86_400,
     default: DEFAULT_TURN_TTL,
-    description: 'seconds a TURN credential stays valid',
+    description: 'seconds a TURN credential may start relays (clients renew it before)',
   },
+  rateTurnBurst,
+  rateTurnPerSecond,
   ratePinRoomBurst,
   ratePinRoomPerSecond,
   ratePinAddressBurst,
@@ -367,7 +376,7 @@ export const SETTINGS = {
     env: 'ADMIN_SECRET',
     type: 'text',
     shown: 'no page',
-    description: "serve the operator's page at `/_signaling/admin` behind this secret",
+    description: "serve the operator's page at `/_signaling/admin` behind this secret (16+ bytes)",
   },
   redisUrl: {
     flag: 'redis-url',

@@ -5,7 +5,12 @@ import {
   type AccessVerdict,
   DEFAULT_MAX_HELD_SEATS_PER_ADDRESS,
 } from '../http/access.ts';
-import { ADMIN_PATH, type AdminSource, createAdminHandler } from '../http/admin.ts';
+import {
+  ADMIN_PATH,
+  type AdminSource,
+  checkAdminSecret,
+  createAdminHandler,
+} from '../http/admin.ts';
 import { refuseEarly } from '../http/early-refusal.ts';
 import {
   createHttpHandler,
@@ -23,10 +28,11 @@ import { guarded, type SharedListener } from './guard.ts';
 import { bye } from './handlers/bye.ts';
 import { createOrJoin } from './handlers/create-or-join.ts';
 import { disconnectListener } from './handlers/disconnect.ts';
+import { iceServers } from './handlers/ice-servers.ts';
 import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
 import { signal } from './handlers/signal.ts';
-import { checkIceOptions } from './ice.ts';
+import { checkIceOptions, IceIssuer } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { useMiddlewares } from './middlewares.ts';
 import type { SignalingHandle, SignalingOptions, TrackedState } from './options.ts';
@@ -107,7 +113,7 @@ export function createSignaling<S extends RoomStore>(
     metrics,
     httpHandler: httpHandlerOf(context, connections, source, options),
     openAddresses: () => gate.addresses,
-    tracked: () => tracked(io, gate, holds, access),
+    tracked: () => tracked(context),
     drain,
     close,
   };
@@ -118,6 +124,7 @@ function checkedSettings(options: SignalingOptions<RoomStore>) {
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const ice = options.ice ?? {};
   checkIceOptions(ice);
+  checkAdminSecret(options.adminSecret);
   const limits = resolveRateLimits(options.rateLimits);
   if (limits.messageBytes.burst < maxPayloadBytes) {
     throw new RangeError(
@@ -127,7 +134,7 @@ function checkedSettings(options: SignalingOptions<RoomStore>) {
   return {
     maxPayloadBytes,
     limits,
-    ice,
+    ice: new IceIssuer(ice),
     recoveryWindowMs: options.recoveryWindowMs ?? 0,
     logger: options.logger ?? console,
     sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
@@ -182,12 +189,13 @@ function httpHandlerOf(
  * so after a flood the server's memory returns to where it was. Stops with `close`.
  */
 function pruned(
-  { gate, access }: SignalingContext,
+  { gate, access, ice }: SignalingContext,
   lifecycle: ReturnType<typeof createLifecycle>,
 ): ReturnType<typeof createLifecycle> {
   const pruning = setInterval(() => {
     gate.prune();
     access.prune();
+    ice.prune();
   }, PRUNE_INTERVAL_MS);
   pruning.unref();
   return {
@@ -261,12 +269,7 @@ function adminSource(context: SignalingContext, connections: Set<unknown>): Admi
 const PRUNE_INTERVAL_MS = 5000;
 
 /** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
-function tracked(
-  io: SignalingServer,
-  gate: AccessGate,
-  holds: SeatHolds,
-  access: RoomAccess,
-): TrackedState {
+function tracked({ io, gate, holds, access, ice }: SignalingContext): TrackedState {
   const { adapter } = io.of('/');
   const held = adapter instanceof HeldSessionAdapter;
   return {
@@ -279,6 +282,7 @@ function tracked(
     awaySessions: held ? adapter.heldSessions : 0,
     awaySessionRooms: held ? adapter.indexedRooms : 0,
     ...access.sizes,
+    turnAddresses: ice.addresses,
   };
 }
 
@@ -350,6 +354,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     signal: guarded(context, 'signal', 'message', signal),
     bye: guarded(context, 'bye', 'join', bye),
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
+    'ice:servers': guarded(context, 'ice:servers', 'join', iceServers),
   };
   const onDisconnect = disconnectListener(context);
   const { limits, lifecycle } = context;
@@ -368,6 +373,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('signal', listeners.signal);
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
+    socket.on('ice:servers', listeners['ice:servers']);
     socket.on('disconnect', onDisconnect);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');

@@ -2,7 +2,7 @@ import type { AccessGate } from '../http/access.ts';
 import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import { refused } from './acks.ts';
-import type { IceOptions } from './ice.ts';
+import type { IceIssuer } from './ice.ts';
 import { mayTellRateLimited, type RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
@@ -32,7 +32,8 @@ export interface SignalingContext {
   exposeAddresses: boolean;
   /** The address the http server is bound to (`::` or `0.0.0.0` for every interface), if known. */
   boundAddress: () => string | undefined;
-  ice: IceOptions;
+  /** Hands out ICE servers and TURN credentials, limited per address. */
+  ice: IceIssuer;
   recoveryWindowMs: number;
   /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
   wentAway: WeakSet<object>;

@@ -153,4 +153,6 @@ export interface TrackedState {
   pinAddresses: number;
   /** Ids of room tokens spent and not yet expired. */
   spentTokens: number;
+  /** Addresses with a TURN credential bucket not full again yet. */
+  turnAddresses: number;
 }

@@ -1,7 +1,7 @@
 import { ROOM_PREFIX } from '../protocol/index.ts';
 import { logTo, refuse, type SignalingContext } from './context.ts';
 import { type Audience, tellCount, tellDeparture, tellMembers } from './departure.ts';
-import { iceServersFor } from './ice.ts';
+import { handIceServers } from './handlers/ice-servers.ts';
 import { LOCKED_MESSAGE } from './room-access.ts';
 import { after, type JoinOutcome, type MaybePromise } from './store.ts';
 import type { SignalingSocket } from './types.ts';
@@ -54,7 +54,7 @@ function place(
     return;
   }
   if (outcome.kind === 'full') return tellFull(context, socket, room);
-  socket.emit('ice:servers', iceServersFor(context.ice, socket.id));
+  handIceServers(context, socket, room);
   if (outcome.kind === 'created') {
     logTo(context, socket, `Room ${room} now has 1 client(s)`);
     socket.join(key);

@@ -30,11 +30,32 @@ export type AdminSource = (names: boolean) => Promise<AdminSnapshot>;
 /** Wrong secrets allowed per address: a burst, then one a second. */
 const LOGIN_ATTEMPTS = { burst: 10, perSecond: 1 };
 
+/** The shortest admin secret accepted, in bytes of UTF-8: 16 random bytes are past guessing. */
+export const ADMIN_SECRET_MIN_BYTES = 16;
+
+/**
+ * Throws with what to do when `secret` is too short to stand alone: the page lets the right
+ * secret in even while wrong ones from its address are refused (so a flood cannot lock the
+ * operator out), so the secret's length is what stops guessing.
+ */
+export function checkAdminSecret(secret: string | undefined, name = 'adminSecret'): void {
+  if (secret === undefined) return;
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < ADMIN_SECRET_MIN_BYTES) {
+    throw new Error(
+      `[signaling] ${name} is ${bytes} bytes; it needs at least ${ADMIN_SECRET_MIN_BYTES} (make one with \`openssl rand -hex 16\`)`,
+    );
+  }
+}
+
 /**
  * The operator's page, served only when a secret is configured: a login form and a table
  * (`ADMIN_PATH`), its script, and the JSON it reads (`ADMIN_PATH.json`), which answers only
  * with `Authorization: Bearer <secret>`. The secret is compared in constant time (digests of
- * equal length), and wrong ones are limited per address.
+ * equal length) before anything else: the right one always passes, and only wrong ones are
+ * limited per address (429 once the address's bucket is empty). Behind a proxy without
+ * `TRUST_PROXY` every request has the proxy's address, and a limit checked first would let
+ * anyone's flood of wrong secrets lock the operator out.
  */
 export function createAdminHandler(
   secret: string,
@@ -50,13 +71,11 @@ export function createAdminHandler(
     if (url.pathname === ADMIN_PATH) return send(response, 200, 'text/html', PAGE);
     if (url.pathname === `${ADMIN_PATH}.js`) return send(response, 200, 'text/javascript', SCRIPT);
     if (url.pathname !== `${ADMIN_PATH}.json`) return pass(response, next);
-    const from = address(request);
-    if (!attempts.has(from)) {
-      return send(response, 429, 'application/json', error('too many wrong secrets; wait'));
-    }
     const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
-      attempts.take(from);
+      if (!attempts.take(address(request))) {
+        return send(response, 429, 'application/json', error('too many wrong secrets; wait'));
+      }
       return send(response, 401, 'application/json', error('the admin secret is missing or wrong'));
     }
     source(url.searchParams.get('names') === '1').then(

@@ -14,7 +14,13 @@ export type SignalingPayload =
   | { [key: string]: SignalingPayload };
 
 /** The events a client may send that the server answers with `signaling:error` on refusal. */
-export type ClientEventName = 'create or join' | 'message' | 'signal' | 'bye' | 'ipaddr';
+export type ClientEventName =
+  | 'create or join'
+  | 'message'
+  | 'signal'
+  | 'bye'
+  | 'ipaddr'
+  | 'ice:servers';
 
 /** Why the server refused a request. */
 export type ErrorCode =
@@ -114,9 +120,11 @@ export interface ServerToClientEvents {
   'room:update': (state: RoomState) => void;
   /**
    * Our own: the ICE servers this client may use, sent with every seat granted (just before
-   * `created` or `joined`), TURN credentials fresh for this client.
+   * `created` or `joined`) and in answer to the client's own `ice:servers`, TURN credentials
+   * fresh for this client. `ttl` is how many seconds the TURN credential stays good for new
+   * allocations (absent without TURN): ask again before it runs out.
    */
-  'ice:servers': (servers: IceServer[]) => void;
+  'ice:servers': (servers: IceServer[], ttl?: number) => void;
   /** A request of this client was refused; nothing else changed. */
   'signaling:error': (error: SignalingError) => void;
   /**
@@ -172,6 +180,12 @@ export interface ClientToServerEvents {
   ipaddr: () => void;
   /** Leave the room; the room argument is optional and only checked against the seat held. */
   bye: (room?: string) => void;
+  /**
+   * Our own: ask for fresh ICE servers (a new TURN credential) for the seat this client holds,
+   * before an ICE restart or before the last one runs out. Answered with `ice:servers`, or
+   * refused `not-in-room` or `rate-limited`; with an ack, it resolves after the answer.
+   */
+  'ice:servers': () => void;
 }
 
 /** Events between server processes (none yet: the adapter carries room broadcasts). */

@@ -80,7 +80,7 @@ describe('the webrtc-rooms command line', () => {
     }
     expect(helpText()).toMatch(/--port <n> +PORT +8080\n +port to listen on/);
     expect(helpText()).toMatch(/--metrics +SIGNALING_METRICS +on\n/);
-    expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +86400\n/);
+    expect(helpText()).toMatch(/--turn-ttl <n> +TURN_TTL +600\n/);
     // A rate below one a second reads as a period, not as 0.016666666666666666.
     expect(helpText()).toMatch(/RATE_PIN_ROOM_PER_SECOND +0\.0167 \(1 per 60 s\)\n/);
   });

@@ -88,6 +88,7 @@ const IDLE_PAIR: TrackedState = {
   pinRooms: 0,
   pinAddresses: 0,
   spentTokens: 0,
+  turnAddresses: 0,
 };
 
 async function expectPairRelays(pair: Awaited<ReturnType<TestServer['pair']>>) {

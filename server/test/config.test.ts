@@ -68,26 +68,45 @@ describe('readConfig', () => {
       STUN_URLS: 'stun:a.example.org:3478, stun:b.example.org',
       TURN_URLS: 'turn:t.example.org:3478?transport=udp',
       TURN_SECRET: 's3cret',
-      TURN_TTL: '600',
+      TURN_TTL: '1800',
+      RATE_TURN_BURST: '5',
+      RATE_TURN_PER_SECOND: '0.5',
     });
     expect(config.ice).toEqual({
       stunUrls: ['stun:a.example.org:3478', 'stun:b.example.org'],
       turnUrls: ['turn:t.example.org:3478?transport=udp'],
       turnSecret: 's3cret',
-      turnTtl: 600,
+      turnTtl: 1800,
+      turnPerAddress: { burst: 5, perSecond: 0.5 },
     });
   });
 
-  it('has no ICE servers and a day of TURN lifetime by default', () => {
+  it('has no ICE servers, ten minutes of TURN lifetime and 20 credentials per address by default', () => {
     expect(readConfig({}).ice).toEqual({
       stunUrls: [],
       turnUrls: [],
       turnSecret: undefined,
-      turnTtl: 86_400,
+      turnTtl: 600,
+      turnPerAddress: { burst: 20, perSecond: 0.2 },
     });
+  });
+
+  it('refuses a TURN lifetime over a day or under 10 seconds', () => {
+    expect(() => readConfig({ TURN_TTL: '86401' })).toThrow(/TURN_TTL=86401 .* from 10 to 86400/);
+    expect(() => readConfig({ TURN_TTL: '9' })).toThrow(/TURN_TTL=9/);
   });
 
   it('names the variable to fix when the lifetime is no whole number', () => {
     expect(() => readConfig({ TURN_TTL: 'soon' })).toThrow(/TURN_TTL=soon/);
+  });
+
+  it('refuses an admin secret shorter than 16 bytes, naming the variable or the flag', () => {
+    expect(() => readConfig({ ADMIN_SECRET: 'short-secret' })).toThrow(
+      /ADMIN_SECRET is 12 bytes; it needs at least 16/,
+    );
+    expect(() => readConfig({}, { ADMIN_SECRET: 'short-secret' })).toThrow(
+      /--admin-secret is 12 bytes; it needs at least 16/,
+    );
+    expect(readConfig({ ADMIN_SECRET: '0123456789abcdef' }).adminSecret).toBe('0123456789abcdef');
   });
 });

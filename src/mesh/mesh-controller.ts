@@ -194,6 +194,9 @@ export class MeshController implements ReactiveController {
         this.#inbox.forget(event.id);
         this.#drop(event.id);
         break;
+      case 'ice-servers':
+        for (const link of this.#links.values()) link.useIceServers(event.servers);
+        return;
       case 'left':
         this.#closeAll();
         this.#inbox.forget();
@@ -234,6 +237,7 @@ export class MeshController implements ReactiveController {
       changed: () => this.#refresh(),
       chat: (text) => this.#addChat('peer', text.slice(0, CHAT_MAX_CHARS), shortName(id)),
       note: (text, level) => this.#signaling.note(text, level),
+      freshIceServers: () => this.#signaling.freshIceServers(),
     });
     this.#links.set(id, link);
     link.attach(this.localStream);

@@ -2,6 +2,7 @@ import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
 import { FileTransferController } from '../file-transfer-controller.ts';
+import { useIceServers } from '../ice-servers.ts';
 import { PerfectNegotiation } from '../perfect-negotiation.ts';
 import { watchSafetyCode } from '../safety-code.ts';
 import { isCandidate, isDescription } from '../signal-shapes.ts';
@@ -16,6 +17,11 @@ export interface PeerLinkHost {
   chat(text: string): void;
   /** A line for the on-screen log. */
   note(text: string, level?: 'info' | 'error'): void;
+  /**
+   * Resolves once the ICE servers are fresh (a renewed TURN credential, handed to every link
+   * by {@link PeerLink.useIceServers}): awaited before an ICE restart.
+   */
+  freshIceServers(): Promise<unknown>;
 }
 
 /** What the UI shows of one pair's connection: a snapshot, replaced on every change. */
@@ -199,6 +205,13 @@ export class PeerLink {
     return true;
   }
 
+  /** New ICE servers (a renewed TURN credential) for this link's next ICE restart. */
+  useIceServers(servers: IceServer[]): void {
+    const refusal = this.#closed ? null : useIceServers(this.pc, servers);
+    if (refusal)
+      this.#host.note(`Mesh ${this.#view.name}: could not use new ICE servers: ${refusal}`);
+  }
+
   /** Closes the connection for good. */
   close(): void {
     if (this.#closed) return;
@@ -215,7 +228,11 @@ export class PeerLink {
     const pc = this.pc;
     pc.oniceconnectionstatechange = () => {
       this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
-      if (pc.iceConnectionState === 'failed') pc.restartIce();
+      if (pc.iceConnectionState === 'failed') {
+        void this.#host.freshIceServers().then(() => {
+          if (!this.#closed) pc.restartIce();
+        });
+      }
       this.#set({ iceConnectionState: pc.iceConnectionState });
     };
     pc.onconnectionstatechange = () => this.#set({ connectionState: pc.connectionState });

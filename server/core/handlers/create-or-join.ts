@@ -50,8 +50,10 @@ export const createOrJoin: EventHandler = (context, socket, value, rawOptions) =
   data.joining = true;
   return pending
     .catch((error: unknown) => {
+      // The detail is for the operator's log; the client hears only that the store is away.
       context.logger.error(`[signaling] a join of ${room} failed in the room store:`, error);
-      const reason = error instanceof Error ? error.message : String(error);
+      const health = context.rooms.health?.();
+      const reason = health && !health.ok ? health.reason : 'it did not answer';
       refuse(context, socket, 'create or join', 'unavailable', unavailable(reason));
     })
     .finally(() => {
@@ -103,7 +105,10 @@ function joinKey(
   });
 }
 
-/** The refusal when the room store cannot decide (Redis away). */
+/**
+ * The refusal when the room store cannot decide (Redis away): `reason` is the store's own
+ * short word for it ("Redis unreachable"), never an error's text.
+ */
 function unavailable(reason: string): string {
   return `the room store cannot seat anyone right now (${reason}); try again in a moment`;
 }

@@ -2,6 +2,7 @@ import { createClient, createCluster } from '@redis/client';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import { tellDeparture } from '../../core/departure.ts';
+import { redactingLogger, redactUrl, secretsOf } from '../../core/redact.ts';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { relayAdapter, type ShardedPublisher, type ShardedSubscriber } from './adapter.ts';
@@ -44,7 +45,7 @@ export interface ConnectRedisOptions {
    * @default 10000
    */
   maxInFlight?: number;
-  /** @default console */
+  /** Where warnings and errors go, with the URL's password taken out. @default console */
   logger?: SignalingLogger;
 }
 
@@ -104,22 +105,31 @@ function storeEvents(
 
 /**
  * A Redis client's error: seats are refused until Redis answers again (the client reconnects
- * itself). Without a listener an error event would kill the process.
+ * itself). Without a listener an error event would kill the process. The detail goes to the
+ * log only (its logger redacts the URL's password); clients and `/healthz` hear no more than
+ * "Redis unreachable".
  */
 function clientError(rooms: RedisRooms, url: string, logger: SignalingLogger, error: unknown) {
-  rooms.unreachable(`Redis unreachable: ${error instanceof Error ? error.message : error}`);
-  logger.error(`[signaling] Redis at ${url}: check that it is running and REDIS_URL:`, error);
+  rooms.unreachable(REDIS_UNREACHABLE);
+  logger.error(
+    `[signaling] Redis at ${redactUrl(url)}: check that it is running and REDIS_URL:`,
+    error,
+  );
 }
+
+/** What clients and `/healthz` are told while Redis does not answer: never the error's text. */
+export const REDIS_UNREACHABLE = 'Redis unreachable';
 
 /**
  * Connects to Redis (or a Redis Cluster) at `url` for several signaling processes to share
- * rooms: the seat store, and the sharded adapter for room broadcasts.
+ * rooms: the seat store, and the sharded adapter for room broadcasts. Everything it logs has
+ * the URL's password taken out.
  */
 export async function connectRedis(
   url: string,
   options: ConnectRedisOptions = {},
 ): Promise<RedisSignaling> {
-  const logger = options.logger ?? console;
+  const logger = redactingLogger(options.logger ?? console, secretsOf(url));
   const prefix = options.prefix ?? 'signaling:';
   const { pub, seats, sub, beat, connect, sharded } = connections(url, options);
   let io: SignalingServer | undefined;

@@ -488,8 +488,8 @@ export class RedisRooms implements RoomStore {
         error,
       );
     }
-    const reason = error instanceof Error ? error.message : String(error);
-    this.#health = { ok: false, reason: `Redis unreachable: ${reason}` };
+    // The error's text (an address, a port) stays in the log: `/healthz` is not the place.
+    this.#health = { ok: false, reason: 'Redis unreachable' };
   }
 
   /**
