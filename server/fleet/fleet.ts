@@ -74,10 +74,20 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Fills in the template's `{{listen}}` and `{{servers}}`. */
-export function nginxConfig(template: string, listen: string, backendPorts: number[]): string {
-  const servers = backendPorts
-    .map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`)
+/**
+ * Fills in the template's `{{listen}}` and `{{servers}}`: `backends` are ports on 127.0.0.1 or
+ * `host:port` addresses (compose.yaml's deploy/nginx.conf names its services).
+ */
+export function nginxConfig(
+  template: string,
+  listen: string,
+  backends: readonly (number | string)[],
+): string {
+  const servers = backends
+    .map((backend) => {
+      const address = typeof backend === 'number' ? `127.0.0.1:${backend}` : backend;
+      return `    server ${address} max_fails=1 fail_timeout=2s;`;
+    })
     .join('\n');
   return template.replace('{{listen}}', listen).replace('{{servers}}', servers);
 }
