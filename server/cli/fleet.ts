@@ -1,9 +1,10 @@
 /**
  * `npm run fleet [-- --processes N --port P]`: the multi-process mode on one machine, to see it
  * work. Starts redis-server, N production processes (2) on it and nginx on 127.0.0.1:P (8080,
- * or `PORT`) with server/fleet/nginx.conf, prints the URL, and stops them all, in that order
- * reversed, on Ctrl-C (SIGINT, SIGTERM or SIGHUP). If any of them ends by itself, it stops the rest and exits with 1.
- * Builds the production server first when dist/server/cli/main.js is missing (or with --build).
+ * or `PORT`) with server/fleet/nginx.conf, prints the URL, and on Ctrl-C (SIGINT, SIGTERM or
+ * SIGHUP) stops nginx, then the processes, then Redis. If any of them ends by itself, it stops
+ * the rest and exits with 1. Builds the production server first when dist/server/cli/main.js
+ * is missing (or with --build).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
