@@ -19,7 +19,7 @@ import { turnAllocate } from './turn-allocate.ts';
 
 const missing = missingTools();
 if (missing.length > 0) {
-  console.warn(`[container] skipped: no ${missing.join(', ')} here; to run it: ${INSTALL}`);
+  console.warn(`[container] skipped: it needs ${missing.join(', ')}; on Debian: ${INSTALL}`);
 }
 
 const PROJECT = 'webrtc-rooms-test';

@@ -29,9 +29,13 @@ const TOOLS = [
   '/usr/lib/podman/aardvark-dns',
 ];
 
-/** The files of {@link TOOLS} missing on this machine (or `Linux`, elsewhere). */
+/**
+ * What this machine lacks for the test: the files of {@link TOOLS}, or Linux, or root (the
+ * settings here are podman's as root; rootless podman needs subordinate ids set up).
+ */
 export function missingTools(): string[] {
   if (process.platform !== 'linux') return ['Linux'];
+  if (process.getuid?.() !== 0) return ['root (run it as root)'];
   return TOOLS.filter((file) => !existsSync(file));
 }
 
