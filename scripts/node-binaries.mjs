@@ -50,7 +50,9 @@ export function nodeBinary(major) {
   });
   const tarball = readdirSync(scratch).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error(`[node] npm pack ${spec} left no tarball in ${scratch}`);
-  execFileSync('tar', ['-xzf', tarball, '--strip-components=1'], { cwd: scratch });
+  // Only the binary: the headers and docs beside it are thousands of files nobody reads.
+  const entry = process.platform === 'win32' ? 'package/bin/node.exe' : 'package/bin/node';
+  execFileSync('tar', ['-xzf', tarball, '--strip-components=1', entry], { cwd: scratch });
   rmSync(join(scratch, tarball));
   // Renamed into place only once whole, so an interrupted fetch is never taken for a binary.
   rmSync(dir, { recursive: true, force: true });
