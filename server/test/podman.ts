@@ -58,48 +58,54 @@ export interface Podman {
 }
 
 /**
- * Writes the configuration and starts `podman system service`. The settings are the ones that
- * work on a machine like CI's: runc (crun refuses cgroups in hybrid mode), cgroupfs and a file
- * for events (no systemd), the host's network for builds (`npm ci` in a build reaches the
- * registry), and open-file limits under what the machine allows.
+ * Writes podman's configuration into `dir` and returns the environment that points podman at
+ * it. The settings are the ones that work on a machine like CI's: runc (crun refuses cgroups
+ * in hybrid mode), cgroupfs and a file for events (no systemd), the host's network for builds
+ * (`npm ci` in a build reaches the registry), and open-file limits under what it allows.
  */
-export async function startPodman(): Promise<Podman> {
-  const dir = join(ROOT, '.cache', 'podman');
+async function writeConfig(dir: string): Promise<Record<string, string>> {
   await mkdir(join(dir, 'networks'), { recursive: true });
   const files = {
     CONTAINERS_CONF: join(dir, 'containers.conf'),
     CONTAINERS_STORAGE_CONF: join(dir, 'storage.conf'),
     CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf'),
   };
-  await writeFile(
-    files.CONTAINERS_CONF,
-    [
-      '[containers]',
-      'netns = "host"',
-      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-      '[engine]',
-      'runtime = "runc"',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      `events_logfile_path = "${join(dir, 'events.log')}"`,
-      `tmp_dir = "${join(dir, 'tmp')}"`,
-      '[network]',
-      // Service names resolve only with aardvark-dns, which needs netavark (not CNI).
-      'network_backend = "netavark"',
-      `network_config_dir = "${join(dir, 'networks')}"`,
-      '',
-    ].join('\n'),
-  );
-  await writeFile(
-    files.CONTAINERS_STORAGE_CONF,
-    `[storage]\ndriver = "overlay"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'run')}"\n`,
-  );
+  const containers = [
+    '[containers]',
+    'netns = "host"',
+    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+    '[engine]',
+    'runtime = "runc"',
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    `events_logfile_path = "${join(dir, 'events.log')}"`,
+    `tmp_dir = "${join(dir, 'tmp')}"`,
+    '[network]',
+    // Service names resolve only with aardvark-dns, which needs netavark (not CNI).
+    'network_backend = "netavark"',
+    `network_config_dir = "${join(dir, 'networks')}"`,
+  ];
+  await writeFile(files.CONTAINERS_CONF, `${containers.join('\n')}\n`);
+  const storage = [
+    '[storage]',
+    'driver = "overlay"',
+    `graphroot = "${join(dir, 'storage')}"`,
+    `runroot = "${join(dir, 'run')}"`,
+  ];
+  await writeFile(files.CONTAINERS_STORAGE_CONF, `${storage.join('\n')}\n`);
   // `FROM node:26-slim` and compose's images resolve as Docker would, to docker.io; with
   // --pull=never nothing is fetched: the stand-ins answer.
   await writeFile(
     files.CONTAINERS_REGISTRIES_CONF,
     'unqualified-search-registries = ["docker.io"]\n',
   );
+  return files;
+}
+
+/** Writes the configuration and starts `podman system service` on a socket of its own. */
+export async function startPodman(): Promise<Podman> {
+  const dir = join(ROOT, '.cache', 'podman');
+  const files = await writeConfig(dir);
   const socket = join(dir, 'podman.sock');
   const env = { ...process.env, ...files, DOCKER_HOST: `unix://${socket}` };
   const service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], {
