@@ -14,6 +14,11 @@ export default defineConfig({
   plugins: [signaling({ roomCapacity })],
   // The production command sends the same policy (server/cli/main.ts). Development's differs
   // in one place, inline styles for Vite's error overlay: see DEV_CONTENT_SECURITY_POLICY.
-  server: { headers: { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY } },
+  // .cache/ holds the Node binaries and the container test's podman storage (tens of thousands
+  // of files, whole root filesystems mounted while it runs): nothing the dev server serves.
+  server: {
+    headers: { 'Content-Security-Policy': DEV_CONTENT_SECURITY_POLICY },
+    watch: { ignored: ['**/.cache/**'] },
+  },
   preview: { headers: { 'Content-Security-Policy': APP_CONTENT_SECURITY_POLICY } },
 });

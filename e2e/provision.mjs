@@ -1,9 +1,10 @@
 // @ts-check
 // Gives the tests what they need on a fresh machine before they start: a Chromium for
 // Playwright (its own, CHROMIUM_PATH or a system one), a Firefox (FIREFOX_PATH or Debian's
-// firefox-esr) and the servers some tests start
-// (see TOOLS). Whatever is missing it provisions and says so, or it stops and says how.
+// firefox-esr), the servers some tests start (see TOOLS) and podman for the container test.
+// Whatever is missing it provisions and says so, or it stops and says how.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { findChromium } from './browser.mjs';
 import { findFirefox } from './firefox-browser.mjs';
 
@@ -98,6 +99,30 @@ if (missing.length > 0) {
       problems.push(
         `${tool.program}: install it (Debian/Ubuntu: \`sudo apt-get install ${tool.debian}\`; macOS: \`brew install ${tool.brew}\`)`,
       );
+  }
+}
+
+// The container test (server/test/container.test.ts) builds the image and runs compose.yaml
+// with podman. Where apt can install what it needs it does (CI); elsewhere it skips and says so.
+/** The Debian packages of the container test, each with the file that shows it installed. */
+const CONTAINER_TOOLS = [
+  { debian: 'podman', file: '/usr/bin/podman' },
+  { debian: 'runc', file: '/usr/sbin/runc' },
+  { debian: 'mmdebstrap', file: '/usr/bin/mmdebstrap' },
+  { debian: 'docker-compose', file: '/usr/bin/docker-compose' },
+  // An init for coturn (compose's `init: true`), and compose's service names resolving.
+  { debian: 'catatonit', file: '/usr/libexec/podman/catatonit' },
+  { debian: 'netavark', file: '/usr/lib/podman/netavark' },
+  { debian: 'aardvark-dns', file: '/usr/lib/podman/aardvark-dns' },
+];
+const containerToolsMissing = () => CONTAINER_TOOLS.filter((tool) => !existsSync(tool.file));
+if (process.platform === 'linux' && containerToolsMissing().length > 0) {
+  const packages = containerToolsMissing().map((tool) => tool.debian);
+  console.log(`[provision] for the container test: installing ${packages.join(' ')}`);
+  aptInstall(packages);
+  const still = containerToolsMissing().map((tool) => tool.debian);
+  if (still.length > 0) {
+    console.log(`[provision] no ${still.join(', ')}: the container test will skip`);
   }
 }
 

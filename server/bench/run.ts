@@ -21,6 +21,8 @@
  *                        bench-results/profiles/ (it costs CPU: not for figures)
  *   --build              rebuild the production server first (it is rebuilt when missing or
  *                        older than a server source)
+ *   --node PATH          the Node binary the servers run on (this runner's own by default),
+ *                        e.g. .cache/node-26/bin/node as `npm run test:node` fetches it
  *
  * The runner runs under tsx; the processes it starts do not: the baselines, the probe and the
  * load processes are compiled once to dist/bench/, so no TypeScript loader runs in a server
@@ -61,6 +63,7 @@ const { values } = parseArgs({
     pin: { type: 'string', default: 'auto' },
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
+    node: { type: 'string' },
   },
 });
 
@@ -73,6 +76,17 @@ function whole(raw: string | undefined, name: string, min: number, max: number):
   return value;
 }
 
+/** The Node the servers under test run on, and its version (the runner may run on another). */
+const serverNode = values.node ?? process.execPath;
+const serverNodeVersion = (() => {
+  try {
+    return execFileSync(serverNode, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    console.error(`[bench] --node ${serverNode} is not a Node binary that runs here`);
+    process.exit(2);
+  }
+})();
+console.log(`[bench] servers on Node ${serverNodeVersion} (${serverNode})`);
 const clients = whole(values.clients, 'clients', 2, 36_000);
 const workers = whole(values.workers, 'workers', 1, 16);
 const joinRate = whole(values['join-rate'], 'join-rate', 1, 100_000);
@@ -213,15 +227,8 @@ function startServer(
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServerProcess> {
-  const node = [
-    process.execPath,
-    '--expose-gc',
-    '--import',
-    `${compiled}probe.js`,
-    script,
-    ...args,
-  ];
-  const [command = process.execPath, ...rest] = pin ? ['taskset', '-c', pin.server, ...node] : node;
+  const node = [serverNode, '--expose-gc', '--import', `${compiled}probe.js`, script, ...args];
+  const [command = serverNode, ...rest] = pin ? ['taskset', '-c', pin.server, ...node] : node;
   const child = spawn(command, rest, {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
@@ -889,6 +896,7 @@ writeFileSync(
     {
       started: started.toISOString(),
       node: process.version,
+      serverNode: serverNodeVersion,
       options: {
         clients,
         workers,

@@ -1,9 +1,10 @@
 /**
  * `npm run fleet [-- --processes N --port P]`: the multi-process mode on one machine, to see it
  * work. Starts redis-server, N production processes (2) on it and nginx on 127.0.0.1:P (8080,
- * or `PORT`) with server/fleet/nginx.conf, prints the URL, and stops them all on Ctrl-C
- * (SIGINT or SIGTERM). If any of them ends by itself, it stops the rest and exits with 1.
- * Builds the production server first when dist/server/cli/main.js is missing (or with --build).
+ * or `PORT`) with server/fleet/nginx.conf, prints the URL, and on Ctrl-C (SIGINT, SIGTERM or
+ * SIGHUP) stops nginx, then the processes, then Redis. If any of them ends by itself, it stops
+ * the rest and exits with 1. Builds the production server first when dist/server/cli/main.js
+ * is missing (or with --build).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,17 +43,20 @@ if (values.build || (!values.entry && !existsSync(entry))) {
 
 let fleet: Fleet | undefined;
 let stopping = false;
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await fleet?.stop();
-    console.log('[fleet] stopped');
-  }
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await fleet?.stop();
+  console.log(`[fleet] stopped: ${fleet?.exitOrder.join(', ') || 'nothing was running'}`);
   process.exit(code);
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// The children run in process groups of their own (server/fleet/fleet.ts), so a Ctrl-C reaches
+// only this process (npm and tsx may pass it on again: it is heard once) and the fleet stops
+// them in order. SIGHUP is a closed terminal.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    console.log(`[fleet] ${signal}: stopping nginx, the processes and redis-server`);
+    if (stopping) return;
+    console.log(`[fleet] ${signal}: stopping nginx, then the processes, then redis-server`);
     void stopAll(0);
   });
 }

@@ -56,8 +56,13 @@ export interface Fleet {
   unexpectedExit: Promise<FleetChild>;
   /** Stops redis-server (SIGKILL: nothing saved) and starts it again on the same port. */
   restartRedis(): Promise<void>;
-  /** Stops every child (SIGTERM, then SIGKILL after 6 s) and removes the temporary directory. */
+  /**
+   * Stops every child in order (nginx, the processes, Redis; SIGTERM, then SIGKILL after 6 s)
+   * and removes the temporary directory.
+   */
   stop(): Promise<void>;
+  /** The names of the children that have ended, in the order they did. */
+  exitOrder: readonly string[];
 }
 
 /** A TCP port free on loopback right now, for servers that cannot report the one they got. */
@@ -70,10 +75,20 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Fills in the template's `{{listen}}` and `{{servers}}`. */
-export function nginxConfig(template: string, listen: string, backendPorts: number[]): string {
-  const servers = backendPorts
-    .map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=2s;`)
+/**
+ * Fills in the template's `{{listen}}` and `{{servers}}`: `backends` are ports on 127.0.0.1 or
+ * `host:port` addresses (compose.yaml's server/fleet/nginx.compose.conf names its services).
+ */
+export function nginxConfig(
+  template: string,
+  listen: string,
+  backends: readonly (number | string)[],
+): string {
+  const servers = backends
+    .map((backend) => {
+      const address = typeof backend === 'number' ? `127.0.0.1:${backend}` : backend;
+      return `    server ${address} max_fails=1 fail_timeout=2s;`;
+    })
     .join('\n');
   return template.replace('{{listen}}', listen).replace('{{servers}}', servers);
 }
@@ -84,16 +99,25 @@ export function nginxConfig(template: string, listen: string, backendPorts: numb
  */
 function fleetChildren(dir: string) {
   const children: FleetChild[] = [];
+  const exitOrder: string[] = [];
   const expected = new Set<ChildProcess>();
   let reportExit: (child: FleetChild) => void = () => {};
   const unexpectedExit = new Promise<FleetChild>((resolve) => {
     reportExit = resolve;
   });
+  // Each child runs in a process group of its own (see spawnChild), so nothing but the fleet
+  // stops it: should the fleet's own process end without stop(), its children go with it.
+  const killLeftovers = () => {
+    for (const child of children) if (running(child)) child.process.kill('SIGKILL');
+  };
+  process.once('exit', killLeftovers);
   return {
     unexpectedExit,
+    exitOrder,
     track(child: FleetChild): FleetChild {
       children.push(child);
       void child.exited.then(() => {
+        exitOrder.push(child.name);
         if (!expected.has(child.process)) reportExit(child);
       });
       return child;
@@ -114,6 +138,7 @@ function fleetChildren(dir: string) {
       for (const group of [nginx, processes, redis]) {
         await Promise.all(group.map((child) => stopChild(child)));
       }
+      process.off('exit', killLeftovers);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -122,7 +147,7 @@ function fleetChildren(dir: string) {
 /** Starts redis-server, the processes and nginx; resolves once nginx answers `/healthz`. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const dir = await mkdtemp(join(tmpdir(), 'signaling-fleet-'));
-  const { track, expect, stopAll, unexpectedExit } = fleetChildren(dir);
+  const { track, expect, stopAll, unexpectedExit, exitOrder } = fleetChildren(dir);
   try {
     const redisPort = await freePort();
     const redisServer = options.redisServer ?? process.env.REDIS_SERVER ?? 'redis-server';
@@ -162,6 +187,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         await waitForLine(redis, /Ready to accept connections/);
       },
       stop: stopAll,
+      exitOrder,
     };
   } catch (error) {
     await stopAll();
@@ -220,6 +246,10 @@ function spawnChild(
   const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: a terminal's Ctrl-C signals the whole foreground group at
+    // once, and Redis would end while the processes still drain into it. The fleet stops its
+    // children itself, in order.
+    detached: true,
   });
   let output = '';
   const onData = (chunk: Buffer) => {
@@ -286,9 +316,14 @@ export function healthStatus(url: string): Promise<number> {
   });
 }
 
+function running(child: FleetChild): boolean {
+  const { process: proc } = child;
+  return proc.exitCode === null && proc.signalCode === null && proc.pid !== undefined;
+}
+
 async function stopChild(child: FleetChild, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const { process: proc } = child;
-  if (proc.exitCode === null && proc.signalCode === null && proc.pid !== undefined) {
+  if (running(child)) {
     proc.kill(signal);
     // A process that ignores SIGTERM (a stalled one) gets SIGKILL: the fleet leaves no orphans.
     const timer = setTimeout(() => proc.kill('SIGKILL'), 6000);

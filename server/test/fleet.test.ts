@@ -96,3 +96,58 @@ test('npm run fleet starts redis, two processes and nginx, serves through nginx,
     if (fleet.exitCode === null) fleet.kill('SIGKILL');
   }
 }, 90_000);
+
+test('Ctrl-C in a terminal (SIGINT to the whole group) stops nginx, then the processes, then Redis, and prints no stack', async () => {
+  // A group of its own, as a terminal makes for a foreground command: signalling the group
+  // reaches everything in it at once, as Ctrl-C does.
+  const fleet = spawn(
+    process.execPath,
+    ['--import', 'tsx', FLEET, '--processes', '2', '--port', '0', '--entry', entry],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
+  let output = '';
+  fleet.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  fleet.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = once<[number | null, NodeJS.Signals | null]>(fleet, 'exit');
+  try {
+    await waitFor(() => /open (http:\S+)\//.test(output), "the fleet's URL", 60_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; the fleet printed:\n${output}`);
+      },
+    );
+    const url = /open (http:\S+)\//.exec(output)?.[1] ?? '';
+    // A member seated in Redis, so a process has something to drop from Redis on its way out.
+    const alice: TestClient = connectClient(url, { forceNew: true });
+    clients.push(alice);
+    await joinAs(alice, 'ctrl-c-room');
+    const children = descendants(fleet.pid ?? 0);
+
+    process.kill(-(fleet.pid ?? 0), 'SIGINT');
+    const [code] = await exited;
+    expect(code, output).toBe(0);
+    const order = /\[fleet\] stopped: (.*)/.exec(output)?.[1]?.split(', ');
+    expect(order, output).toEqual([
+      'nginx',
+      expect.stringMatching(/^p/),
+      expect.stringMatching(/^p/),
+      'redis',
+    ]);
+    // Each process drained with Redis still there: seats dropped, no client error.
+    expect(output.match(/\[signaling\] drained; bye/g)?.length, output).toBe(2);
+    expect(output, 'a stack trace in the output').not.toMatch(
+      /^(\[[\w-]+\] )?\s+at .+:\d+:\d+\)?$/m,
+    );
+    await waitFor(() => !children.some(alive), 'every child of the fleet to exit', 10_000).catch(
+      () => expect(children.filter(alive)).toEqual([]),
+    );
+  } finally {
+    if (fleet.exitCode === null) {
+      for (const pid of descendants(fleet.pid ?? 0)) process.kill(pid, 'SIGKILL');
+      process.kill(-(fleet.pid ?? 0), 'SIGKILL');
+    }
+  }
+}, 90_000);
