@@ -82,7 +82,7 @@ describe('a process killed outright, never back', () => {
       const gone = events
         .filter(([name]) => name === 'peer:left')
         .map(([, left]) => (left as { id: string }).id);
-      expect(gone.sort()).toEqual([...lost].sort());
+      expect([...gone].sort()).toEqual([...lost].sort());
       // The same four events for each, in that order: what any departure tells a group.
       expect(events).toEqual(
         gone.flatMap((id) => [
