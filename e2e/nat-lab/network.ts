@@ -96,8 +96,9 @@ async function removeNamespace(ns: string): Promise<void> {
   await rm(`/etc/netns/${ns}`, { recursive: true, force: true });
 }
 
-async function ip(ns: string, ...args: string[]): Promise<void> {
-  await run('ip', ['-n', ns, ...args]);
+/** Runs `ip` with `command` (words split on spaces) in `ns`, or in this namespace with null. */
+async function ip(ns: string | null, command: string): Promise<void> {
+  await run('ip', [...(ns === null ? [] : ['-n', ns]), ...command.split(' ')]);
 }
 
 /** Runs `command` inside `ns` (`ip netns exec`), with `input` on its stdin if given. */
@@ -133,7 +134,7 @@ async function addNamespace(ns: string, forward: boolean): Promise<void> {
     'net.ipv6.conf.default.disable_ipv6=1',
     `net.ipv4.ip_forward=${forward ? 1 : 0}`,
   ]);
-  await ip(ns, 'link', 'set', 'lo', 'up');
+  await ip(ns, 'link set lo up');
 }
 
 /**
@@ -178,22 +179,11 @@ table ip nat {
  * not silent: a local sender gets EINVAL, which is what makes coturn close an allocation.
  */
 async function addVanishingDefault(ns: string): Promise<void> {
-  await ip(ns, 'link', 'add', 'void', 'type', 'veth', 'peer', 'name', 'void-end');
-  await ip(ns, 'link', 'set', 'void', 'up');
-  await ip(ns, 'link', 'set', 'void-end', 'up');
-  await ip(
-    ns,
-    'neigh',
-    'add',
-    '192.0.2.2',
-    'lladdr',
-    '02:00:00:00:00:02',
-    'dev',
-    'void',
-    'nud',
-    'permanent',
-  );
-  await ip(ns, 'route', 'add', 'default', 'via', '192.0.2.2', 'dev', 'void', 'onlink');
+  await ip(ns, 'link add void type veth peer name void-end');
+  await ip(ns, 'link set void up');
+  await ip(ns, 'link set void-end up');
+  await ip(ns, 'neigh add 192.0.2.2 lladdr 02:00:00:00:00:02 dev void nud permanent');
+  await ip(ns, 'route add default via 192.0.2.2 dev void onlink');
 }
 
 async function addHome(lab: string, inet: string, name: string, kind: RouterKind, index: number) {
@@ -204,43 +194,17 @@ async function addHome(lab: string, inet: string, name: string, kind: RouterKind
   const gateway = `198.51.100.${16 * index + 1}`;
   await addNamespace(router, true);
   await addNamespace(host, false);
-  await run('ip', [
-    'link',
-    'add',
-    'wan',
-    'netns',
-    router,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    `home${index}`,
-    'netns',
-    inet,
-  ]);
-  await ip(inet, 'link', 'set', `home${index}`, 'master', 'br0', 'up');
-  await ip(router, 'addr', 'add', `${wan}/24`, 'dev', 'wan');
-  await ip(router, 'link', 'set', 'wan', 'up');
+  await ip(null, `link add wan netns ${router} type veth peer name home${index} netns ${inet}`);
+  await ip(inet, `link set home${index} master br0 up`);
+  await ip(router, `addr add ${wan}/24 dev wan`);
+  await ip(router, 'link set wan up');
   await addVanishingDefault(router);
-  await run('ip', [
-    'link',
-    'add',
-    'lan',
-    'netns',
-    router,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    'eth0',
-    'netns',
-    host,
-  ]);
-  await ip(router, 'addr', 'add', `${gateway}/28`, 'dev', 'lan');
-  await ip(router, 'link', 'set', 'lan', 'up');
-  await ip(host, 'addr', 'add', `${lan}/28`, 'dev', 'eth0');
-  await ip(host, 'link', 'set', 'eth0', 'up');
-  await ip(host, 'route', 'add', 'default', 'via', gateway);
+  await ip(null, `link add lan netns ${router} type veth peer name eth0 netns ${host}`);
+  await ip(router, `addr add ${gateway}/28 dev lan`);
+  await ip(router, 'link set lan up');
+  await ip(host, `addr add ${lan}/28 dev eth0`);
+  await ip(host, 'link set eth0 up');
+  await ip(host, `route add default via ${gateway}`);
   await inNamespace(router, ['nft', '-f', '-'], routerRules(kind));
   return { ns: host, kind, lan, wan } satisfies Home;
 }
@@ -258,11 +222,9 @@ export async function buildLab(homes: Record<string, RouterKind>): Promise<Lab> 
   };
   try {
     await addNamespace(inet, false);
-    await ip(inet, 'link', 'add', 'br0', 'type', 'bridge');
-    await ip(inet, 'link', 'set', 'br0', 'up');
-    for (const address of Object.values(PUBLIC)) {
-      await ip(inet, 'addr', 'add', `${address}/24`, 'dev', 'br0');
-    }
+    await ip(inet, 'link add br0 type bridge');
+    await ip(inet, 'link set br0 up');
+    for (const address of Object.values(PUBLIC)) await ip(inet, `addr add ${address}/24 dev br0`);
     // coturn closes an allocation when a send to a peer errors (ENETUNREACH for an address
     // with no route): on the real internet such packets are lost without a word.
     await addVanishingDefault(inet);
