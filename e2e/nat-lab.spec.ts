@@ -218,13 +218,15 @@ test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path', async 
 }) => {
   await startApp({ STUN_URLS: STUN });
   const [alice, bob] = await call(join, ['chromium', 'sym1'], ['chromium', 'sym2']);
-  // Until ICE gives up on every pair: checks sent to the peer's srflx, none answered.
+  // Until ICE gives up on its pairs (Chromium says `disconnected` here, not `failed`), or the
+  // call connects after all, which fails the test at once below rather than at the deadline.
+  const settled = /^(ice:failed|ice:disconnected|pc:connected)$/;
   for (const browser of [alice, bob]) {
     await expect
       .poll(async () => (await peers(browser)).flatMap((peer) => peer.states), {
         timeout: CONNECT_MS,
       })
-      .toEqual(expect.arrayContaining([expect.stringMatching(/^ice:(failed|disconnected)$/)]));
+      .toEqual(expect.arrayContaining([expect.stringMatching(settled)]));
   }
   const readings = [(await peers(alice))[0], (await peers(bob))[0]];
   await row('symmetric ↔ symmetric, STUN only', 'Chromium ↔ Chromium', readings);
