@@ -35,20 +35,36 @@ async function openChromium(ns: string, url: string, args: string[]): Promise<La
   const found = findChromium();
   const executable = found?.executablePath ?? chromium.executablePath();
   const script = await wrapper(ns, executable);
-  const browser = await chromium.launch({
-    executablePath: script.path,
-    args: ['--disable-background-networking', '--disable-component-update', ...args],
-  });
-  const page = await browser.newPage();
-  await page.addInitScript(recordPeers);
-  await page.goto(url);
-  return {
-    tab: new PeerTab('chromium', page),
-    async close() {
-      await browser.close();
-      await rm(script.dir, { recursive: true, force: true });
-    },
+  const cleanUp = () => rm(script.dir, { recursive: true, force: true });
+  const browser = await chromium
+    .launch({
+      executablePath: script.path,
+      args: ['--disable-background-networking', '--disable-component-update', ...args],
+    })
+    .catch(async (error) => {
+      await cleanUp();
+      throw error;
+    });
+  const close = async () => {
+    await browser.close();
+    await cleanUp();
   };
+  return closedOnError(close, async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(recordPeers);
+    await page.goto(url);
+    return { tab: new PeerTab('chromium', page), close };
+  });
+}
+
+/** Runs `open`; if it fails, runs `close` before passing the error on. */
+async function closedOnError<T>(close: () => Promise<void>, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -79,23 +95,31 @@ async function openFirefox(ns: string, url: string): Promise<LabBrowser> {
   // Firefox prints ws://127.0.0.1:<port>: the same port here reaches it through the forwarder.
   const port = await freePort();
   const forwarder = await forward(ns, port);
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: script.path,
-    debuggingPort: port,
-    headless: true,
-  });
-  const page = await browser.newPage();
-  await page.evaluateOnNewDocument(recordPeers);
-  await page.goto(url);
-  return {
-    tab: new PeerTab('firefox', page),
-    async close() {
-      await browser.close();
-      forwarder.close();
-      await rm(script.dir, { recursive: true, force: true });
-    },
+  const cleanUp = async () => {
+    forwarder.close();
+    await rm(script.dir, { recursive: true, force: true });
   };
+  const browser = await puppeteer
+    .launch({
+      browser: 'firefox',
+      executablePath: script.path,
+      debuggingPort: port,
+      headless: true,
+    })
+    .catch(async (error) => {
+      await cleanUp();
+      throw error;
+    });
+  const close = async () => {
+    await browser.close();
+    await cleanUp();
+  };
+  return closedOnError(close, async () => {
+    const page = await browser.newPage();
+    await page.evaluateOnNewDocument(recordPeers);
+    await page.goto(url);
+    return { tab: new PeerTab('firefox', page), close };
+  });
 }
 
 /** Opens `url` in `engine` inside the home namespace `ns`. */
