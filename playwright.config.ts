@@ -55,7 +55,8 @@ export default defineConfig({
       // The fault tests start production servers of their own (a short heartbeat, a kill); so
       // do the TURN, network-change and operator-page tests. The Firefox specs test the
       // browsers, not the server: the production one carries them.
-      testIgnore: /(dev-server|faults|turn|package|firefox|network-change|fleet|admin)\.spec\.ts/,
+      testIgnore:
+        /(dev-server|faults|turn|package|firefox|network-change|fleet|admin|nat-lab)\.spec\.ts/,
       grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },
@@ -68,7 +69,7 @@ export default defineConfig({
     },
     {
       name: 'production',
-      testIgnore: /(dev-server|turn|package|fleet)\.spec\.ts/,
+      testIgnore: /(dev-server|turn|package|fleet|nat-lab)\.spec\.ts/,
       use: { baseURL: `http://127.0.0.1:${PROD_PORT}` },
     },
     {
@@ -76,6 +77,15 @@ export default defineConfig({
       // server makes), so it runs once, not per project.
       name: 'turn',
       testMatch: /turn\.spec\.ts/,
+    },
+    {
+      // Builds network namespaces with NAT routers, and starts coturn, the production build
+      // (the production web server's) and browsers inside them: once, as root; it skips
+      // elsewhere and says why.
+      name: 'nat-lab',
+      testMatch: /nat-lab\.spec\.ts/,
+      // Its tests share one lab, built per worker: in order, in one worker.
+      fullyParallel: false,
     },
     {
       // Packs the build, installs it in a fresh Vite app and starts that app's servers: once.

@@ -8,13 +8,19 @@ import { existsSync } from 'node:fs';
 import { findChromium } from './browser.mjs';
 import { findFirefox } from './firefox-browser.mjs';
 
-/** Programs the tests start, and the Debian package of each. */
-/** @type {{ program: string, debian: string, brew: string }[]} */
+/**
+ * Programs the tests start, and the Debian package of each. A tool with `linuxOnly` serves
+ * tests that skip, and say why, where it is missing: provisioned on Linux, never a stop.
+ */
+/** @type {{ program: string, debian: string, brew: string, linuxOnly?: string }[]} */
 const TOOLS = [
   { program: 'redis-server', debian: 'redis-server', brew: 'redis' },
   { program: 'turnserver', debian: 'coturn', brew: 'coturn' },
   // The fleet tests put nginx in front of two processes (run as the test's own, never a service).
   { program: 'nginx', debian: 'nginx', brew: 'nginx' },
+  // The NAT lab (e2e/nat-lab.spec.ts) builds network namespaces with nftables routers, as root.
+  { program: 'ip', debian: 'iproute2', brew: '', linuxOnly: 'the NAT lab' },
+  { program: 'nft', debian: 'nftables', brew: '', linuxOnly: 'the NAT lab' },
 ];
 
 /** @param {string} command @param {string[]} args */
@@ -87,7 +93,9 @@ if (firefox) {
   }
 }
 
-const missing = TOOLS.filter((tool) => !onPath(tool.program));
+const missing = TOOLS.filter(
+  (tool) => !onPath(tool.program) && (!tool.linuxOnly || process.platform === 'linux'),
+);
 if (missing.length > 0) {
   const packages = missing.map((tool) => tool.debian);
   console.log(
@@ -95,7 +103,10 @@ if (missing.length > 0) {
   );
   aptInstall(packages);
   for (const tool of missing) {
-    if (!onPath(tool.program))
+    if (onPath(tool.program)) continue;
+    if (tool.linuxOnly) {
+      console.log(`[provision] no ${tool.program}: ${tool.linuxOnly} will skip and say why`);
+    } else
       problems.push(
         `${tool.program}: install it (Debian/Ubuntu: \`sudo apt-get install ${tool.debian}\`; macOS: \`brew install ${tool.brew}\`)`,
       );

@@ -121,7 +121,7 @@ export async function startProductionServer(
 }
 
 /** Resolves when `child` prints a line matching `ready`; rejects if it exits first. */
-function waitForOutput(child: ChildProcess, ready: RegExp, name: string): Promise<void> {
+export function waitForOutput(child: ChildProcess, ready: RegExp, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -139,7 +139,8 @@ function waitForOutput(child: ChildProcess, ready: RegExp, name: string): Promis
   });
 }
 
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/** Stops `child` with `signal` and waits until it has exited. */
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
