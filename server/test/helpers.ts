@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import {
   type Socket as ClientSocket,
   io as connectClient,
@@ -168,4 +169,21 @@ export async function rawSocketIo(url: string): Promise<RawSocketIo> {
   ws.send('40');
   await waitFor(() => frames.some((frame) => frame.startsWith('40{')), 'the Socket.IO connect');
   return { ws, frames };
+}
+
+/** A signed HS256 room token: an hour to live and a fresh id, unless `claims` say otherwise. */
+export function roomToken(secret: string, claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ exp: now + 3600, jti: crypto.randomUUID(), ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * What socket.io-client would send to recover `client`'s session (its private id and last
+ * offset), for a new client to present, on this process or another.
+ */
+export function recoveryAuth(client: TestClient): { pid?: string; offset?: string } {
+  const session = client as unknown as { _pid?: string; _lastOffset?: string };
+  return { pid: session._pid, offset: session._lastOffset };
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { once, record, type TestClient, waitFor } from './helpers.ts';
+import { once, record, recoveryAuth, type TestClient, waitFor } from './helpers.ts';
 import { type ChildServer, productionServerEntry, spawnServer } from './process-helpers.ts';
 import { ask, connectTo, pair, type RedisChild, startRedis, stop } from './redis-helpers.ts';
 
@@ -34,15 +34,6 @@ async function healthz(
   const response = await fetch(`${server.url}/healthz`).catch(() => undefined);
   if (!response) return { status: 0, body: { status: 'unreachable' } };
   return { status: response.status, body: (await response.json()) as { status: string } };
-}
-
-/**
- * What socket.io-client would send to recover `client`'s session (its private id and last
- * offset), for a new client to present on another process.
- */
-function recoveryAuth(client: TestClient): { pid?: string; offset?: string } {
-  const session = client as unknown as { _pid?: string; _lastOffset?: string };
-  return { pid: session._pid, offset: session._lastOffset };
 }
 
 /** Sends a message each way and waits for both. */

@@ -2,7 +2,7 @@ import { createClient } from '@redis/client';
 import { SignJWT } from 'jose';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { once, type TestClient, waitFor } from './helpers.ts';
+import { once, recoveryAuth, roomToken, type TestClient, waitFor } from './helpers.ts';
 import { type ChildServer, productionServerEntry, spawnServer } from './process-helpers.ts';
 import { ask, connectTo, type RedisChild, startRedis, stop } from './redis-helpers.ts';
 
@@ -44,17 +44,7 @@ afterEach(() => {
 });
 
 /** A room token for `room`, valid for an hour, with a fresh id. */
-function token(room: string): Promise<string> {
-  return new SignJWT({ room, exp: Math.floor(Date.now() / 1000) + 3600, jti: crypto.randomUUID() })
-    .setProtectedHeader({ alg: 'HS256' })
-    .sign(new TextEncoder().encode(SECRET));
-}
-
-/** What socket.io-client would send to recover `client`'s session. */
-function recoveryAuth(client: TestClient): { pid?: string; offset?: string } {
-  const session = client as unknown as { _pid?: string; _lastOffset?: string };
-  return { pid: session._pid, offset: session._lastOffset };
-}
+const token = (room: string) => roomToken(SECRET, { room });
 
 /** Connects to `url` with `auth`; the client once connected, or the refusal's code. */
 function attempt(

@@ -10,6 +10,7 @@ import {
   metricValue,
   once,
   record,
+  roomToken,
   startServer,
   type TestClient,
   type TestServer,
@@ -250,10 +251,7 @@ describe('a store without PIN locks (Redis)', () => {
 
 /** A signed room token; `claims` override the defaults (room `ours`, an hour, a fresh id). */
 function token(claims: Record<string, unknown> = {}, secret = SECRET): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ room: 'ours', exp: now + 3600, jti: crypto.randomUUID(), ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .sign(new TextEncoder().encode(secret));
+  return roomToken(secret, { room: 'ours', ...claims });
 }
 
 /** Connects with `auth`; resolves with the `connect_error`'s code and message, or 'connected'. */

@@ -2,7 +2,15 @@ import { SignJWT } from 'jose';
 import { io as connectClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryRooms, SignalingOptions } from '../index.ts';
-import { once, startServer, type TestClient, type TestServer, waitFor } from './helpers.ts';
+import {
+  once,
+  recoveryAuth,
+  roomToken,
+  startServer,
+  type TestClient,
+  type TestServer,
+  waitFor,
+} from './helpers.ts';
 import { ask } from './redis-helpers.ts';
 
 // Every way into a seat passes the same gates on one process: a recovery presents the room
@@ -24,17 +32,7 @@ afterEach(async () => {
 });
 
 /** A room token for `room`, valid for an hour, with a fresh id. */
-function token(room: string): Promise<string> {
-  return new SignJWT({ room, exp: Math.floor(Date.now() / 1000) + 3600, jti: crypto.randomUUID() })
-    .setProtectedHeader({ alg: 'HS256' })
-    .sign(new TextEncoder().encode(SECRET));
-}
-
-/** What socket.io-client would send to recover `client`'s session. */
-function recoveryAuth(client: TestClient): { pid?: string; offset?: string } {
-  const session = client as unknown as { _pid?: string; _lastOffset?: string };
-  return { pid: session._pid, offset: session._lastOffset };
-}
+const token = (room: string) => roomToken(SECRET, { room });
 
 /** Connects with `options`; resolves with the client once connected, or the refusal's code. */
 function attempt(
