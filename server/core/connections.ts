@@ -5,7 +5,10 @@ import type { SignalingServer } from './types.ts';
 
 /** The `ws` socket under an engine.io websocket transport, as far as the server needs it. */
 interface WebSocketLike {
+  /** 3 once closed (the `ws` package's `WebSocket.CLOSED`). */
+  readyState: number;
   prependListener(event: 'close', listener: (this: WebSocketLike, code: number) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /** An engine.io transport, as far as telling a closed tab from a dropped network needs it. */
@@ -45,6 +48,23 @@ export function leftOnPurpose(wentAway: WeakSet<object>, connection: EngineConne
   const socket = connection.transport.socket;
   return socket !== undefined && wentAway.has(socket);
 }
+
+/**
+ * Calls `then` once it is known whether a socket that ended for `reason` left on purpose: at
+ * once, unless its websocket failed before it closed. A tab that closes while the server is
+ * writing to it ends in engine.io's "transport error" (the write fails on the closing socket)
+ * before `ws` has emitted the close, and its 1001 with it; deciding then would hold the seat of
+ * a tab that left. The close follows the error at once.
+ */
+export function whenClosed(connection: EngineConnection, reason: string, then: () => void): void {
+  const socket = connection.transport.socket;
+  const pending = socket !== undefined && socket.readyState !== WEBSOCKET_CLOSED;
+  if (reason === 'transport error' && pending) socket.once('close', then);
+  else then();
+}
+
+/** The `ws` package's `WebSocket.CLOSED`. */
+const WEBSOCKET_CLOSED = 3;
 
 /** What {@link trackConnections} needs besides the server. */
 export interface ConnectionTracking {

@@ -1,5 +1,5 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import { leftOnPurpose } from '../connections.ts';
+import { leftOnPurpose, whenClosed } from '../connections.ts';
 import { type SignalingContext, settle } from '../context.ts';
 import { expire, leave } from '../seating.ts';
 import { forgetSession } from '../session-adapter.ts';
@@ -25,33 +25,43 @@ export function disconnectListener(context: SignalingContext) {
   return function onDisconnect(this: SignalingSocket, reason: string): void {
     const room = this.data.room;
     if (room === undefined) return;
-    // Over polling a failed network is a `transport error` (the GET or POST dies): a polling
-    // `transport close` is the client's own close packet, a tab that left on purpose.
-    const closedPolling = reason === 'transport close' && this.conn.transport.name === 'polling';
-    const recoverable =
-      NETWORK_FAILURES.has(reason) && !closedPolling && !leftOnPurpose(context.wentAway, this.conn);
-    if (context.recoveryWindowMs > 0 && !context.lifecycle.draining && recoverable) {
-      const member = this.id;
-      // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
-      // as long, so a dropped network is "reconnecting" to the other member, not "left".
-      const held = context.holds.hold(
-        member,
-        room,
-        context.recoveryWindowMs,
-        () => settle(context, expire(context, member, room), `freeing the held seat in ${room}`),
-        context.gate.address(this.request),
-      );
-      if (held) {
-        settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);
-        // Not to the member itself: its session is kept, and would replay the notice to it.
-        context.io
-          .to(ROOM_PREFIX + room)
-          .except(member)
-          .emit('peer:reconnecting', room);
-        return;
-      }
-    }
-    forgetSession(this.nsp.adapter, this);
-    settle(context, leave(context, this), `leave of ${room}`);
+    whenClosed(this.conn, reason, () => seatAfter(context, this, room, reason));
   };
+}
+
+/** Holds `socket`'s seat in `room` if its network failed, else frees it. */
+function seatAfter(
+  context: SignalingContext,
+  socket: SignalingSocket,
+  room: string,
+  reason: string,
+): void {
+  // Over polling a failed network is a `transport error` (the GET or POST dies): a polling
+  // `transport close` is the client's own close packet, a tab that left on purpose.
+  const closedPolling = reason === 'transport close' && socket.conn.transport.name === 'polling';
+  const recoverable =
+    NETWORK_FAILURES.has(reason) && !closedPolling && !leftOnPurpose(context.wentAway, socket.conn);
+  if (context.recoveryWindowMs > 0 && !context.lifecycle.draining && recoverable) {
+    const member = socket.id;
+    // Socket.IO kept this socket's session (id, rooms, data) for the window: keep its seat
+    // as long, so a dropped network is "reconnecting" to the other member, not "left".
+    const held = context.holds.hold(
+      member,
+      room,
+      context.recoveryWindowMs,
+      () => settle(context, expire(context, member, room), `freeing the held seat in ${room}`),
+      context.gate.address(socket.request),
+    );
+    if (held) {
+      settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);
+      // Not to the member itself: its session is kept, and would replay the notice to it.
+      context.io
+        .to(ROOM_PREFIX + room)
+        .except(member)
+        .emit('peer:reconnecting', room);
+      return;
+    }
+  }
+  forgetSession(socket.nsp.adapter, socket);
+  settle(context, leave(context, socket), `leave of ${room}`);
 }
