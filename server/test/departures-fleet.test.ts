@@ -32,12 +32,14 @@ beforeAll(async () => {
   redis = await startRedis();
 }, 60_000);
 afterAll(async () => {
-  await Promise.all(processes.map((server) => stop(server.process, 'SIGKILL')));
   if (redis) await stop(redis.child);
 });
-afterEach(() => {
+// Each test's processes go with it: a process of rooms of four left running would sweep the
+// next test's dead process and tell its room of two as a room of four.
+afterEach(async () => {
   for (const client of clients) client.disconnect();
   clients = [];
+  await Promise.all(processes.splice(0).map((server) => stop(server.process, 'SIGKILL')));
 });
 
 /** Seats `members` in `room` in order; resolves once every one of them heard the full count. */
