@@ -16,7 +16,7 @@ test('editing server/ restarts Vite, and open tabs reconnect, get their seats an
 
   // What saving the file in an editor does, as far as Vite's watcher can tell.
   const now = new Date();
-  await utimes(fileURLToPath(new URL('../server/core/attach.ts', import.meta.url)), now, now);
+  await utimes(fileURLToPath(new URL('../server/core/serve.ts', import.meta.url)), now, now);
 
   // The old server's sockets are gone (Vite's client may also reload the page): each tab
   // is on a new socket of the new server, with its seat back.

@@ -11,14 +11,14 @@
  * server.listen(8080);
  * ```
  */
-import { createSignaling } from './core/attach.ts';
-import type {
-  SignalingHandle as CoreHandle,
-  SignalingOptions as CoreOptions,
-} from './core/options.ts';
 import { DEFAULT_ROOM_ACCESS } from './core/room-access.ts';
 import type { RoomStore } from './core/store.ts';
 import type { AttachableServer } from './core/types.ts';
+import { createSignaling } from './http/attach.ts';
+import type {
+  SignalingHandle as EdgeHandle,
+  SignalingOptions as EdgeOptions,
+} from './http/options.ts';
 import { MemoryRooms } from './stores/memory.ts';
 
 export type { IceOptions } from './core/ice.ts';
@@ -45,10 +45,10 @@ export * from './protocol/index.ts';
 export { MemoryRooms } from './stores/memory.ts';
 
 /** Options of {@link attachSignaling}; `S` is the seat store's type (in memory by default). */
-export type SignalingOptions<S extends RoomStore = MemoryRooms> = CoreOptions<S>;
+export type SignalingOptions<S extends RoomStore = MemoryRooms> = EdgeOptions<S>;
 
 /** What {@link attachSignaling} returns. */
-export type SignalingHandle<S extends RoomStore = MemoryRooms> = CoreHandle<S>;
+export type SignalingHandle<S extends RoomStore = MemoryRooms> = EdgeHandle<S>;
 
 /**
  * Attaches the signaling protocol (docs/protocol.md) to `httpServer` and returns its handle. Never

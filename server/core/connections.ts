@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { AccessGate } from '../http/access.ts';
 import type { ConnectionGates } from './connection-gates.ts';
+import type { AddressGate } from './ports.ts';
 import type { SignalingServer } from './types.ts';
 
 /** The `ws` socket under an engine.io websocket transport, as far as the server needs it. */
@@ -68,7 +68,7 @@ const WEBSOCKET_CLOSED = 3;
 
 /** What {@link trackConnections} needs besides the server. */
 export interface ConnectionTracking {
-  gate: AccessGate;
+  gate: AddressGate;
   /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
   wentAway: WeakSet<object>;
   /** The gates every connection passes after its handshake (connection-gates.ts). */

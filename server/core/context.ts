@@ -1,8 +1,7 @@
-import type { AccessGate } from '../http/access.ts';
-import type { SignalingMetrics } from '../http/metrics.ts';
 import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import { refused } from './acks.ts';
 import type { IceIssuer } from './ice.ts';
+import type { AddressGate, SignalingCounters } from './ports.ts';
 import { mayTellRateLimited, type RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
@@ -18,10 +17,11 @@ export interface SignalingContext {
   rooms: RoomStore;
   holds: SeatHolds;
   /** The handshake checks, which also say what address a socket counts against. */
-  gate: AccessGate;
+  gate: AddressGate;
   /** PIN locks, their guess limits, and room tokens. */
   access: RoomAccess;
-  metrics: SignalingMetrics;
+  /** The counters the handlers move (the edge's Prometheus metrics). */
+  metrics: SignalingCounters;
   logger: SignalingLogger;
   limits: RateLimitOptions;
   /** The largest relayed payload, in bytes of JSON. */

@@ -1,5 +1,5 @@
-import type { SignalingMetrics } from '../http/metrics.ts';
 import type { SignalingContext } from './context.ts';
+import type { SignalingCounters } from './ports.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SignalingSocket } from './types.ts';
 
@@ -8,7 +8,7 @@ type Next = (error?: Error) => void;
 /**
  * The namespace's middlewares: the connection count, then the room token if required. Every
  * way into a seat passes them: a new socket, and a socket recovering its session on this
- * process or on another (recovery does not skip them, see attach.ts).
+ * process or on another (recovery does not skip them: see `createServer` at the edge).
  */
 export function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
   io.use((socket, next) => {
@@ -26,7 +26,7 @@ export function useMiddlewares({ io, gate, access, metrics }: SignalingContext):
  * the socket's data until a join spends it. Refused, socket.io-client gets `connect_error`
  * with `data.code` `token-refused` and does not retry by itself.
  */
-function tokenMiddleware(access: RoomAccess, metrics: SignalingMetrics) {
+function tokenMiddleware(access: RoomAccess, metrics: SignalingCounters) {
   return (socket: SignalingSocket, next: Next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     recoveredGrant(access, socket, auth?.token).then(

@@ -1,15 +1,16 @@
 import type { ServerOptions } from 'socket.io';
-import type { AccessOptions } from '../http/access.ts';
-import type { HttpHandler, SignalingMetrics } from '../http/metrics.ts';
 import type { IceOptions } from './ice.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccessOptions } from './room-access.ts';
-import type { SeatHolds } from './seat-holds.ts';
 import type { RoomStore } from './store.ts';
-import type { SignalingLogger, SignalingServer } from './types.ts';
+import type { SignalingLogger } from './types.ts';
 
-/** Options of {@link attachSignaling}. */
-export interface SignalingOptions<S extends RoomStore = RoomStore> {
+/**
+ * The options of `attachSignaling` that the core reads: the room store, the relay, recovery and
+ * the limits on sockets. The http edge's `SignalingOptions` adds who may connect and what its
+ * http routes serve.
+ */
+export interface CoreOptions<S extends RoomStore = RoomStore> {
   /**
    * How many members a room holds (ignored when `rooms` is given: the store has its own).
    * @default 2
@@ -69,11 +70,6 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    */
   rateLimits?: Partial<RateLimitOptions>;
   /**
-   * Handshake checks: allowed origins and hosts, connections per address.
-   * @default { allowedOrigins: [], allowedHosts: [], maxConnectionsPerAddress: 20 }
-   */
-  access?: AccessOptions;
-  /**
    * Socket.IO connection state recovery, in milliseconds: a member whose connection drops keeps
    * its seat this long, the other member is told `peer:reconnecting`, and relays it missed are
    * replayed when it recovers (see `HeldSessionAdapter`). 0 turns it off. Off in the core, which
@@ -87,46 +83,6 @@ export interface SignalingOptions<S extends RoomStore = RoomStore> {
    * @default DEFAULT_ROOM_ACCESS, no tokens
    */
   roomAccess?: RoomAccessOptions;
-  /**
-   * Serves the operator's page (`/_signaling/admin`) from `httpHandler`, behind this secret.
-   * Unset, there is no page.
-   * @default undefined
-   */
-  adminSecret?: string;
-  /**
-   * Serve `/metrics` from {@link SignalingHandle.httpHandler} (`/healthz` is always served).
-   * @default true
-   */
-  metrics?: boolean;
-}
-
-/** What {@link attachSignaling} returns. */
-export interface SignalingHandle<S extends RoomStore = RoomStore> {
-  /** The Socket.IO server, typed with the protocol's events. */
-  io: SignalingServer;
-  /** The room state of this attach. */
-  rooms: S;
-  /** Seats held for members whose connection dropped (empty unless recovery is on). */
-  holds: SeatHolds;
-  /** The Prometheus metrics of this attach. */
-  metrics: SignalingMetrics;
-  /** Serves `/healthz` and `/metrics`; mount it on the http server (Connect-style `next`). */
-  httpHandler: HttpHandler;
-  /** How many client addresses have open connections (for leak checks). */
-  openAddresses(): number;
-  /** The size of every structure kept per client, to check that each returns to empty. */
-  tracked(): TrackedState;
-  /**
-   * Tells every client `server:shutdown`, refuses new handshakes and closes every connection so
-   * clients reconnect (to this server once restarted, or to another). Resolves once they are
-   * gone, or after `timeoutMs`. Idempotent.
-   */
-  drain(timeoutMs?: number): Promise<void>;
-  /**
-   * Drains (waiting at most `timeoutMs`), then stops the engine. Idempotent. It never closes the
-   * http server, which belongs to the caller (Socket.IO's own `io.close()` would).
-   */
-  close(timeoutMs?: number): Promise<void>;
 }
 
 /** The sizes of the structures the server keeps per client; all zero on an idle server. */

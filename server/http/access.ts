@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { AccessVerdict, AddressGate } from '../core/ports.ts';
 import { type BucketOptions, KeyedBuckets } from '../core/rate-limit.ts';
 import { addressKey, DEFAULT_IPV6_PREFIX_LENGTH } from './address-key.ts';
 
@@ -54,14 +55,6 @@ export interface AccessOptions {
   trustProxy?: boolean;
 }
 
-/** Why a handshake was refused, as counted in the metrics. */
-export type HandshakeRefusal =
-  | 'origin'
-  | 'host'
-  | 'too-many-connections'
-  | 'too-many-handshakes'
-  | 'draining';
-
 /** The default of {@link AccessOptions.maxConnectionsPerAddress}. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 20;
 
@@ -78,16 +71,13 @@ export const DEFAULT_HANDSHAKES: BucketOptions = { burst: 20, perSecond: 5 };
  */
 export const SHED_AFTER_REFUSALS = 10;
 
-/** The verdict on one handshake: allowed, or refused with a reason and a message for the client. */
-export type AccessVerdict = { ok: true } | { ok: false; reason: HandshakeRefusal; message: string };
-
 /**
  * Checks every engine.io handshake (polling and websocket alike) for its Host, its Origin and
  * its address's connection count, and counts open connections per address. engine.io calls
  * its `allowRequest` before Vite's own host check could run, and Socket.IO's `cors` option does
  * not apply to websockets: this gate is the one place the checks happen.
  */
-export class AccessGate {
+export class AccessGate implements AddressGate {
   readonly #allowedOrigins: ReadonlySet<string>;
   readonly #allowedHosts: readonly string[] | true;
   readonly #maxPerAddress: number;

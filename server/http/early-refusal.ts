@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Server, Socket } from 'node:net';
+import type { AccessVerdict, HandshakeRefusal } from '../core/ports.ts';
 import { filterAccepts } from './accept-filter.ts';
-import type { AccessVerdict, HandshakeRefusal } from './access.ts';
 
 type UpgradeListener = (request: IncomingMessage, socket: Socket, head: Buffer) => void;
 

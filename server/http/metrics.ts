@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { ConnectionClosure } from '../core/connection-gates.ts';
-import type { ErrorCode } from '../protocol/index.ts';
-import type { HandshakeRefusal } from './access.ts';
-
-/** Why a request or a handshake was refused, as the `reason` label of the rejections counter. */
-export type RejectionReason = ErrorCode | HandshakeRefusal | ConnectionClosure;
+import type { RejectionReason, SignalingCounters } from '../core/ports.ts';
 
 /** The live figures the metrics read at scrape time. */
 export interface MetricsSource {
@@ -23,7 +18,7 @@ export interface MetricsSource {
 }
 
 /** The signaling server's Prometheus metrics, in a registry of their own (one per attach). */
-export interface SignalingMetrics {
+export interface SignalingMetrics extends SignalingCounters {
   /** The registry; add `collectDefaultMetrics({ register })` to it for process metrics. */
   registry: Registry;
   /** Seats given (`created` or `joined`). */

@@ -145,7 +145,7 @@ describe('Engine.IO handshake', () => {
     expect(handshake.pingInterval).toBe(25_000);
     expect(handshake.pingTimeout).toBe(20_000);
     // Deliberate: not engine.io's 1e6 but maxHttpBufferSize, twice maxPayloadBytes (64 KiB), so
-    // a packet past it is dropped before it is parsed (core/attach.ts, `maxHttpBufferSize`).
+    // a packet past it is dropped before it is parsed (http/attach.ts, `maxHttpBufferSize`).
     expect(handshake.maxPayload).toBe(2 * 64 * 1024);
   });
 
@@ -713,7 +713,7 @@ describe('Socket.IO namespace connection', () => {
     expect(isConnect(await socket.next())).toBe(true);
   });
 
-  // The access gate's middleware (core/attach.ts, `io.use`) refuses past the per-address cap;
+  // The access gate's middleware (core/middlewares.ts, `io.use`) refuses past the per-address cap;
   // Socket.IO adds the error's `data` next to the spec's `message`.
   it('answers 44 with the middleware message and data when the access gate refuses', async () => {
     await serve({ access: { maxConnectionsPerAddress: 1 } });
@@ -1095,7 +1095,7 @@ describe('connection state recovery (recoveryWindowMs > 0)', () => {
   // v5: the server answers CONNECT first, with CONNECT or CONNECT_ERROR. socket.io's Socket
   // constructor writes `missedPackets` before `_onconnect` writes the CONNECT answer;
   // HeldSessionAdapter#restoreSession answers `missedPackets: []` and keeps the events, and the
-  // `connection` listener (core/attach.ts) replays them once the socket is connected.
+  // `connection` listener (core/serve.ts) replays them once the socket is connected.
   it('sends the CONNECT answer before the events it replays', async () => {
     await serve({ clientLog: false, recoveryWindowMs: 5000 });
     const { alice } = await awayWithRelay('foo');
