@@ -36,20 +36,12 @@ async function openChromium(ns: string, url: string, args: string[]): Promise<La
   const executable = found?.executablePath ?? chromium.executablePath();
   const script = await wrapper(ns, executable);
   const cleanUp = () => rm(script.dir, { recursive: true, force: true });
-  const browser = await chromium
-    .launch({
+  const launch = () =>
+    chromium.launch({
       executablePath: script.path,
       args: ['--disable-background-networking', '--disable-component-update', ...args],
-    })
-    .catch(async (error) => {
-      await cleanUp();
-      throw error;
     });
-  const close = async () => {
-    await browser.close();
-    await cleanUp();
-  };
-  return closedOnError(close, async () => {
+  return launched(cleanUp, launch, async (browser, close) => {
     const page = await browser.newPage();
     await page.addInitScript(recordPeers);
     await page.goto(url);
@@ -57,10 +49,25 @@ async function openChromium(ns: string, url: string, args: string[]): Promise<La
   });
 }
 
-/** Runs `open`; if it fails, runs `close` before passing the error on. */
-async function closedOnError<T>(close: () => Promise<void>, open: () => Promise<T>): Promise<T> {
+/**
+ * Launches a browser (running `cleanUp` if it cannot start), then `open`s its page; if that
+ * fails, closes the browser and cleans up before passing the error on.
+ */
+async function launched<B extends { close(): Promise<void> }>(
+  cleanUp: () => Promise<void>,
+  launch: () => Promise<B>,
+  open: (browser: B, close: () => Promise<void>) => Promise<LabBrowser>,
+): Promise<LabBrowser> {
+  const browser = await launch().catch(async (error) => {
+    await cleanUp();
+    throw error;
+  });
+  const close = async () => {
+    await browser.close();
+    await cleanUp();
+  };
   try {
-    return await open();
+    return await open(browser, close);
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -99,22 +106,14 @@ async function openFirefox(ns: string, url: string): Promise<LabBrowser> {
     forwarder.close();
     await rm(script.dir, { recursive: true, force: true });
   };
-  const browser = await puppeteer
-    .launch({
+  const launch = () =>
+    puppeteer.launch({
       browser: 'firefox',
       executablePath: script.path,
       debuggingPort: port,
       headless: true,
-    })
-    .catch(async (error) => {
-      await cleanUp();
-      throw error;
     });
-  const close = async () => {
-    await browser.close();
-    await cleanUp();
-  };
-  return closedOnError(close, async () => {
+  return launched(cleanUp, launch, async (browser, close) => {
     const page = await browser.newPage();
     await page.evaluateOnNewDocument(recordPeers);
     await page.goto(url);
