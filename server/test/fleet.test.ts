@@ -44,32 +44,44 @@ function alive(pid: number): boolean {
 }
 
 const clients: TestClient[] = [];
+
+/**
+ * `npm run fleet` with `args` (tsx as a loader, so the fleet is this child itself and its
+ * children are the fleet's), in a process group of its own when `detached`.
+ */
+function spawnFleet(args: string[], detached: boolean) {
+  const fleet = spawn(
+    process.execPath,
+    ['--import', 'tsx', FLEET, '--processes', '2', '--port', '0', '--entry', entry, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached },
+  );
+  let printed = '';
+  const collect = (chunk: Buffer) => {
+    printed += chunk;
+  };
+  fleet.stdout.on('data', collect);
+  fleet.stderr.on('data', collect);
+  const exited = once<[number | null, NodeJS.Signals | null]>(fleet, 'exit');
+  return { fleet, output: () => printed, exited };
+}
+
+/** The URL the fleet prints once it serves; what it printed, if it never does. */
+async function fleetUrl(output: () => string): Promise<string> {
+  const pattern = /open (http:\S+)\//;
+  await waitFor(() => pattern.test(output()), "the fleet's URL", 60_000).catch((error: Error) => {
+    throw new Error(`${error.message}; the fleet printed:\n${output()}`);
+  });
+  return pattern.exec(output())?.[1] ?? '';
+}
 afterAll(() => {
   for (const client of clients) client.close();
 });
 
 test('npm run fleet starts redis, two processes and nginx, serves through nginx, and Ctrl-C stops them all', async () => {
   // tsx as a loader, so the fleet is this child itself and its children are the fleet's.
-  const fleet = spawn(
-    process.execPath,
-    ['--import', 'tsx', FLEET, '--processes', '2', '--port', '0', '--entry', entry, '--quiet'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  fleet.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  fleet.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = once<[number | null, NodeJS.Signals | null]>(fleet, 'exit');
+  const { fleet, output, exited } = spawnFleet(['--quiet'], false);
   try {
-    await waitFor(() => /open (http:\S+)\//.test(output), "the fleet's URL", 60_000).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; the fleet printed:\n${output}`);
-      },
-    );
-    const url = /open (http:\S+)\//.exec(output)?.[1] ?? '';
+    const url = await fleetUrl(output);
     expect(await healthStatus(url)).toBe(200);
 
     // As codelab pages connect: default transports, polling first, through nginx.
@@ -100,26 +112,9 @@ test('npm run fleet starts redis, two processes and nginx, serves through nginx,
 test('Ctrl-C in a terminal (SIGINT to the whole group) stops nginx, then the processes, then Redis, and prints no stack', async () => {
   // A group of its own, as a terminal makes for a foreground command: signalling the group
   // reaches everything in it at once, as Ctrl-C does.
-  const fleet = spawn(
-    process.execPath,
-    ['--import', 'tsx', FLEET, '--processes', '2', '--port', '0', '--entry', entry],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-  );
-  let output = '';
-  fleet.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  fleet.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  const exited = once<[number | null, NodeJS.Signals | null]>(fleet, 'exit');
+  const { fleet, output, exited } = spawnFleet([], true);
   try {
-    await waitFor(() => /open (http:\S+)\//.test(output), "the fleet's URL", 60_000).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}; the fleet printed:\n${output}`);
-      },
-    );
-    const url = /open (http:\S+)\//.exec(output)?.[1] ?? '';
+    const url = await fleetUrl(output);
     // A member seated in Redis, so a process has something to drop from Redis on its way out.
     const alice: TestClient = connectClient(url, { forceNew: true });
     clients.push(alice);
@@ -128,17 +123,17 @@ test('Ctrl-C in a terminal (SIGINT to the whole group) stops nginx, then the pro
 
     process.kill(-(fleet.pid ?? 0), 'SIGINT');
     const [code] = await exited;
-    expect(code, output).toBe(0);
-    const order = /\[fleet\] stopped: (.*)/.exec(output)?.[1]?.split(', ');
-    expect(order, output).toEqual([
+    expect(code, output()).toBe(0);
+    const order = /\[fleet\] stopped: (.*)/.exec(output())?.[1]?.split(', ');
+    expect(order, output()).toEqual([
       'nginx',
       expect.stringMatching(/^p/),
       expect.stringMatching(/^p/),
       'redis',
     ]);
     // Each process drained with Redis still there: seats dropped, no client error.
-    expect(output.match(/\[signaling\] drained; bye/g)?.length, output).toBe(2);
-    expect(output, 'a stack trace in the output').not.toMatch(
+    expect(output().match(/\[signaling\] drained; bye/g)?.length, output()).toBe(2);
+    expect(output(), 'a stack trace in the output()').not.toMatch(
       /^(\[[\w-]+\] )?\s+at .+:\d+:\d+\)?$/m,
     );
     await waitFor(() => !children.some(alive), 'every child of the fleet to exit', 10_000).catch(
