@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CallTab } from './call-tab.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, type RoomTab, test } from './fixtures.ts';
 import { type Started, startCoturn, startProductionServer } from './servers.ts';
 
 /** A coturn started for one test, and the production server handing out its credentials. */
@@ -34,17 +34,23 @@ function turnTest(env: Record<string, string>) {
   });
 }
 
+/** Two tabs on `url` (a `?relay=1` room), their chat open over a relay pair as Alice sees it. */
+async function relayedCall(openTab: (path: string) => Promise<RoomTab>, url: string) {
+  const alice = await openTab(url);
+  await alice.expectMembers(1);
+  const bob = await openTab(url);
+  const aliceCall = new CallTab(alice.page);
+  const bobCall = new CallTab(bob.page);
+  await aliceCall.expectChatOpen();
+  await bobCall.expectChatOpen();
+  await expect(aliceCall.pairType).toHaveText('relay ↔ relay');
+  return { alice, aliceCall, bobCall };
+}
+
 turnTest({ TURN_TTL: '600' })(
   'a call forced through TURN (?relay=1) selects a relay candidate pair',
   async ({ app, openTab, room }, testInfo) => {
-    const alice = await openTab(`${app.url}/${room}?relay=1`);
-    await alice.expectMembers(1);
-    const bob = await openTab(`${app.url}/${room}?relay=1`);
-    const aliceCall = new CallTab(alice.page);
-    const bobCall = new CallTab(bob.page);
-    await aliceCall.expectChatOpen();
-    await bobCall.expectChatOpen();
-    await expect(aliceCall.pairType).toHaveText('relay ↔ relay');
+    const { alice, aliceCall, bobCall } = await relayedCall(openTab, `${app.url}/${room}?relay=1`);
     await expect(bobCall.pairType).toHaveText('relay ↔ relay');
     await expect(alice.log).toContainText('ICE servers from the server: turn:127.0.0.1:');
     await expect(alice.log).not.toContainText(app.secret);
@@ -66,14 +72,7 @@ function allocatedUsernames(log: string): Set<string> {
 turnTest({ TURN_TTL: '12', RATE_TURN_BURST: '100' })(
   'a relayed call outlives its first TURN credential: renewed before it runs out, a restart relays again with the fresh one',
   async ({ app, openTab, room }, testInfo) => {
-    const alice = await openTab(`${app.url}/${room}?relay=1`);
-    await alice.expectMembers(1);
-    const bob = await openTab(`${app.url}/${room}?relay=1`);
-    const aliceCall = new CallTab(alice.page);
-    const bobCall = new CallTab(bob.page);
-    await aliceCall.expectChatOpen();
-    await bobCall.expectChatOpen();
-    await expect(aliceCall.pairType).toHaveText('relay ↔ relay');
+    const { alice, aliceCall, bobCall } = await relayedCall(openTab, `${app.url}/${room}?relay=1`);
     const firstPair = (await aliceCall.pairAddresses.textContent()) ?? '';
     const firstCredentials = allocatedUsernames(app.coturnLog());
 
