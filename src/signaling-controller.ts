@@ -8,6 +8,7 @@ import type {
   SignalingPayload,
 } from '../server/protocol/index.ts';
 import { askIceServers, IceRenewal } from './ice-servers.ts';
+import { loadProfile } from './lobby/profile.ts';
 import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */
@@ -87,6 +88,8 @@ export class SignalingController implements ReactiveController {
   iceServers: IceServer[] = [];
   /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
   memberIds: string[] = [];
+  /** The display names of the room's members who gave one, by socket id (`room:names`). */
+  names: Record<string, string> = {};
 
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
@@ -228,6 +231,15 @@ export class SignalingController implements ReactiveController {
       this.#emit({ type: 'members', ids: members });
       this.#host.requestUpdate();
     });
+    socket.on('room:names', ({ room, names }) => {
+      if (room !== this.room) return;
+      this.names = names;
+      const others = Object.entries(names).filter(([id]) => id !== this.socketId);
+      if (others.length > 0) {
+        this.#log('client', `In the room with you: ${others.map(([, name]) => name).join(', ')}`);
+      }
+      this.#host.requestUpdate();
+    });
     socket.on('signal', ({ from, data }) => {
       this.#emit({ type: 'signal', from, data });
     });
@@ -331,6 +343,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.memberIds = [];
+    this.names = {};
     this.#renewal.stop();
     this.peerLeft = false;
     this.peerReconnecting = false;
@@ -390,8 +403,15 @@ export class SignalingController implements ReactiveController {
     this.seat = 'joining';
     this.#log('client', `Asking to join room ${room}`);
     const pin = rememberedPin(room);
-    if (pin === undefined) this.#socket?.emit('create or join', room);
-    else this.#socket?.emit('create or join', room, { pin });
+    // The name the join screen remembered on this device (src/lobby/profile.ts), if any.
+    const name = loadProfile().name || undefined;
+    if (pin === undefined && name === undefined) this.#socket?.emit('create or join', room);
+    else {
+      this.#socket?.emit('create or join', room, {
+        ...(pin !== undefined && { pin }),
+        ...(name !== undefined && { name }),
+      });
+    }
   }
 
   #setConnection(state: ConnectionState): void {
@@ -411,7 +431,7 @@ export class SignalingController implements ReactiveController {
 const pinKey = (room: string) => `webrtc-rooms:pin:${room}`;
 
 /** Keeps `room`'s PIN for this tab's session (it survives a reload, not the tab). */
-function rememberPin(room: string, pin: string): void {
+export function rememberPin(room: string, pin: string): void {
   try {
     sessionStorage.setItem(pinKey(room), pin);
   } catch {
