@@ -286,16 +286,8 @@ export class JoinScreen extends LitElement {
       <p class="hint" id="pin-hint">${hint}</p>
     </div>`;
     if (this.#locked) {
-      const words = refusalWords('room-locked');
-      return html`${
-        wrongPin
-          ? nothing
-          : html`<div class="alert notice" role="status">
-            ${icon(Lock)}
-            <p><strong>${words.title}</strong>${words.detail}</p>
-          </div>`
-      }
-      ${pinInput('Room PIN', 'Ask the person who locked the room for it.')}`;
+      const { detail } = refusalWords('room-locked');
+      return pinInput('Room PIN', `${detail} Ask the person who locked the room for it.`);
     }
     if (!this.#first) return nothing;
     return html`<label class="switch">
