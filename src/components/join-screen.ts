@@ -3,6 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { CircleAlert, Lock, Mic, MicOff, UserRound, Users, Video, VideoOff } from 'lucide';
 import type { ErrorCode } from '../../server/protocol/index.ts';
 import { refusalWords } from '../../server/protocol/refusals.ts';
+import { presenceText } from '../lobby/presence.ts';
 import {
   type PreviewMedia as Preview,
   PreviewMedia,
@@ -327,19 +328,6 @@ export class JoinScreen extends LitElement {
     const detail: LobbyJoinDetail = { name: checked.name, ...(pin && { pin }), ...media };
     this.dispatchEvent(new CustomEvent('lobby-join', { detail, bubbles: true, composed: true }));
   };
-}
-
-/** "Ana is here", "Ana and Ben are here", "Ana, Ben and 2 others are here", "2 people are here". */
-export function presenceText(names: readonly string[], unnamed: number): string {
-  const total = names.length + unnamed;
-  if (names.length === 0) return total === 1 ? '1 person is here' : `${total} people are here`;
-  const shown = names.slice(0, 2);
-  const rest = total - shown.length;
-  const who =
-    rest === 0
-      ? shown.join(' and ')
-      : `${shown.join(', ')} and ${rest} ${rest === 1 ? 'other' : 'others'}`;
-  return `${who} ${total === 1 ? 'is' : 'are'} here`;
 }
 
 declare global {
