@@ -5,7 +5,7 @@
 // before it could connect.
 import '../components/join-screen.ts';
 import { roomFromPath } from '../room-path.ts';
-import { rememberPin } from '../signaling-controller.ts';
+import { rememberPin } from './pins.ts';
 import { ownPeek } from './room-peek.ts';
 
 const route = roomFromPath(location.pathname);
