@@ -22,12 +22,20 @@ export { CallPanel, type CallPanelEvent } from './components/call-panel.ts';
 export { ChatPanel, type ChatSendDetail } from './components/chat-panel.ts';
 export { ConnectionPanel } from './components/connection-panel.ts';
 export { JoinForm, type RoomJoinDetail } from './components/join-form.ts';
+export {
+  JoinScreen,
+  type LobbyJoinDetail,
+  type LobbyRefusal,
+} from './components/join-screen.ts';
 export { LanLinks } from './components/lan-links.ts';
 export { LogPanel } from './components/log-panel.ts';
 export { RoomStatus } from './components/room-status.ts';
 export { RoomsApp } from './components/rooms-app.ts';
 export { SignalingTimeline } from './components/signaling-timeline.ts';
 export { type ChartSeries, StatsChart } from './components/stats-chart.ts';
+export { controlStyles, tokenStyles } from './components/tokens.ts';
+export type { PreviewResult } from './lobby/preview.ts';
+export { ownPeek, type Peek, type PeekAnswer, peekOver } from './lobby/room-peek.ts';
 export type {
   ConnectionState,
   LogEntry,

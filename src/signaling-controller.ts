@@ -8,6 +8,9 @@ import type {
   SignalingPayload,
 } from '../server/protocol/index.ts';
 import { askIceServers, IceRenewal } from './ice-servers.ts';
+import { rememberedPin, rememberPin } from './lobby/pins.ts';
+import { loadProfile } from './lobby/profile.ts';
+import { type Peek, peekOver } from './lobby/room-peek.ts';
 import { formatPart, summarize } from './log-format.ts';
 
 /** The socket's link to the server, as a person should see it. */
@@ -87,6 +90,8 @@ export class SignalingController implements ReactiveController {
   iceServers: IceServer[] = [];
   /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
   memberIds: string[] = [];
+  /** The display names of the room's members who gave one, by socket id (`room:names`). */
+  names: Record<string, string> = {};
 
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
@@ -97,6 +102,7 @@ export class SignalingController implements ReactiveController {
     () => this.room !== null,
   );
   #renewals = 0;
+  #name: string | undefined;
   readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
   constructor(host: ReactiveControllerHost) {
@@ -228,6 +234,15 @@ export class SignalingController implements ReactiveController {
       this.#emit({ type: 'members', ids: members });
       this.#host.requestUpdate();
     });
+    socket.on('room:names', ({ room, names }) => {
+      if (room !== this.room) return;
+      this.names = names;
+      const others = Object.entries(names).filter(([id]) => id !== this.socketId);
+      if (others.length > 0) {
+        this.#log('client', `In the room with you: ${others.map(([, name]) => name).join(', ')}`);
+      }
+      this.#host.requestUpdate();
+    });
     socket.on('signal', ({ from, data }) => {
       this.#emit({ type: 'signal', from, data });
     });
@@ -302,11 +317,13 @@ export class SignalingController implements ReactiveController {
   /**
    * Asks for a seat in `room`, leaving the current room first. A `pin` locks a new room or
    * opens a locked one; it is kept for this tab's session (sessionStorage), so a reload or a
-   * reconnect asks with it again.
+   * reconnect asks with it again. `name` is the display name to give (by default the one the
+   * join screen remembered on this device).
    */
-  join(room: string, pin?: string): void {
+  join(room: string, pin?: string, name?: string): void {
     if (this.room !== null && this.seat !== 'full' && this.seat !== 'idle') this.leave();
     if (pin !== undefined) rememberPin(room, pin);
+    if (name !== undefined) this.#name = name;
     this.room = room;
     this.error = null;
     this.peerLeft = false;
@@ -331,6 +348,7 @@ export class SignalingController implements ReactiveController {
     this.seat = 'idle';
     this.members = 0;
     this.memberIds = [];
+    this.names = {};
     this.#renewal.stop();
     this.peerLeft = false;
     this.peerReconnecting = false;
@@ -346,6 +364,15 @@ export class SignalingController implements ReactiveController {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+
+  /**
+   * Looks at `room` before joining (`room:peek`), for the join screen's `peek` property:
+   * who is there, or that it is locked. Costs a token of this socket's join bucket.
+   */
+  readonly peek: Peek = (room) =>
+    this.#socket?.connected
+      ? peekOver(this.#socket)(room)
+      : Promise.resolve({ ok: false, code: 'unavailable' });
 
   /** Adds a line of the client's own to the on-screen log (e.g. from the call). */
   note(text: string, level: LogEntry['level'] = 'info'): void {
@@ -390,8 +417,15 @@ export class SignalingController implements ReactiveController {
     this.seat = 'joining';
     this.#log('client', `Asking to join room ${room}`);
     const pin = rememberedPin(room);
-    if (pin === undefined) this.#socket?.emit('create or join', room);
-    else this.#socket?.emit('create or join', room, { pin });
+    // The name given to join(), else the one the join screen remembered on this device.
+    const name = this.#name ?? (loadProfile().name || undefined);
+    if (pin === undefined && name === undefined) this.#socket?.emit('create or join', room);
+    else {
+      this.#socket?.emit('create or join', room, {
+        ...(pin !== undefined && { pin }),
+        ...(name !== undefined && { name }),
+      });
+    }
   }
 
   #setConnection(state: ConnectionState): void {
@@ -406,27 +440,3 @@ export class SignalingController implements ReactiveController {
     this.#host.requestUpdate();
   }
 }
-
-/** sessionStorage key of a room's PIN in this tab. */
-const pinKey = (room: string) => `webrtc-rooms:pin:${room}`;
-
-/** Keeps `room`'s PIN for this tab's session (it survives a reload, not the tab). */
-function rememberPin(room: string, pin: string): void {
-  try {
-    sessionStorage.setItem(pinKey(room), pin);
-  } catch {
-    // Storage may be off (private modes): the PIN then lasts until the page goes.
-    pinsInMemory.set(room, pin);
-  }
-}
-
-/** The PIN this tab gave for `room`, if any. */
-function rememberedPin(room: string): string | undefined {
-  try {
-    return sessionStorage.getItem(pinKey(room)) ?? pinsInMemory.get(room);
-  } catch {
-    return pinsInMemory.get(room);
-  }
-}
-
-const pinsInMemory = new Map<string, string>();

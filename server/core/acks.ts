@@ -21,10 +21,11 @@ interface AckedRequest {
 let running: AckedRequest | null | undefined;
 
 /**
- * Acked requests whose handler went asynchronous (a join waiting on the store), by socket:
- * a socket has at most one join in flight (`joining`), so a later refusal is that join's.
+ * Acked requests whose handler went asynchronous (a join waiting on the store, a peek), by
+ * socket and event: a socket has at most one join in flight (`joining`), so a later refusal
+ * of that event is that join's, and a peek answered meanwhile takes nothing of it.
  */
-const waiting = new WeakMap<SignalingSocket, AckedRequest>();
+const waiting = new WeakMap<SignalingSocket, Map<ClientEventName, AckedRequest>>();
 
 /**
  * Runs `handle(socket, value, second)` with the request's ack (if any) where {@link refused}
@@ -50,9 +51,11 @@ export function runRequest(
       if (!request.settled) request.ack({ data: null });
       return;
     }
-    waiting.set(socket, request);
+    let pending = waiting.get(socket);
+    if (!pending) waiting.set(socket, (pending = new Map()));
+    pending.set(event, request);
     const done = () => {
-      if (waiting.get(socket) === request) waiting.delete(socket);
+      if (pending.get(event) === request) pending.delete(event);
       if (!request.settled) request.ack({ data: null });
     };
     result.then(done, done);
@@ -66,7 +69,7 @@ export function runRequest(
  * no code, the request is dropped and its ack never answered (a flood's refusals).
  */
 export function refused(socket: SignalingSocket, event: ClientEventName, code?: ErrorCode): void {
-  const request = running === undefined ? waiting.get(socket) : running;
+  const request = running === undefined ? waiting.get(socket)?.get(event) : running;
   if (request && request.socket === socket && request.event === event && !request.settled) {
     request.settled = true;
     if (code !== undefined) request.ack({ error: code });

@@ -1,7 +1,8 @@
 import { ROOM_PREFIX } from '../protocol/index.ts';
-import { logTo, refuse, type SignalingContext } from './context.ts';
+import { logTo, refuse, type SignalingContext, settle } from './context.ts';
 import { type Audience, tellCount, tellDeparture, tellMembers } from './departure.ts';
 import { handIceServers } from './handlers/ice-servers.ts';
+import { tellNames } from './names.ts';
 import { LOCKED_MESSAGE } from './room-access.ts';
 import { after, type JoinOutcome, type MaybePromise } from './store.ts';
 import type { SignalingSocket } from './types.ts';
@@ -94,6 +95,7 @@ function place(
     socket.emit('ready');
     others.emit('ready');
     update(context, room, members.length);
+    if (socket.data.name !== undefined) settle(context, tellNames(context, room), 'room names');
   });
 }
 

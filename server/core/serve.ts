@@ -9,6 +9,7 @@ import { disconnectListener } from './handlers/disconnect.ts';
 import { iceServers } from './handlers/ice-servers.ts';
 import { ipaddr } from './handlers/ipaddr.ts';
 import { message } from './handlers/message.ts';
+import { roomPeek } from './handlers/room-peek.ts';
 import { signal } from './handlers/signal.ts';
 import { checkIceOptions, IceIssuer } from './ice.ts';
 import { createLifecycle } from './lifecycle.ts';
@@ -137,6 +138,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     bye: guarded(context, 'bye', 'join', bye),
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
     'ice:servers': guarded(context, 'ice:servers', 'join', iceServers),
+    'room:peek': guarded(context, 'room:peek', 'join', roomPeek),
   };
   const onDisconnect = disconnectListener(context);
   const { limits, lifecycle } = context;
@@ -156,6 +158,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('ice:servers', listeners['ice:servers']);
+    socket.on('room:peek', listeners['room:peek']);
     socket.on('disconnect', onDisconnect);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');

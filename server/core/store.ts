@@ -59,6 +59,11 @@ export interface RoomStore {
   join(room: string, member: string, key?: JoinKey): MaybePromise<JoinOutcome>;
   /** Whether the store keeps PIN locks (see {@link JoinKey}); the core refuses PINs otherwise. */
   readonly locks?: boolean;
+  /**
+   * Whether `room` is locked with a PIN now (a lingering lock included), for `room:peek`.
+   * Stores without locks leave it out.
+   */
+  locked?(room: string): MaybePromise<boolean>;
   /** The live rooms of this process, for the operator's page (optional). */
   summaries?(): Iterable<RoomSummary>;
   /** Frees `member`'s seat in `room`; returns the members who remain. */

@@ -123,6 +123,8 @@ export const JoinOptionsSchema = v.nullish(
         ),
       ),
       create: v.optional(v.boolean('create must be true or false')),
+      // Checked apart (display-name.ts), so a bad name is refused `invalid-name`.
+      name: v.optional(v.unknown()),
     },
     'the join options must be an object such as { pin: "1234" }',
   ),

@@ -20,7 +20,8 @@ export type ClientEventName =
   | 'signal'
   | 'bye'
   | 'ipaddr'
-  | 'ice:servers';
+  | 'ice:servers'
+  | 'room:peek';
 
 /** Why the server refused a request. */
 export type ErrorCode =
@@ -33,6 +34,7 @@ export type ErrorCode =
   | 'rate-limited'
   | 'disabled'
   | 'invalid-pin'
+  | 'invalid-name'
   | 'room-locked'
   | 'token-refused'
   | 'unavailable'
@@ -64,6 +66,31 @@ export interface RoomMembers {
   members: string[];
   capacity: number;
 }
+
+/**
+ * Our own: the display names of the members of the client's room who gave one, by socket id.
+ * Sent to the room after a member who gave a name took a seat; codelab members have none.
+ */
+export interface RoomNames {
+  room: string;
+  names: Record<string, string>;
+}
+
+/**
+ * Our own: what a tab may learn of a room before it asks for a seat (`room:peek`). A locked
+ * room says that it is locked and no more: who sits there is the PIN's to protect.
+ */
+export type RoomPeek =
+  | { room: string; capacity: number; locked: true }
+  | {
+      room: string;
+      capacity: number;
+      locked: false;
+      /** Seats taken, held seats of dropped members included. */
+      members: number;
+      /** The display names of the members who gave one, in seating order. */
+      names: string[];
+    };
 
 /** An addressed relay a client sends: `data` goes to room member `to` only. */
 export interface SignalRequest {
@@ -116,6 +143,10 @@ export interface ServerToClientEvents {
   signal: (delivery: SignalDelivery) => void;
   /** Our own, in rooms above two, right after every `bye`: which member left the room. */
   'peer:left': (left: { room: string; id: string }) => void;
+  /** Our own: the display names in the client's room, after a named member took a seat. */
+  'room:names': (names: RoomNames) => void;
+  /** Our own: the answer to `room:peek`, to that client only. */
+  'room:peek': (peek: RoomPeek) => void;
   /** Our own: the seats of the client's room changed (after created, ready and bye). */
   'room:update': (state: RoomState) => void;
   /**
@@ -157,6 +188,12 @@ export interface JoinOptions {
    * @default true
    */
   create?: boolean;
+  /**
+   * The member's display name, shown to the others (`room:names`): 1 to
+   * {@link DISPLAY_NAME_MAX} characters after NFC, no control characters
+   * (`server/protocol/display-name.ts`). Refused `invalid-name` otherwise.
+   */
+  name?: string;
 }
 
 /** What a client may put in Socket.IO's `auth` handshake field. */
@@ -186,6 +223,12 @@ export interface ClientToServerEvents {
    * refused `not-in-room` or `rate-limited`; with an ack, it resolves after the answer.
    */
   'ice:servers': () => void;
+  /**
+   * Our own: before joining, what is `room` like (`RoomPeek`), answered with `room:peek`.
+   * Limited with the joins; refused `invalid-room`, or `token-refused` when tokens are
+   * required and the handshake's token is for another room.
+   */
+  'room:peek': (room: string) => void;
 }
 
 /** Events between server processes (none yet: the adapter carries room broadcasts). */
@@ -195,6 +238,8 @@ export type InterServerEvents = Record<string, never>;
 export interface SocketData {
   /** The room this socket has a seat in, if any (the client's name, not the namespaced key). */
   room?: string;
+  /** The display name this socket gave with its last join, if any. */
+  name?: string;
 }
 
 /** Socket.IO's room names are namespaced so a client can never name a socket's private room. */
@@ -202,6 +247,9 @@ export const ROOM_PREFIX = 'room:';
 
 /** The most characters a room name may have, after NFC normalisation. */
 export const ROOM_NAME_MAX = 64;
+
+/** The most characters a display name may have, after NFC normalisation and trimming. */
+export const DISPLAY_NAME_MAX = 40;
 
 /**
  * The acknowledgement of a client request that asked for one (Socket.IO's ack; codelab

@@ -98,6 +98,12 @@ export class MemoryRooms implements RoomStore {
     return this.#rooms.get(room)?.members.slice() ?? [];
   }
 
+  /** Whether `room` is locked now, by its members' PIN or by a lock outliving them. */
+  locked(room: string): boolean {
+    const entry = this.#rooms.get(room);
+    return entry ? entry.lock !== undefined : this.#lingering.has(room);
+  }
+
   /** Every member of a room sits on this one process. */
   isLocal(_room: string): boolean {
     return true;

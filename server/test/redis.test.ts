@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createClient } from '@redis/client';
 import { io as connectClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RoomMembers } from '../protocol/index.ts';
+import type { RoomMembers, RoomNames, RoomPeek } from '../protocol/index.ts';
 import { once, type TestClient } from './helpers.ts';
 import { productionServerEntry } from './process-helpers.ts';
 import { ask, freePort, pair, stop, waitForLine } from './redis-helpers.ts';
@@ -93,6 +93,30 @@ describe('two server processes on one Redis', () => {
   beforeAll(async () => {
     [a, b] = await Promise.all([startProcess(), startProcess()]);
   }, 30_000);
+
+  it('tells display names across processes, and a peek on either process sees them', async () => {
+    const alice = await connect(a.url);
+    const bob = await connect(b.url);
+    const created = once(alice, 'created');
+    alice.emit('create or join', 'named-across', { name: 'Alice' });
+    await created;
+    const aliceHears = once<[RoomNames]>(alice, 'room:names');
+    bob.emit('create or join', 'named-across', { name: 'Bob' });
+    expect((await aliceHears)[0]).toEqual({
+      room: 'named-across',
+      names: { [alice.id as string]: 'Alice', [bob.id as string]: 'Bob' },
+    });
+    const visitor = await connect(a.url);
+    const peek = once<[RoomPeek]>(visitor, 'room:peek');
+    visitor.emit('room:peek', 'named-across');
+    expect((await peek)[0]).toEqual({
+      room: 'named-across',
+      capacity: 2,
+      locked: false,
+      members: 2,
+      names: ['Alice', 'Bob'],
+    });
+  });
 
   it('seats members of one room on two processes and relays messages both ways', async () => {
     const alice = await connect(a.url);

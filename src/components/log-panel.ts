@@ -29,6 +29,10 @@ export class LogPanel extends LitElement {
     }
     ol {
       list-style: none;
+      margin: 0;
+      padding: 0;
+    }
+    .log {
       margin: 0.5rem 0 0;
       padding: 0.5rem;
       height: 16rem;
@@ -58,7 +62,7 @@ export class LogPanel extends LitElement {
   `;
 
   @property({ attribute: false }) entries: readonly LogEntry[] = [];
-  @query('ol') private list!: HTMLOListElement;
+  @query('.log') private list!: HTMLDivElement;
 
   override render() {
     return html`
@@ -67,7 +71,8 @@ export class LogPanel extends LitElement {
           <h2 id="log-title">Log</h2>
           <button type="button" @click=${this.#clear}>Clear log</button>
         </header>
-        <ol role="log" aria-live="polite" aria-label="Signaling log" tabindex="0">
+        <div class="log" role="log" aria-live="polite" aria-label="Signaling log" tabindex="0">
+          <ol>
           ${repeat(
             this.entries,
             (entry) => entry.id,
@@ -76,7 +81,8 @@ export class LogPanel extends LitElement {
               <span class="source">${entry.source}</span> ${entry.text}
             </li>`,
           )}
-        </ol>
+          </ol>
+        </div>
       </section>
     `;
   }

@@ -83,14 +83,14 @@ export class RoomStatus extends LitElement {
               </p>`
             : nothing
         }
-        <dl role="status" aria-live="polite">
+        <div role="status" aria-live="polite"><dl>
           <dt>My role</dt>
           <dd data-testid="role">${(group ? GROUP_ROLE_TEXT : ROLE_TEXT)[this.seat]}</dd>
           <dt>Members</dt>
           <dd data-testid="members" aria-label="members present">
             ${seated ? `${this.members}/${this.capacity}` : '–'}
           </dd>
-        </dl>
+        </dl></div>
         ${
           this.peerLeft && seated && this.members < this.capacity
             ? html`<p class="notice" role="status">

@@ -87,7 +87,7 @@ export class SignalingTimeline extends LitElement {
     if (this.entries.length === 0) return html`<p>No signaling yet.</p>`;
     const last = Math.max(1, this.entries.at(-1)?.at ?? 1);
     return html`
-      <ol aria-label="Signaling timeline">
+      <ol aria-label="Signaling timeline" tabindex="0">
         ${repeat(
           this.entries,
           (entry) => entry.id,

@@ -1,3 +1,4 @@
+import { parseDisplayName } from '../../protocol/display-name.ts';
 import { logTo, refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { seat } from '../seating.ts';
@@ -6,7 +7,7 @@ import type { SignalingSocket } from '../types.ts';
 import { check, JoinOptionsSchema, RoomNameSchema } from '../validation.ts';
 
 /**
- * `create or join`: checks the room name, the options (a PIN) and the room token if tokens are
+ * `create or join`: checks the room name, the options (a PIN, a display name) and the room token if tokens are
  * required, then asks the store for a seat (docs/protocol.md#joining).
  */
 export const createOrJoin: EventHandler = (context, socket, value, rawOptions) => {
@@ -18,6 +19,12 @@ export const createOrJoin: EventHandler = (context, socket, value, rawOptions) =
   const options = check(JoinOptionsSchema, rawOptions);
   if (!options.ok) {
     refuse(context, socket, 'create or join', 'invalid-pin', options.reason);
+    return;
+  }
+  const given = options.value?.name;
+  const displayName = given === undefined ? undefined : parseDisplayName(given);
+  if (displayName && !displayName.ok) {
+    refuse(context, socket, 'create or join', 'invalid-name', displayName.reason);
     return;
   }
   const room = name.value;
@@ -44,6 +51,7 @@ export const createOrJoin: EventHandler = (context, socket, value, rawOptions) =
   const pending = after(joinKey(context, socket, room, options.value ?? {}), (key) => {
     if (key === undefined) return;
     data.key = key;
+    data.name = displayName?.name;
     return seat(context, socket, room);
   });
   if (!(pending instanceof Promise)) return;

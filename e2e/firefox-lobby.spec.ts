@@ -1,0 +1,77 @@
+import { expect, test } from './firefox.ts';
+import type { PeerTab } from './peer-tab.ts';
+
+// The join screen in Firefox (puppeteer-core): its fake devices in the preview and the
+// pickers, and a name that a Chromium tab sees, both ways.
+
+test.describe.configure({ timeout: 90_000 });
+
+/** What the join screen shows, read inside the page (either browser) across shadow roots. */
+function readLobby(): {
+  videoWidth: number;
+  microphones: string[];
+  cameras: string[];
+  presence: string;
+  log: string;
+} {
+  const screen = document.querySelector('join-screen')?.shadowRoot;
+  const options = (name: string) =>
+    [...(screen?.querySelectorAll(`label.picker`) ?? []).values()]
+      .filter((label) => label.textContent?.includes(name))
+      .flatMap((label) => [...label.querySelectorAll('option')].map((option) => option.value));
+  const video = screen?.querySelector('video');
+  const deep: string[] = [];
+  const walk = (root: Document | ShadowRoot) => {
+    for (const element of root.querySelectorAll('*')) {
+      if (element.getAttribute('aria-label') === 'Signaling log')
+        deep.push(element.textContent ?? '');
+      if (element.shadowRoot) walk(element.shadowRoot);
+    }
+  };
+  walk(document);
+  return {
+    videoWidth: video?.videoWidth ?? 0,
+    microphones: options('Microphone').filter(Boolean),
+    cameras: options('Camera').filter(Boolean),
+    presence: (screen?.querySelector('.presence')?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    log: deep.join('\n'),
+  };
+}
+
+/** Types `name` into the join screen's name field and presses Join. */
+async function join(tab: PeerTab, name: string): Promise<void> {
+  await tab.evaluate((typed) => {
+    const input = document
+      .querySelector('join-screen')
+      ?.shadowRoot?.querySelector<HTMLInputElement>('input[name="name"]');
+    if (!input) throw new Error('no name field');
+    input.value = typed;
+    input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, name);
+  await tab.click('Join now');
+}
+
+test('Firefox previews its fake devices, and names cross to Chromium and back', async ({
+  openPeer,
+  room,
+}) => {
+  const fox = await openPeer('firefox', `/${room}?lobby`);
+  const read = (tab: PeerTab) => tab.evaluate(readLobby, undefined);
+  await expect.poll(async () => (await read(fox)).videoWidth).toBeGreaterThan(0);
+  await expect.poll(async () => (await read(fox)).microphones.length).toBeGreaterThan(0);
+  await expect.poll(async () => (await read(fox)).cameras.length).toBeGreaterThan(0);
+  await expect.poll(async () => (await read(fox)).presence).toBe('No one else is here yet');
+  await join(fox, 'Firefox Fan');
+  await expect.poll(async () => (await fox.snapshot()).members).toBe('1/2');
+
+  const chrome = await openPeer('chromium', `/${room}?lobby`);
+  await expect.poll(async () => (await read(chrome)).presence).toContain('Firefox Fan is here');
+  await join(chrome, 'Chromium Crew');
+  await expect.poll(async () => (await chrome.snapshot()).members).toBe('2/2');
+  await expect
+    .poll(async () => (await read(fox)).log)
+    .toContain('In the room with you: Chromium Crew');
+  await expect
+    .poll(async () => (await read(chrome)).log)
+    .toContain('In the room with you: Firefox Fan');
+});
