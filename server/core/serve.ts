@@ -4,6 +4,7 @@ import { type EngineConnection, trackConnections } from './connections.ts';
 import { type SignalingContext, settle } from './context.ts';
 import { guarded, type SharedListener } from './guard.ts';
 import { bye } from './handlers/bye.ts';
+import { callOutcome, outcomeBuckets } from './handlers/call-outcome.ts';
 import { createOrJoin } from './handlers/create-or-join.ts';
 import { disconnectListener } from './handlers/disconnect.ts';
 import { iceServers } from './handlers/ice-servers.ts';
@@ -72,6 +73,7 @@ export function checkedSettings(options: CoreOptions<RoomStore>) {
     sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
     clientLog: options.clientLog ?? true,
     exposeAddresses: options.exposeAddresses ?? true,
+    outcomes: outcomeBuckets(options.callOutcomes),
   } satisfies Partial<SignalingContext>;
 }
 
@@ -86,13 +88,14 @@ export function boundAddress(httpServer: AttachableServer): string | undefined {
  * so after a flood the server's memory returns to where it was. Stops with `close`.
  */
 function pruned(
-  { gate, access, ice }: SignalingContext,
+  { gate, access, ice, outcomes }: SignalingContext,
   lifecycle: ReturnType<typeof createLifecycle>,
 ): ReturnType<typeof createLifecycle> {
   const pruning = setInterval(() => {
     gate.prune();
     access.prune();
     ice.prune();
+    outcomes?.prune();
   }, PRUNE_INTERVAL_MS);
   pruning.unref();
   return {
@@ -108,7 +111,14 @@ function pruned(
 const PRUNE_INTERVAL_MS = 5000;
 
 /** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
-export function tracked({ io, gate, holds, access, ice }: SignalingContext): TrackedState {
+export function tracked({
+  io,
+  gate,
+  holds,
+  access,
+  ice,
+  outcomes,
+}: SignalingContext): TrackedState {
   const { adapter } = io.of('/');
   const held = adapter instanceof HeldSessionAdapter;
   return {
@@ -122,6 +132,7 @@ export function tracked({ io, gate, holds, access, ice }: SignalingContext): Tra
     awaySessionRooms: held ? adapter.indexedRooms : 0,
     ...access.sizes,
     turnAddresses: ice.addresses,
+    outcomeAddresses: outcomes?.size ?? 0,
   };
 }
 
@@ -137,6 +148,8 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     bye: guarded(context, 'bye', 'join', bye),
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
     'ice:servers': guarded(context, 'ice:servers', 'join', iceServers),
+    // The message bucket bounds a socket's flood; the address's own bucket, what is counted.
+    'call:outcome': guarded(context, 'call:outcome', 'message', callOutcome),
   };
   const onDisconnect = disconnectListener(context);
   const { limits, lifecycle } = context;
@@ -156,6 +169,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('bye', listeners.bye);
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('ice:servers', listeners['ice:servers']);
+    socket.on('call:outcome', listeners['call:outcome']);
     socket.on('disconnect', onDisconnect);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');

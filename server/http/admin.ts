@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeyedBuckets } from '../core/rate-limit.ts';
 import type { HttpHandler } from './metrics.ts';
+import type { CallSummary } from './outcome-metrics.ts';
 
 /** Where the operator's page lives: two segments, so no room link (`/name`) can shadow it. */
 export const ADMIN_PATH = '/_signaling/admin';
@@ -22,6 +23,8 @@ export interface AdminSnapshot {
   totals: { joins: number; full: number; relays: number };
   /** Refusals since start, by reason (the `signaling_rejections_total` labels). */
   refusals: Record<string, number>;
+  /** The call outcomes clients reported since start (outcome-metrics.ts). */
+  calls: CallSummary;
 }
 
 /** Reads the live figures; `names` adds the room names. */
@@ -150,6 +153,8 @@ const PAGE = `<!doctype html>
   <table aria-label="room names" id="names-table" hidden>
     <thead><tr><th>Room</th><th>Members</th><th>Locked</th></tr></thead><tbody></tbody>
   </table>
+  <h2>Calls reported since start</h2>
+  <table aria-label="calls"><tbody id="calls"></tbody></table>
   <h2>Refusals since start</h2>
   <table aria-label="refusals"><tbody id="refusals"></tbody></table>
 </section>
@@ -193,6 +198,16 @@ function render(data) {
     ['Live rooms', data.rooms.total],
     ['Locked with a PIN', data.rooms.locked],
     ...Object.entries(data.rooms.byMembers).map(([n, count]) => ['With ' + n + ' member(s)', count]),
+  ]);
+  const share = (value) => (value === null ? '-' : Math.round(value * 100) + ' %');
+  const seconds = (value) => (value === null ? '-' : value.toFixed(2) + ' s');
+  rows($('calls'), [
+    ['Reported', data.calls.reported],
+    ['Failed', data.calls.failed],
+    ['Failure share', share(data.calls.failedShare)],
+    ['Relayed share', share(data.calls.relayedShare)],
+    ['Setup p50', seconds(data.calls.setupP50Seconds)],
+    ['Setup p95', seconds(data.calls.setupP95Seconds)],
   ]);
   const refusals = Object.entries(data.refusals);
   rows($('refusals'), refusals.length ? refusals : [['none', 0]]);
