@@ -1,0 +1,43 @@
+import { CallTab } from './call-tab.ts';
+import { expect, test } from './fixtures.ts';
+
+/** The value of one series of the Prometheus text at `app`/metrics, 0 when absent. */
+async function series(page: import('@playwright/test').Page, app: string, name: string) {
+  const text = await (await page.request.get(`${app}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? 0 : Number(line.slice(name.length + 1));
+}
+
+// A server of its own (production build), so its counts are this call's alone. The production
+// project only (playwright.config.ts).
+test('a call of two, hung up, is one connected outcome in /metrics, over a host pair on loopback', async ({
+  startServer,
+  openTab,
+  room,
+}) => {
+  test.slow();
+  const app = `http://127.0.0.1:${(await startServer()).port}`;
+  const alice = await openTab(`${app}/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`${app}/${room}`);
+  const aliceCall = new CallTab(alice.page);
+  const bobCall = new CallTab(bob.page);
+  for (const call of [aliceCall, bobCall]) await call.expectChatOpen();
+  await aliceCall.hangUpButton.click();
+  await expect(bobCall.status).not.toHaveText('Call connected.');
+  const read = (name: string) => series(alice.page, app, name);
+  // Bob, who joined second, is the polite side: his report is the call's one.
+  await expect
+    .poll(() => read('signaling_call_outcomes_total{outcome="connected",reason="none"}'))
+    .toBe(1);
+  expect(await read('signaling_call_endings_total{ended="peer-hung-up"}')).toBe(1);
+  expect(await read('signaling_call_setup_seconds_count')).toBe(1);
+  const pairs = (await (await alice.page.request.get(`${app}/metrics`)).text())
+    .split('\n')
+    .filter((line) => line.startsWith('signaling_call_pairs_total{'));
+  expect(pairs).toHaveLength(1);
+  expect(pairs[0]).toMatch(
+    /^signaling_call_pairs_total\{local="host",remote="(host|prflx)",protocol="udp"\} 1$/,
+  );
+  expect(await read('signaling_call_outcomes_total{outcome="failed",reason="abandoned"}')).toBe(0);
+});
