@@ -16,7 +16,8 @@ test('a call of two, hung up, is one connected outcome in /metrics, over a host 
   room,
 }) => {
   test.slow();
-  const app = `http://127.0.0.1:${(await startServer()).port}`;
+  const secret = 'e2e-operator-secret';
+  const app = `http://127.0.0.1:${(await startServer({ ADMIN_SECRET: secret })).port}`;
   const alice = await openTab(`${app}/${room}`);
   await alice.expectMembers(1);
   const bob = await openTab(`${app}/${room}`);
@@ -40,4 +41,17 @@ test('a call of two, hung up, is one connected outcome in /metrics, over a host 
     /^signaling_call_pairs_total\{local="host",remote="(host|prflx)",protocol="udp"\} 1$/,
   );
   expect(await read('signaling_call_outcomes_total{outcome="failed",reason="abandoned"}')).toBe(0);
+
+  // The operator's page sums the same.
+  const page = alice.page;
+  await page.goto(`${app}/_signaling/admin`);
+  await page.getByLabel('Admin secret').fill(secret);
+  await page.getByRole('button', { name: 'Show figures' }).click();
+  const calls = page.getByRole('table', { name: 'calls' });
+  const figure = (name: string) =>
+    calls.locator('tr', { has: page.getByText(name, { exact: true }) }).locator('td');
+  await expect(figure('Reported')).toHaveText('1');
+  await expect(figure('Failure share')).toHaveText('0 %');
+  await expect(figure('Relayed share')).toHaveText('0 %');
+  await expect(figure('Setup p50')).toHaveText(/^\d+\.\d\d s$/);
 });

@@ -100,7 +100,11 @@ async function checkSignaling(report: (result: StepResult) => void): Promise<Ice
     const ask = socket.timeout(STEP_TIMEOUT_MS) as unknown as {
       emitWithAck(event: string, ...args: unknown[]): Promise<RequestAck>;
     };
-    const room = `check-${crypto.randomUUID()}`;
+    // getRandomValues, not randomUUID: a LAN address over plain http is no secure context.
+    const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) =>
+      byte.toString(16).padStart(2, '0'),
+    );
+    const room = `check-${random.join('')}`;
     const seat = await ask.emitWithAck('create or join', room);
     const leaving = performance.now();
     if ('data' in seat) await ask.emitWithAck('bye', room);
@@ -108,7 +112,7 @@ async function checkSignaling(report: (result: StepResult) => void): Promise<Ice
     const seated =
       'data' in seat
         ? `round trip ${rtt} ms`
-        : `it gives ICE servers only with a seat (${seat.error})`;
+        : `it refused a seat (${seat.error}), and hands ICE servers only with one`;
     finish('ok', `Reached over ${socket.io.engine.transport.name}; ${seated}.`);
     return servers;
   } catch (error) {
@@ -144,12 +148,15 @@ function gather(
   });
 }
 
+/** Why STUN and TURN went untested: the signaling gave no ICE servers. */
+const UNTESTED = 'No ICE servers to test with: the signaling server handed none.';
+
 const urlsOf = (server: IceServer, test: (url: string) => boolean) => server.urls.filter(test);
 
 /** STUN: a server-reflexive candidate, whose address is this network's public one. */
 async function checkStun(servers: IceServer[] | null): Promise<Found> {
   const stun = (servers ?? []).flatMap((server) => urlsOf(server, (url) => url.startsWith('stun')));
-  if (servers === null) return { verdict: 'skipped', detail: 'No ICE servers to test with.' };
+  if (servers === null) return { verdict: 'skipped', detail: UNTESTED };
   if (stun.length === 0)
     return { verdict: 'skipped', detail: 'This server offers no STUN server.' };
   const found = await gather({ iceServers: [{ urls: stun }] }, (c) => c.type === 'srflx');
@@ -170,7 +177,7 @@ export function transportOf(url: string): Transport | null {
 
 /** TURN over `transport`: a relay candidate allocated with the server's credential. */
 async function checkTurn(servers: IceServer[] | null, transport: Transport): Promise<Found> {
-  if (servers === null) return { verdict: 'skipped', detail: 'No ICE servers to test with.' };
+  if (servers === null) return { verdict: 'skipped', detail: UNTESTED };
   const turn = servers.flatMap((server) => {
     const urls = urlsOf(server, (url) => transportOf(url) === transport);
     return urls.length > 0 ? [{ ...server, urls }] : [];
@@ -214,6 +221,12 @@ export function summarize(results: ReadonlyMap<StepId, StepResult>): CheckSummar
   const verdict = (id: StepId) => results.get(id)?.verdict ?? 'skipped';
   if (verdict('signaling') === 'failed') {
     return { level: 'fail', text: 'The signaling server cannot be reached: no call can start.' };
+  }
+  if (results.get('stun')?.detail === UNTESTED) {
+    return {
+      level: 'warn',
+      text: 'The network was not tested: the signaling server handed out no ICE servers.',
+    };
   }
   const ok = (id: StepId) => verdict(id) === 'ok';
   const failed = (id: StepId) => verdict(id) === 'failed';
