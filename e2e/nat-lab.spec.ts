@@ -245,6 +245,11 @@ test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path', async 
       expect(peer.remoteTypes).toContain('srflx');
     }
   }
+  // Once Alice's browser goes, Bob (the polite side) reports the call failed, and why.
+  await alice.close();
+  await expect
+    .poll(() => bob.tab.evaluate(scrapeMetrics, undefined), { timeout: CONNECT_MS })
+    .toMatch(/^signaling_call_outcomes_total\{outcome="failed",reason="no-relay"\} 1$/m);
 });
 
 for (const [engines, title] of [
