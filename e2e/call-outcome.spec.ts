@@ -1,5 +1,6 @@
 import { CallTab } from './call-tab.ts';
 import { expect, test } from './fixtures.ts';
+import { MeshTab } from './mesh-tab.ts';
 
 /** The value of one series of the Prometheus text at `app`/metrics, 0 when absent. */
 async function series(page: import('@playwright/test').Page, app: string, name: string) {
@@ -54,4 +55,34 @@ test('a call of two, hung up, is one connected outcome in /metrics, over a host 
   await expect(figure('Failure share')).toHaveText('0 %');
   await expect(figure('Relayed share')).toHaveText('0 %');
   await expect(figure('Setup p50')).toHaveText(/^\d+\.\d\d s$/);
+});
+
+test('a group of three, one member leaving: each of its two links is counted once, connected', async ({
+  startServer,
+  openTab,
+  room,
+}) => {
+  test.slow();
+  const app = `http://127.0.0.1:${(await startServer({ ROOM_CAPACITY: '3' })).port}`;
+  const members: MeshTab[] = [];
+  for (const expected of [1, 2, 3]) {
+    const tab = new MeshTab((await openTab(`${app}/${room}`)).page);
+    members.push(tab);
+    await tab.expectMembers(expected, 3);
+  }
+  for (const member of members) await member.expectLinks(2);
+  const [leaver, ...stayers] = members;
+  await leaver?.leaveButton.click();
+  for (const member of stayers) await member.expectLinks(1);
+  // The third link, between the two who stay, is still up: it reports when it ends.
+  const page = stayers[0]?.page;
+  if (!page) throw new Error('no member stayed');
+  const read = (name: string) => series(page, app, name);
+  await expect
+    .poll(() => read('signaling_call_outcomes_total{outcome="connected",reason="none"}'))
+    .toBe(2);
+  expect(
+    (await read('signaling_call_endings_total{ended="left"}')) +
+      (await read('signaling_call_endings_total{ended="peer-left"}')),
+  ).toBe(2);
 });
