@@ -86,3 +86,21 @@ test('a group of three, one member leaving: each of its two links is counted onc
       (await read('signaling_call_endings_total{ended="peer-left"}')),
   ).toBe(2);
 });
+
+test('the reporting side reloading mid-call still reports it, as page-closed', async ({
+  startServer,
+  openTab,
+  room,
+}) => {
+  test.slow();
+  const app = `http://127.0.0.1:${(await startServer()).port}`;
+  const alice = await openTab(`${app}/${room}`);
+  await alice.expectMembers(1);
+  const bob = await openTab(`${app}/${room}`);
+  for (const tab of [alice, bob]) await new CallTab(tab.page).expectChatOpen();
+  // Bob joined second: his side reports, from the page's beforeunload.
+  await bob.page.reload();
+  const read = (name: string) => series(alice.page, app, name);
+  await expect.poll(() => read('signaling_call_endings_total{ended="page-closed"}')).toBe(1);
+  expect(await read('signaling_call_outcomes_total{outcome="connected",reason="none"}')).toBe(1);
+});

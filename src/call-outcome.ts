@@ -62,6 +62,18 @@ export function reportedPair(pair: SelectedPair | null): ReportedPair | undefine
   };
 }
 
+/** The reporters whose connection has not ended: a tab that closes ends them all. */
+const unended = new Set<CallOutcomeReporter>();
+
+// Added when this module loads, so before socket.io-client's own `beforeunload` listener (added
+// with each socket), which closes the socket: listeners of one phase run in the order added,
+// so the reports go out first.
+if (typeof addEventListener === 'function') {
+  addEventListener('beforeunload', () => {
+    for (const reporter of unended) reporter.end('page-closed');
+  });
+}
+
 /** How many times, and how often, the selected pair is looked for after `connected`. */
 const PAIR_TRIES = 10;
 const PAIR_RETRY_MS = 500;
@@ -86,8 +98,6 @@ export class CallOutcomeReporter {
   #done = false;
   #pairTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #onState = () => this.#stateChanged();
-  // Capture: it runs before socket.io-client's own `beforeunload` closes the socket.
-  readonly #onUnload = () => this.end('page-closed');
 
   /**
    * @param joinedAt when the second member joined (`performance.now()`), where setup starts
@@ -99,7 +109,7 @@ export class CallOutcomeReporter {
     readonly send: (report: CallOutcome) => void,
   ) {
     pc.addEventListener('connectionstatechange', this.#onState);
-    addEventListener('beforeunload', this.#onUnload, { capture: true });
+    unended.add(this);
   }
 
   /** An ICE restart began. */
@@ -125,7 +135,7 @@ export class CallOutcomeReporter {
     this.#done = true;
     clearTimeout(this.#pairTimer);
     this.pc.removeEventListener('connectionstatechange', this.#onState);
-    removeEventListener('beforeunload', this.#onUnload, { capture: true });
+    unended.delete(this);
     this.send(outcomeOf(this.#facts, ended));
   }
 
