@@ -83,8 +83,9 @@ const PAIR_RETRY_MS = 500;
  * (and why), the time from `joinedAt` to connected, the selected pair's candidate types and
  * protocol (never an address), ICE restarts and whether it came back, and how it ended. The
  * call model tells it of restarts (`restarted`), of a reason it knows (`failed`), and the end
- * (`end`); a tab that closes reports itself ('page-closed'). Only one side of each pair
- * reports (the caller's choice: the polite side), so a call of two counts once.
+ * (`end`); a tab that closes reports itself ('page-closed': this module must load before the
+ * signaling socket is made, as the app's does). Only one side of each pair reports (the
+ * caller's choice: the polite side), so a call of two counts once.
  */
 export class CallOutcomeReporter {
   readonly #facts: OutcomeFacts = {
