@@ -56,7 +56,7 @@ export default defineConfig({
       // do the TURN, network-change and operator-page tests. The Firefox specs test the
       // browsers, not the server: the production one carries them.
       testIgnore:
-        /(dev-server|faults|turn|package|firefox|network-change|fleet|admin|nat-lab)\.spec\.ts/,
+        /(dev-server|faults|turn|package|firefox|network-change|fleet|admin|nat-lab|call-outcome|call-check)\.spec\.ts/,
       grepInvert: CLIENT_ONLY,
       use: { baseURL: `http://localhost:${DEV_PORT}` },
     },

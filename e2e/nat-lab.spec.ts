@@ -44,14 +44,22 @@ const ALL_TURN = [TURN.udp, TURN.tcp, TURN.tls].join(',');
 /** How long a call may take to connect across the lab on a loaded machine. */
 const CONNECT_MS = 45_000;
 
+interface JoinOptions {
+  trustTurn?: boolean;
+  /** Added to the room's URL, e.g. `?check`. */
+  query?: string;
+  /** More Chromium flags. */
+  args?: string[];
+}
+
 interface Fixtures {
   /** Starts the app on "the internet" with these ICE settings; stopped after the test. */
   startApp: (env: Record<string, string>) => Promise<void>;
   /**
-   * Opens the room in `engine` inside `home`; closed after the test. Chromium trusts the lab's
-   * TURN certificate (and no other) unless told not to.
+   * Opens the room (its URL with `query`) in `engine` inside `home`; closed after the test.
+   * Chromium trusts the lab's TURN certificate (and no other) unless told not to.
    */
-  join: (engine: Engine, home: HomeName, options?: { trustTurn?: boolean }) => Promise<LabBrowser>;
+  join: (engine: Engine, home: HomeName, options?: JoinOptions) => Promise<LabBrowser>;
 }
 
 const test = base.extend<Fixtures>({
@@ -65,13 +73,13 @@ const test = base.extend<Fixtures>({
   },
   join: async ({ room }, use) => {
     const opened: LabBrowser[] = [];
-    await use(async (engine, home, { trustTurn = true } = {}) => {
+    await use(async (engine, home, { trustTurn = true, query = '', args = [] } = {}) => {
       if (!lab || !coturn) throw new Error('[nat-lab] the lab is not built');
       // Chromium checks a TURNS server's certificate: a self-signed one gets no relay. This
       // exempts the one key of the lab's, where --ignore-certificate-errors would exempt all.
-      const args = trustTurn ? [`--ignore-certificate-errors-spki-list=${coturn.spki}`] : [];
-      const url = `${WEB_ORIGIN}/${room}`;
-      const browser = await openInHome(engine, lab.homes[home]?.ns ?? '', url, args);
+      const trust = trustTurn ? [`--ignore-certificate-errors-spki-list=${coturn.spki}`] : [];
+      const url = `${WEB_ORIGIN}/${room}${query}`;
+      const browser = await openInHome(engine, lab.homes[home]?.ns ?? '', url, [...trust, ...args]);
       opened.push(browser);
       return browser;
     });
@@ -123,7 +131,7 @@ async function call(
   join: Fixtures['join'],
   first: [Engine, HomeName],
   second: [Engine, HomeName],
-  options?: { trustTurn?: boolean },
+  options?: JoinOptions,
 ): Promise<[LabBrowser, LabBrowser]> {
   const alice = await join(...first, options);
   await expect.poll(async () => (await alice.tab.snapshot()).members).toBe('1/2');
@@ -237,6 +245,11 @@ test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path', async 
       expect(peer.remoteTypes).toContain('srflx');
     }
   }
+  // Once Alice's browser goes, Bob (the polite side) reports the call failed, and why.
+  await alice.close();
+  await expect
+    .poll(() => bob.tab.evaluate(scrapeMetrics, undefined), { timeout: CONNECT_MS })
+    .toMatch(/^signaling_call_outcomes_total\{outcome="failed",reason="no-relay"\} 1$/m);
 });
 
 for (const [engines, title] of [
@@ -342,4 +355,100 @@ test('a group of three in three homes links every pair, the UDP-less home over T
     expect(link.pair?.local.type).toBe('relay');
     expect(['tcp', 'tls']).toContain(link.pair?.local.relayProtocol);
   }
+});
+
+/** What the pre-call check shows: each step's cells (`Passed | 412 ms | ...`), and its verdict. */
+function readCheck(): { steps: Record<string, string>; verdict: string } {
+  const root = document.querySelector('call-check')?.shadowRoot;
+  const steps: Record<string, string> = {};
+  for (const row of root?.querySelectorAll('tbody tr') ?? []) {
+    const cells = [...row.querySelectorAll('td')].map((cell) => cell.textContent?.trim() ?? '');
+    steps[row.querySelector('th')?.textContent?.trim() ?? '?'] = cells.join(' | ');
+  }
+  const verdict = root?.querySelector('[aria-label="check verdict"]')?.textContent ?? '';
+  return { steps, verdict: verdict.trim() };
+}
+
+/** Runs the pre-call check in Chromium in `home`, its camera and microphone fake; its result. */
+async function precallCheck(join: Fixtures['join'], home: HomeName) {
+  const browser = await join('chromium', home, {
+    query: '?check',
+    // getUserMedia needs a secure page: the lab's app is plain http on its public address.
+    args: [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--unsafely-treat-insecure-origin-as-secure=${WEB_ORIGIN}`,
+    ],
+  });
+  let shown = { steps: {} as Record<string, string>, verdict: '' };
+  await expect
+    .poll(
+      async () => {
+        shown = await browser.tab.evaluate(readCheck, undefined);
+        return shown.verdict;
+      },
+      { timeout: CONNECT_MS },
+    )
+    .not.toMatch(/^(Checking…)?$/);
+  console.log(`[nat-lab] pre-call check in ${home}: ${JSON.stringify(shown, null, 1)}`);
+  return shown;
+}
+
+test('the pre-call check passes every step at a port-preserving home', async ({
+  startApp,
+  join,
+}) => {
+  await startApp({ STUN_URLS: STUN, TURN_URLS: ALL_TURN });
+  const { steps, verdict } = await precallCheck(join, 'pp1');
+  expect(verdict).toBe('All clear: calls should connect from this network.');
+  for (const step of Object.values(steps)) expect(step).toMatch(/^Passed \| \d+ ms/);
+  expect(steps['STUN: your public address']).toContain(`The internet sees you as ${wanOf('pp1')}:`);
+});
+
+test('the pre-call check says UDP is blocked at the home that drops UDP', async ({
+  startApp,
+  join,
+}) => {
+  await startApp({ STUN_URLS: STUN, TURN_URLS: ALL_TURN });
+  const { steps, verdict } = await precallCheck(join, 'noudp');
+  expect(verdict).toMatch(/^UDP blocked: calls go through the TURN relay over TCP/);
+  expect(steps['STUN: your public address']).toMatch(/^Failed/);
+  expect(steps['TURN relay over UDP']).toMatch(/^Failed/);
+  expect(steps['TURN relay over TCP']).toMatch(/^Passed/);
+  expect(steps['TURN relay over TLS']).toMatch(/^Passed/);
+  expect(steps['Signaling server']).toMatch(/^Passed/);
+});
+
+/** The app's /metrics, as a page on "the internet" reads it. */
+function scrapeMetrics(): Promise<string> {
+  return fetch('/metrics').then((response) => response.text());
+}
+
+test('a relayed call between symmetric NATs is counted relayed in /metrics once it ends', async ({
+  startApp,
+  join,
+}) => {
+  await startApp({ STUN_URLS: STUN, TURN_URLS: ALL_TURN });
+  const [alice, bob] = await call(join, ['chromium', 'sym1'], ['chromium', 'sym2']);
+  await connected(alice);
+  await connected(bob);
+  // Bob, who joined second, reports the call: it ends for him when Alice's browser goes.
+  await alice.close();
+  const relayed = /^signaling_call_pairs_total\{[^}]*"relay"[^}]*\} 1$/m;
+  let metrics = '';
+  await expect
+    .poll(
+      async () => {
+        metrics = await bob.tab.evaluate(scrapeMetrics, undefined);
+        return metrics;
+      },
+      { timeout: CONNECT_MS },
+    )
+    .toMatch(/^signaling_call_outcomes_total\{outcome="connected",reason="none"\} 1$/m);
+  const pairs = metrics
+    .split('\n')
+    .filter((line) => line.startsWith('signaling_call_pairs_total{'));
+  console.log(`[nat-lab] outcome of a relayed call: ${pairs.join('; ')}`);
+  expect(metrics).toMatch(relayed);
+  expect(metrics).toMatch(/^signaling_call_endings_total\{ended="peer-left"\} 1$/m);
 });

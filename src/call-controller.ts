@@ -1,5 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../server/protocol/index.ts';
+import { type CallEnding, CallOutcomeReporter } from './call-outcome.ts';
 import { readStats, type SelectedPair } from './call-stats.ts';
 import { useIceServers } from './ice-servers.ts';
 import { explainMediaError, explainScreenError } from './media-errors.ts';
@@ -134,6 +135,8 @@ export class CallController implements ReactiveController {
   readonly #signaling: SignalingController;
   #unsubscribe: (() => void) | undefined;
   #pc: RTCPeerConnection | null = null;
+  /** Reports this side's connection to the server when it ends (the polite side only). */
+  #outcome: CallOutcomeReporter | null = null;
   #channel: RTCDataChannel | null = null;
   #peerPresent = false;
   #negotiation: PerfectNegotiation | null = null;
@@ -169,7 +172,7 @@ export class CallController implements ReactiveController {
   hostDisconnected(): void {
     window.removeEventListener('online', this.#onOnline);
     this.#unsubscribe?.();
-    this.#close();
+    this.#close('page-closed');
     this.#stopLocalTracks();
     this.stopScreenShare();
   }
@@ -188,7 +191,7 @@ export class CallController implements ReactiveController {
     if (!this.#pc && this.state !== 'connecting') return;
     this.#signaling.send('bye');
     this.#mark('sent', 'bye', 'hang up');
-    this.#close();
+    this.#close('hang-up');
     this.state = 'ended';
     this.endedBy = 'me';
     this.#signaling.note('You hung up; the room stays open');
@@ -327,7 +330,7 @@ export class CallController implements ReactiveController {
         // the polite side: exactly one offers on `ready`.
         this.polite = false;
         this.#peerPresent = false;
-        this.#close();
+        this.#close('peer-left');
         this.state = 'waiting';
         this.endedBy = null;
         break;
@@ -341,7 +344,7 @@ export class CallController implements ReactiveController {
         break;
       case 'left':
         this.#peerPresent = false;
-        this.#close();
+        this.#close('left');
         this.state = 'idle';
         break;
       case 'message':
@@ -360,7 +363,7 @@ export class CallController implements ReactiveController {
     try {
       if (payload === 'bye') {
         this.#mark('received', 'bye', 'the other member hung up');
-        this.#close();
+        this.#close('peer-hung-up');
         this.state = 'ended';
         this.endedBy = 'peer';
         this.#signaling.note('The other member hung up; the room stays open');
@@ -392,6 +395,7 @@ export class CallController implements ReactiveController {
     const from = iceUfrag(pc.currentRemoteDescription?.sdp);
     if (from === null || iceUfrag(offer.sdp) === from) return;
     this.#restart = { at: performance.now(), fromUfrag: iceUfrag(pc.localDescription?.sdp) };
+    this.#outcome?.restarted();
     this.#mark('local', 'event', 'ICE restart: asked by the other member');
   }
 
@@ -410,6 +414,12 @@ export class CallController implements ReactiveController {
     });
     this.#pc = pc;
     this.#createdAt = performance.now();
+    // One side of the pair reports, so a call counts once.
+    if (this.polite) {
+      this.#outcome = new CallOutcomeReporter(pc, this.#joinedAt ?? this.#createdAt, (report) =>
+        this.#signaling.reportOutcome(report),
+      );
+    }
     this.timeline = [];
     this.samples = [];
     this.pair = null;
@@ -557,6 +567,7 @@ export class CallController implements ReactiveController {
     const pc = this.#pc;
     // Before the first answer there is nothing to restart: that negotiation is still going.
     if (!pc || pc.signalingState === 'closed' || !pc.currentRemoteDescription) return;
+    if (!this.#restart) this.#outcome?.restarted();
     this.#restart ??= {
       at: performance.now(),
       fromUfrag: iceUfrag(pc.currentLocalDescription?.sdp),
@@ -578,6 +589,7 @@ export class CallController implements ReactiveController {
     if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
     if (iceUfrag(pc.currentLocalDescription?.sdp) === restart.fromUfrag) return;
     this.#restart = null;
+    this.#outcome?.recovered();
     this.lastRestartMs = Math.round(performance.now() - restart.at);
     this.#mark(
       'local',
@@ -588,7 +600,9 @@ export class CallController implements ReactiveController {
   }
 
   /** Closes the peer connection, if any; the call state is the caller's to set. */
-  #close(): void {
+  #close(ended: CallEnding = 'replaced'): void {
+    this.#outcome?.end(ended);
+    this.#outcome = null;
     clearInterval(this.#statsTimer);
     this.#statsTimer = undefined;
     clearTimeout(this.#graceTimer);

@@ -5,6 +5,8 @@
 export interface SelectedPair {
   localType: string;
   remoteType: string;
+  /** How the local end sends: for a relay candidate, to its TURN server (udp, tcp or tls). */
+  protocol: string;
   local: string;
   remote: string;
 }
@@ -63,6 +65,7 @@ export function readStats(report: RTCStatsReport): StatsReading {
     pair: {
       localType: local?.candidateType ?? '?',
       remoteType: remote?.candidateType ?? '?',
+      protocol: local?.relayProtocol ?? local?.protocol ?? '?',
       local: describeCandidate(local),
       remote: describeCandidate(remote),
     },

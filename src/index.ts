@@ -17,7 +17,10 @@ export type {
   TimelineEntry,
 } from './call-controller.ts';
 export { CallController } from './call-controller.ts';
+export { type CallEnding, type CallFailureReason, CallOutcomeReporter } from './call-outcome.ts';
 export type { SelectedPair, StatsReading } from './call-stats.ts';
+export { CallCheck } from './check/call-check.ts';
+export { type CheckSummary, runCheck, type StepResult } from './check/network-check.ts';
 export { CallPanel, type CallPanelEvent } from './components/call-panel.ts';
 export { ChatPanel, type ChatSendDetail } from './components/chat-panel.ts';
 export { ConnectionPanel } from './components/connection-panel.ts';

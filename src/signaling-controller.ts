@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import type {
+  CallOutcome,
   ClientToServerEvents,
   IceServer,
   ServerToClientEvents,
@@ -103,6 +104,8 @@ export class SignalingController implements ReactiveController {
   );
   #renewals = 0;
   #name: string | undefined;
+  /** The server refused a call outcome as `disabled`: none are sent again. */
+  #outcomesOff = false;
   readonly #listeners = new Set<(event: SignalingEvent) => void>();
 
   constructor(host: ReactiveControllerHost) {
@@ -290,6 +293,12 @@ export class SignalingController implements ReactiveController {
         this.#log('client', 'The server does not publish its LAN addresses');
         return;
       }
+      if (error.event === 'call:outcome') {
+        // A report is the operator's, not the person's: a line in the log, nothing on screen.
+        this.#outcomesOff ||= error.code === 'disabled';
+        this.#log('client', `Call outcome not counted (${error.code}): ${error.message}`);
+        return;
+      }
       this.error = error;
       if (error.event === 'create or join' && this.seat === 'joining') this.seat = 'idle';
       this.#log('client', `Refused "${error.event}" (${error.code}): ${error.message}`, 'error');
@@ -382,6 +391,11 @@ export class SignalingController implements ReactiveController {
   /** Relays a payload to the other member of the room. */
   send(payload: SignalingPayload): void {
     this.#socket?.emit('message', payload);
+  }
+
+  /** Reports a call's outcome (`call:outcome`), unless this server said it collects none. */
+  reportOutcome(report: CallOutcome): void {
+    if (this.#socket?.connected && !this.#outcomesOff) this.#socket.emit('call:outcome', report);
   }
 
   /** Relays a payload to one other member of the room (a mesh's own `signal`). */

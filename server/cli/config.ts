@@ -24,6 +24,8 @@ export interface ServerConfig {
   /** `--recovery-seconds`, in milliseconds. */
   recoveryWindowMs: number;
   metrics: boolean;
+  /** `--call-outcomes` and `--rate-call-outcome-*`: the reports counted, or false. */
+  callOutcomes: false | { perAddress: { burst: number; perSecond: number } };
   /** `--ping-interval-seconds` and `--ping-timeout-seconds`, in milliseconds. */
   heartbeat: { pingInterval: number; pingTimeout: number };
   ice: IceOptions;
@@ -89,6 +91,12 @@ export function readConfig(
     maxBufferedBytes: read(s.maxBufferedBytes),
     recoveryWindowMs: read(s.recoverySeconds) * 1000,
     metrics: read(s.metrics),
+    callOutcomes: read(s.callOutcomes) && {
+      perAddress: {
+        burst: read(s.rateCallOutcomeBurst),
+        perSecond: read(s.rateCallOutcomePerSecond),
+      },
+    },
     heartbeat: {
       pingInterval: read(s.pingIntervalSeconds) * 1000,
       pingTimeout: read(s.pingTimeoutSeconds) * 1000,

@@ -57,6 +57,7 @@ async function serve(config: ServerConfig): Promise<void> {
     access: config.access,
     recoveryWindowMs: config.recoveryWindowMs,
     metrics: config.metrics,
+    callOutcomes: config.callOutcomes,
     socketOptions: { ...config.heartbeat, adapter: redis?.adapter },
     ice: config.ice,
     roomAccess: config.roomAccess,

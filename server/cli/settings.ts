@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_BUFFERED_BYTES } from '../core/connection-gates.ts';
+import { DEFAULT_OUTCOMES_PER_ADDRESS } from '../core/handlers/call-outcome.ts';
 import { DEFAULT_TURN_PER_ADDRESS, DEFAULT_TURN_TTL, MIN_TURN_TTL } from '../core/ice.ts';
 import { DEFAULT_RATE_LIMITS } from '../core/rate-limit.ts';
 import { DEFAULT_ROOM_ACCESS } from '../core/room-access.ts';
@@ -72,6 +73,30 @@ function bucketSettings(
   ] as const;
 }
 
+const [rateJoinBurst, rateJoinPerSecond] = bucketSettings(
+  'rate-join',
+  'RATE_JOIN',
+  join,
+  '`create or join`, `bye` and `ipaddr` a socket may send at once',
+);
+const [rateMessageBurst, rateMessagePerSecond] = bucketSettings(
+  'rate-message',
+  'RATE_MESSAGE',
+  message,
+  '`message`s a socket may relay at once',
+);
+const [rateMessageBytesBurst, rateMessageBytesPerSecond] = bucketSettings(
+  'rate-message-bytes',
+  'RATE_MESSAGE_BYTES',
+  messageBytes,
+  'bytes a socket may relay at once',
+);
+const [rateCallOutcomeBurst, rateCallOutcomePerSecond] = bucketSettings(
+  'rate-call-outcome',
+  'RATE_CALL_OUTCOME',
+  DEFAULT_OUTCOMES_PER_ADDRESS,
+  'call outcomes one client address may report at once',
+);
 const [rateHandshakeBurst, rateHandshakePerSecond] = bucketSettings(
   'rate-handshake',
   'RATE_HANDSHAKE',
@@ -148,60 +173,12 @@ export const SETTINGS = {
     default: DEFAULT_MAX_PAYLOAD_BYTES,
     description: 'largest relayed `message`, in bytes of JSON',
   },
-  rateJoinBurst: {
-    flag: 'rate-join-burst',
-    env: 'RATE_JOIN_BURST',
-    type: 'integer',
-    min: 1,
-    max: 2 ** 30,
-    default: join.burst,
-    description: '`create or join`, `bye` and `ipaddr` a socket may send at once',
-  },
-  rateJoinPerSecond: {
-    flag: 'rate-join-per-second',
-    env: 'RATE_JOIN_PER_SECOND',
-    type: 'number',
-    min: 0,
-    max: 2 ** 30,
-    default: join.perSecond,
-    description: '... and per second after that',
-  },
-  rateMessageBurst: {
-    flag: 'rate-message-burst',
-    env: 'RATE_MESSAGE_BURST',
-    type: 'integer',
-    min: 1,
-    max: 2 ** 30,
-    default: message.burst,
-    description: '`message`s a socket may relay at once',
-  },
-  rateMessagePerSecond: {
-    flag: 'rate-message-per-second',
-    env: 'RATE_MESSAGE_PER_SECOND',
-    type: 'number',
-    min: 0,
-    max: 2 ** 30,
-    default: message.perSecond,
-    description: '... and per second after that',
-  },
-  rateMessageBytesBurst: {
-    flag: 'rate-message-bytes-burst',
-    env: 'RATE_MESSAGE_BYTES_BURST',
-    type: 'integer',
-    min: 1,
-    max: 2 ** 30,
-    default: messageBytes.burst,
-    description: 'bytes a socket may relay at once',
-  },
-  rateMessageBytesPerSecond: {
-    flag: 'rate-message-bytes-per-second',
-    env: 'RATE_MESSAGE_BYTES_PER_SECOND',
-    type: 'number',
-    min: 0,
-    max: 2 ** 30,
-    default: messageBytes.perSecond,
-    description: '... and per second after that',
-  },
+  rateJoinBurst,
+  rateJoinPerSecond,
+  rateMessageBurst,
+  rateMessagePerSecond,
+  rateMessageBytesBurst,
+  rateMessageBytesPerSecond,
   allowedOrigins: {
     flag: 'allowed-origins',
     env: 'ALLOWED_ORIGINS',
@@ -278,6 +255,15 @@ export const SETTINGS = {
     default: true,
     description: 'serve Prometheus `/metrics` (`/healthz` is always served)',
   },
+  callOutcomes: {
+    flag: 'call-outcomes',
+    env: 'SIGNALING_CALL_OUTCOMES',
+    type: 'boolean',
+    default: true,
+    description: 'count the call outcomes clients report in `/metrics` (no addresses)',
+  },
+  rateCallOutcomeBurst,
+  rateCallOutcomePerSecond,
   pingIntervalSeconds: {
     flag: 'ping-interval-seconds',
     env: 'PING_INTERVAL_SECONDS',

@@ -2,6 +2,7 @@ import type { ClientEventName, ErrorCode } from '../protocol/index.ts';
 import { refused } from './acks.ts';
 import type { IceIssuer } from './ice.ts';
 import type { AddressGate, SignalingCounters } from './ports.ts';
+import type { KeyedBuckets } from './rate-limit.ts';
 import { mayTellRateLimited, type RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccess } from './room-access.ts';
 import type { SeatHolds } from './seat-holds.ts';
@@ -35,6 +36,8 @@ export interface SignalingContext {
   /** Hands out ICE servers and TURN credentials, limited per address. */
   ice: IceIssuer;
   recoveryWindowMs: number;
+  /** The call outcomes' per-address limit; undefined when reports are refused (`disabled`). */
+  outcomes: KeyedBuckets | undefined;
   /** Engine connections whose browser closed the tab on purpose (WebSocket 1001). */
   wentAway: WeakSet<object>;
   /** Set once by drain() and close(). */

@@ -1,6 +1,6 @@
 import type { ServerOptions } from 'socket.io';
 import type { IceOptions } from './ice.ts';
-import type { RateLimitOptions } from './rate-limit.ts';
+import type { BucketOptions, RateLimitOptions } from './rate-limit.ts';
 import type { RoomAccessOptions } from './room-access.ts';
 import type { RoomStore } from './store.ts';
 import type { SignalingLogger } from './types.ts';
@@ -83,6 +83,13 @@ export interface CoreOptions<S extends RoomStore = RoomStore> {
    * @default DEFAULT_ROOM_ACCESS, no tokens
    */
   roomAccess?: RoomAccessOptions;
+  /**
+   * Count the call outcomes clients report (`call:outcome`) in the metrics, at most
+   * `perAddress` reports from one client address; `false` refuses them (`disabled`) and
+   * collects nothing.
+   * @default { perAddress: DEFAULT_OUTCOMES_PER_ADDRESS }
+   */
+  callOutcomes?: false | { perAddress?: BucketOptions };
 }
 
 /** The sizes of the structures the server keeps per client; all zero on an idle server. */
@@ -111,4 +118,6 @@ export interface TrackedState {
   spentTokens: number;
   /** Addresses with a TURN credential bucket not full again yet. */
   turnAddresses: number;
+  /** Addresses with a call-outcome bucket not full again yet. */
+  outcomeAddresses: number;
 }

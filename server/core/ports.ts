@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ErrorCode } from '../protocol/index.ts';
+import type { CallOutcome, ErrorCode } from '../protocol/index.ts';
 import type { ConnectionClosure } from './connection-gates.ts';
 
 /**
@@ -55,6 +55,8 @@ export interface SignalingCounters {
   relayed: number;
   /** Counts one refusal of `reason`. */
   reject(reason: RejectionReason): void;
+  /** Counts one call outcome a client reported (checked and within its limit). */
+  callOutcome(report: CallOutcome): void;
   /** Stops what the metrics run (their event-loop monitor). */
   close(): void;
 }

@@ -4,6 +4,7 @@ import { type EngineConnection, trackConnections } from './connections.ts';
 import { type SignalingContext, settle } from './context.ts';
 import { guarded, type SharedListener } from './guard.ts';
 import { bye } from './handlers/bye.ts';
+import { callOutcome, outcomeBuckets } from './handlers/call-outcome.ts';
 import { createOrJoin } from './handlers/create-or-join.ts';
 import { disconnectListener } from './handlers/disconnect.ts';
 import { iceServers } from './handlers/ice-servers.ts';
@@ -73,6 +74,7 @@ export function checkedSettings(options: CoreOptions<RoomStore>) {
     sizedPackets: (options.socketOptions?.parser ?? sizedParser) === sizedParser,
     clientLog: options.clientLog ?? true,
     exposeAddresses: options.exposeAddresses ?? true,
+    outcomes: outcomeBuckets(options.callOutcomes),
   } satisfies Partial<SignalingContext>;
 }
 
@@ -87,13 +89,14 @@ export function boundAddress(httpServer: AttachableServer): string | undefined {
  * so after a flood the server's memory returns to where it was. Stops with `close`.
  */
 function pruned(
-  { gate, access, ice }: SignalingContext,
+  { gate, access, ice, outcomes }: SignalingContext,
   lifecycle: ReturnType<typeof createLifecycle>,
 ): ReturnType<typeof createLifecycle> {
   const pruning = setInterval(() => {
     gate.prune();
     access.prune();
     ice.prune();
+    outcomes?.prune();
   }, PRUNE_INTERVAL_MS);
   pruning.unref();
   return {
@@ -109,7 +112,14 @@ function pruned(
 const PRUNE_INTERVAL_MS = 5000;
 
 /** The size of every structure the server keeps per client (see `SignalingHandle.tracked`). */
-export function tracked({ io, gate, holds, access, ice }: SignalingContext): TrackedState {
+export function tracked({
+  io,
+  gate,
+  holds,
+  access,
+  ice,
+  outcomes,
+}: SignalingContext): TrackedState {
   const { adapter } = io.of('/');
   const held = adapter instanceof HeldSessionAdapter;
   return {
@@ -123,6 +133,7 @@ export function tracked({ io, gate, holds, access, ice }: SignalingContext): Tra
     awaySessionRooms: held ? adapter.indexedRooms : 0,
     ...access.sizes,
     turnAddresses: ice.addresses,
+    outcomeAddresses: outcomes?.size ?? 0,
   };
 }
 
@@ -139,6 +150,8 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     ipaddr: guarded(context, 'ipaddr', 'join', ipaddr),
     'ice:servers': guarded(context, 'ice:servers', 'join', iceServers),
     'room:peek': guarded(context, 'room:peek', 'join', roomPeek),
+    // The message bucket bounds a socket's flood; the address's own bucket, what is counted.
+    'call:outcome': guarded(context, 'call:outcome', 'message', callOutcome),
   };
   const onDisconnect = disconnectListener(context);
   const { limits, lifecycle } = context;
@@ -159,6 +172,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('ipaddr', listeners.ipaddr);
     socket.on('ice:servers', listeners['ice:servers']);
     socket.on('room:peek', listeners['room:peek']);
+    socket.on('call:outcome', listeners['call:outcome']);
     socket.on('disconnect', onDisconnect);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');

@@ -1,4 +1,11 @@
 import * as v from 'valibot';
+import {
+  CALL_ENDINGS,
+  CALL_FAILURE_REASONS,
+  CANDIDATE_TYPES,
+  type CallOutcome,
+  PAIR_PROTOCOLS,
+} from '../protocol/index.ts';
 import { parseRoomName } from '../protocol/room-name.ts';
 import { PIN_LENGTH } from './room-access.ts';
 
@@ -128,4 +135,63 @@ export const JoinOptionsSchema = v.nullish(
     },
     'the join options must be an object such as { pin: "1234" }',
   ),
+);
+
+/** The longest setup a report may give: ten minutes, past any ICE timeout. */
+export const MAX_SETUP_MS = 600_000;
+
+const common = {
+  restarts: v.pipe(
+    v.number('`restarts` must be a number'),
+    v.integer('`restarts` must be a whole number'),
+    v.minValue(0, '`restarts` cannot be negative'),
+    v.maxValue(1000, '`restarts` is above 1000'),
+  ),
+  recovered: v.optional(v.boolean('`recovered` must be true or false')),
+  ended: v.picklist(CALL_ENDINGS, `\`ended\` must be one of ${CALL_ENDINGS.join(', ')}`),
+};
+
+/**
+ * The argument of `call:outcome` (`CallOutcome`): strict, so a report carries nothing beyond
+ * its fields (no address, no id), and every field is from a fixed set, so the metrics' labels
+ * stay few.
+ */
+export const CallOutcomeSchema: v.GenericSchema<unknown, CallOutcome> = v.variant(
+  'outcome',
+  [
+    v.strictObject(
+      {
+        outcome: v.literal('connected'),
+        ...common,
+        setupMs: v.pipe(
+          v.number('`setupMs` must be a number'),
+          v.minValue(0, '`setupMs` cannot be negative'),
+          v.maxValue(MAX_SETUP_MS, `\`setupMs\` is above ${MAX_SETUP_MS}`),
+        ),
+        pair: v.optional(
+          v.strictObject(
+            {
+              local: v.picklist(CANDIDATE_TYPES, '`pair.local` must be a candidate type'),
+              remote: v.picklist(CANDIDATE_TYPES, '`pair.remote` must be a candidate type'),
+              protocol: v.picklist(PAIR_PROTOCOLS, '`pair.protocol` must be udp, tcp or tls'),
+            },
+            '`pair` is { local, remote, protocol } and nothing else',
+          ),
+        ),
+      },
+      'a connected report is { outcome, setupMs, pair?, restarts, recovered?, ended } and nothing else',
+    ),
+    v.strictObject(
+      {
+        outcome: v.literal('failed'),
+        ...common,
+        reason: v.picklist(
+          CALL_FAILURE_REASONS,
+          `\`reason\` must be one of ${CALL_FAILURE_REASONS.join(', ')}`,
+        ),
+      },
+      'a failed report is { outcome, reason, restarts, recovered?, ended } and nothing else',
+    ),
+  ],
+  'a call outcome is an object whose `outcome` is "connected" or "failed"',
 );

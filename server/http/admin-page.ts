@@ -73,6 +73,8 @@ export const PAGE = `<!doctype html>
       <table aria-label="room names" id="names-table" hidden>
         <thead><tr><th>Room</th><th>Members</th><th>Locked</th></tr></thead><tbody></tbody>
       </table></section>
+    <section class="card"><h2>Calls reported since start</h2>
+      <table aria-label="calls"><tbody id="calls"></tbody></table></section>
     <section class="card"><h2>Refused since start</h2>
       <table aria-label="refusals"><tbody id="refusals"></tbody></table></section>
   </div>
@@ -119,6 +121,16 @@ function render(data) {
     ['Live rooms', data.rooms.total],
     ['Locked with a PIN', data.rooms.locked],
     ...Object.entries(data.rooms.byMembers).map(([n, count]) => ['With ' + n + ' member(s)', count]),
+  ]);
+  const share = (value) => (value === null ? '-' : Math.round(value * 100) + ' %');
+  const seconds = (value) => (value === null ? '-' : value.toFixed(2) + ' s');
+  rows($('calls'), [
+    ['Reported', data.calls.reported],
+    ['Failed', data.calls.failed],
+    ['Failure share', share(data.calls.failedShare)],
+    ['Relayed share', share(data.calls.relayedShare)],
+    ['Setup p50', seconds(data.calls.setupP50Seconds)],
+    ['Setup p95', seconds(data.calls.setupP95Seconds)],
   ]);
   const refusals = Object.entries(data.refusals);
   rows($('refusals'), refusals.length

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeyedBuckets } from '../core/rate-limit.ts';
 import { ADMIN_PATH, PAGE, SCRIPT } from './admin-page.ts';
 import type { HttpHandler } from './metrics.ts';
+import type { CallSummary } from './outcome-metrics.ts';
 
 export { ADMIN_PATH } from './admin-page.ts';
 
@@ -22,6 +23,8 @@ export interface AdminSnapshot {
   totals: { joins: number; full: number; relays: number };
   /** Refusals since start, by reason (the `signaling_rejections_total` labels). */
   refusals: Record<string, number>;
+  /** The call outcomes clients reported since start (outcome-metrics.ts). */
+  calls: CallSummary;
 }
 
 /** Reads the live figures; `names` adds the room names. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RejectionReason, SignalingCounters } from '../core/ports.ts';
+import { type OutcomeMetrics, outcomeMetrics } from './outcome-metrics.ts';
 
 /** The live figures the metrics read at scrape time. */
 export interface MetricsSource {
@@ -36,6 +37,8 @@ export interface SignalingMetrics extends SignalingCounters {
   rejections: Counter<'reason'>;
   /** Counts one refusal of `reason`. */
   reject(reason: RejectionReason): void;
+  /** The call outcomes clients report (outcome-metrics.ts). */
+  calls: OutcomeMetrics;
   /** Stops the event-loop monitor. */
   close(): void;
 }
@@ -88,6 +91,7 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const calls = outcomeMetrics(registry);
   const metrics: SignalingMetrics = {
     registry,
     joins: new Counter({
@@ -112,6 +116,8 @@ export function createMetrics(source: MetricsSource): SignalingMetrics {
     relayed: 0,
     rejections,
     reject: (reason) => rejections.inc({ reason }),
+    calls,
+    callOutcome: (report) => calls.record(report),
     close: () => loop.disable(),
   };
   return metrics;

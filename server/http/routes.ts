@@ -95,6 +95,7 @@ function adminSource(
         relays: await count(metrics.relays),
       },
       refusals,
+      calls: await metrics.calls.summary(),
     };
   };
 }

@@ -21,7 +21,8 @@ export type ClientEventName =
   | 'bye'
   | 'ipaddr'
   | 'ice:servers'
-  | 'room:peek';
+  | 'room:peek'
+  | 'call:outcome';
 
 /** Why the server refused a request. */
 export type ErrorCode =
@@ -229,7 +230,77 @@ export interface ClientToServerEvents {
    * required and the handshake's token is for another room.
    */
   'room:peek': (room: string) => void;
+  /**
+   * Our own: the outcome of one peer connection that ended, for the operator's metrics.
+   * Refused `invalid-payload` (a shape not above), `rate-limited` (too many from one
+   * address) or `disabled` (this server collects none); never answered otherwise.
+   */
+  'call:outcome': (report: CallOutcome) => void;
 }
+
+/** Why a peer connection never connected (docs/nat-traversal.md#call-outcomes). */
+export const CALL_FAILURE_REASONS = [
+  /** ICE failed and the server offered no TURN relay: no direct path between the two. */
+  'no-relay',
+  /** ICE failed with TURN offered, but no relay could be allocated (over UDP nor TCP). */
+  'relay-unreachable',
+  /** ICE failed otherwise (a relay was allocated and still no pair worked). */
+  'ice-failed',
+  /** The other member left before the connection came up. */
+  'peer-left',
+  /** This side hung up, left or reloaded before the connection came up. */
+  'abandoned',
+] as const;
+
+/** The candidate types of `getStats`, as the selected pair's two ends report them. */
+export const CANDIDATE_TYPES = ['host', 'srflx', 'prflx', 'relay'] as const;
+
+/**
+ * The transport of the selected pair's local end: for a relay candidate, how the browser
+ * reaches its TURN server (`udp`, `tcp` or `tls`); else the candidate's own protocol.
+ */
+export const PAIR_PROTOCOLS = ['udp', 'tcp', 'tls'] as const;
+
+/** How a peer connection ended. */
+export const CALL_ENDINGS = [
+  /** This side hung up. */
+  'hang-up',
+  /** The other side hung up. */
+  'peer-hung-up',
+  /** The other member left the room (or its tab closed). */
+  'peer-left',
+  /** This side left the room. */
+  'left',
+  /** This tab closed or reloaded. */
+  'page-closed',
+  /** A new connection replaced it (both members met again: a rejoin, a reload). */
+  'replaced',
+] as const;
+
+/**
+ * Our own: one peer connection's outcome, as its polite side reports it when it ends, with no
+ * address, no room and no id: what an operator counts (docs/nat-traversal.md#call-outcomes).
+ */
+export type CallOutcome = {
+  /** ICE restarts this connection went through. */
+  restarts: number;
+  /** Whether it was connected again after its last restart (absent without restarts). */
+  recovered?: boolean;
+  ended: (typeof CALL_ENDINGS)[number];
+} & (
+  | {
+      outcome: 'connected';
+      /** Milliseconds from the second member's join to this connection's first `connected`. */
+      setupMs: number;
+      /** The selected candidate pair, when `getStats` named one. */
+      pair?: {
+        local: (typeof CANDIDATE_TYPES)[number];
+        remote: (typeof CANDIDATE_TYPES)[number];
+        protocol: (typeof PAIR_PROTOCOLS)[number];
+      };
+    }
+  | { outcome: 'failed'; reason: (typeof CALL_FAILURE_REASONS)[number] }
+);
 
 /** Events between server processes (none yet: the adapter carries room broadcasts). */
 export type InterServerEvents = Record<string, never>;

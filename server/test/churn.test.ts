@@ -89,6 +89,7 @@ const IDLE_PAIR: TrackedState = {
   pinAddresses: 0,
   spentTokens: 0,
   turnAddresses: 0,
+  outcomeAddresses: 0,
 };
 
 async function expectPairRelays(pair: Awaited<ReturnType<TestServer['pair']>>) {

@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../../server/protocol/index.ts';
 import type { ChatEntry } from '../call-controller.ts';
+import type { CallEnding } from '../call-outcome.ts';
 import { DEFAULT_MAX_FILE_BYTES, type FileTransfer } from '../file-transfer-controller.ts';
 import { explainMediaError } from '../media-errors.ts';
 import type { SignalingController, SignalingEvent } from '../signaling-controller.ts';
@@ -238,6 +239,7 @@ export class MeshController implements ReactiveController {
       chat: (text) => this.#addChat('peer', text.slice(0, CHAT_MAX_CHARS), shortName(id)),
       note: (text, level) => this.#signaling.note(text, level),
       freshIceServers: () => this.#signaling.freshIceServers(),
+      reportOutcome: (report) => this.#signaling.reportOutcome(report),
     });
     this.#links.set(id, link);
     link.attach(this.localStream);
@@ -247,7 +249,7 @@ export class MeshController implements ReactiveController {
   #drop(id: string): void {
     const link = this.#links.get(id);
     if (!link) return;
-    this.#retire(link);
+    this.#retire(link, 'peer-left');
     this.#links.delete(id);
     this.#signaling.note(`Mesh: closed the link with ${shortName(id)}`);
   }
@@ -258,8 +260,8 @@ export class MeshController implements ReactiveController {
   }
 
   /** Closes a link, keeping its transfers on screen (bounded). */
-  #retire(link: PeerLink): void {
-    link.close();
+  #retire(link: PeerLink, ended?: CallEnding): void {
+    link.close(ended);
     const kept = [...this.#retiredFiles, ...filesOf(link)];
     for (const old of kept.slice(0, -RETIRED_FILES_LIMIT))
       if (old.url) URL.revokeObjectURL(old.url);

@@ -1,5 +1,6 @@
 import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
 import type { StatsSample, TimelineEntry } from '../call-controller.ts';
+import { type CallEnding, CallOutcomeReporter } from '../call-outcome.ts';
 import { readStats, type SelectedPair } from '../call-stats.ts';
 import { FileTransferController } from '../file-transfer-controller.ts';
 import { useIceServers } from '../ice-servers.ts';
@@ -22,6 +23,8 @@ export interface PeerLinkHost {
    * by {@link PeerLink.useIceServers}): awaited before an ICE restart.
    */
   freshIceServers(): Promise<unknown>;
+  /** Reports this link's outcome to the server (`call:outcome`). */
+  reportOutcome: CallOutcomeReporter['send'];
 }
 
 /** What the UI shows of one pair's connection: a snapshot, replaced on every change. */
@@ -101,6 +104,8 @@ export class PeerLink {
   #lastBytes: { at: number; in: number; out: number } | null = null;
   #nextId = 0;
   #closed = false;
+  /** Reports the link's outcome when it closes (the polite side of the pair only). */
+  readonly #outcome: CallOutcomeReporter | null;
 
   constructor(
     readonly id: string,
@@ -111,6 +116,9 @@ export class PeerLink {
     this.polite = selfId < id;
     this.#host = host;
     this.pc = new RTCPeerConnection({ iceServers });
+    this.#outcome = this.polite
+      ? new CallOutcomeReporter(this.pc, this.#createdAt, host.reportOutcome)
+      : null;
     this.#view = {
       ...emptyView(id, this.polite),
       connectionState: this.pc.connectionState,
@@ -213,8 +221,9 @@ export class PeerLink {
   }
 
   /** Closes the connection for good. */
-  close(): void {
+  close(ended: CallEnding = 'left'): void {
     if (this.#closed) return;
+    this.#outcome?.end(ended);
     this.#closed = true;
     this.#negotiation.stop();
     clearInterval(this.#statsTimer);
@@ -229,6 +238,7 @@ export class PeerLink {
     pc.oniceconnectionstatechange = () => {
       this.#mark('local', 'event', `ICE ${pc.iceConnectionState}`);
       if (pc.iceConnectionState === 'failed') {
+        this.#outcome?.restarted();
         void this.#host.freshIceServers().then(() => {
           if (!this.#closed) pc.restartIce();
         });

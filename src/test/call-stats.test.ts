@@ -49,6 +49,7 @@ describe('readStats', () => {
       pair: {
         localType: 'relay',
         remoteType: 'host',
+        protocol: 'udp',
         local: '127.0.0.1:50000 udp via TURN/udp',
         remote: '10.0.0.2:40000 udp',
       },
