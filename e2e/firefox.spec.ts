@@ -1,8 +1,7 @@
 import type { Page } from '@playwright/test';
-import { SAFETY_CODE } from './call-tab.ts';
+import { type Engine, type PeerTab, SAFETY_CODE } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
 import { WAIT } from './fixtures.ts';
-import type { Engine, PeerTab } from './peer-tab.ts';
 
 /** Who creates the room (first) and who joins it (second). */
 const PAIRS: [Engine, Engine][] = [

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { signaling } from '../server/vite/index.ts';
-import { SAFETY_CODE } from './call-tab.ts';
-import { MeshTab } from './mesh-tab.ts';
+import { CallTab, SAFETY_CODE } from './call-tab.ts';
 import { freePort, type Started, startProductionServer } from './servers.ts';
 
 // A room of four needs a server with ROOM_CAPACITY=4, which the suite's shared servers are
@@ -47,16 +46,16 @@ test.afterAll(async () => {
 function tabs(browser: Browser) {
   const contexts: BrowserContext[] = [];
   return {
-    async open(path: string): Promise<MeshTab> {
+    async open(path: string): Promise<CallTab> {
       const context = await browser.newContext({ baseURL });
       contexts.push(context);
       const page: Page = await context.newPage();
       await page.goto(path);
-      return new MeshTab(page);
+      return new CallTab(page);
     },
     /** Opens `count` tabs on `room` one after the other, then waits until all are linked. */
-    async fill(room: string, count: number): Promise<MeshTab[]> {
-      const members: MeshTab[] = [];
+    async fill(room: string, count: number): Promise<CallTab[]> {
+      const members: CallTab[] = [];
       for (let index = 0; index < count; index++) {
         const tab = await this.open(`/${room}`);
         await tab.expectMembers(index + 1, CAPACITY);
@@ -82,7 +81,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
     const fourth = await opened.open(`/${room}`);
     members.push(fourth);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
-    const joinToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    const joinToMesh = await fourth.page.getByLabel('join to all open').textContent();
     console.log(`[mesh] ${testInfo.project.name}: fourth join to six links open: ${joinToMesh} ms`);
     testInfo.annotations.push({ type: 'join-to-mesh-ms', description: joinToMesh ?? '' });
 
@@ -92,7 +91,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
     // One file to everyone: each link carries its own copy, and each arrives whole.
     const bytes = randomBytes(2 * 1024 * 1024);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const [sender, ...receivers] = members as [MeshTab, ...MeshTab[]];
+    const [sender, ...receivers] = members as [CallTab, ...CallTab[]];
     await sender.sendFile('to-all.bin', bytes);
     for (const tab of receivers) await tab.expectFile('to-all.bin', '2.0 MiB', sha256);
     const sent = sender.page.getByRole('listitem', { name: 'send to-all.bin to' });
@@ -113,7 +112,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
 
     // Two cameras, one after the other, not four: four tabs encoding three copies each is
     // more than two shared cores carry. Every tab receives frames from one at least.
-    const [first, ...rest] = members as [MeshTab, ...MeshTab[]];
+    const [first, ...rest] = members as [CallTab, ...CallTab[]];
     await first.startCamera();
     for (const tab of rest) await tab.expectVideoFrom(1);
     await fourth.startCamera();
@@ -132,14 +131,14 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
   try {
     const members = await opened.fill(room, CAPACITY);
 
-    const [reloader, ...others] = members as [MeshTab, ...MeshTab[]];
+    const [reloader, ...others] = members as [CallTab, ...CallTab[]];
     await reloader.page.reload();
     await reloader.expectMembers(CAPACITY, CAPACITY);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
     await reloader.say('back again');
     for (const tab of others) await expect(tab.chat).toContainText('back again');
 
-    const [leaver, ...stayers] = others as [MeshTab, ...MeshTab[]];
+    const [leaver, ...stayers] = others as [CallTab, ...CallTab[]];
     await leaver.leaveButton.click();
     for (const tab of [reloader, ...stayers]) {
       await tab.expectMembers(CAPACITY - 1, CAPACITY);
@@ -150,7 +149,7 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     for (const tab of stayers) await expect(tab.chat).toContainText('still here');
 
     // One member cancels a file sent to both: only its own transfer stops.
-    const [canceller, keeper] = stayers as [MeshTab, MeshTab];
+    const [canceller, keeper] = stayers as [CallTab, CallTab];
     const path = testInfo.outputPath('big.bin');
     await writeFile(path, Buffer.alloc(30 * 1024 * 1024, 7));
     await reloader.sendFile('big.bin', path);
@@ -189,11 +188,11 @@ test('each pair of a group call shows one safety code on both its sides, and no 
       [0, 2],
       [1, 2],
     ] as const) {
-      const [one, other] = [members[i] as MeshTab, members[j] as MeshTab];
-      const code = one.safetyCode(names[j] ?? '');
+      const [one, other] = [members[i] as CallTab, members[j] as CallTab];
+      const code = one.safetyCodeOf(names[j] ?? '');
       await expect(code).toHaveText(SAFETY_CODE);
       const shown = (await code.textContent()) ?? '';
-      await expect(other.safetyCode(names[i] ?? '')).toHaveText(shown);
+      await expect(other.safetyCodeOf(names[i] ?? '')).toHaveText(shown);
       codes.add(shown);
     }
     expect(codes.size).toBe(3);
@@ -210,7 +209,7 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
   const opened = tabs(browser);
   try {
     const members = await opened.fill(room, CAPACITY);
-    const [phone, desktop] = members as [MeshTab, MeshTab];
+    const [phone, desktop] = members as [CallTab, CallTab];
     await phone.page.setViewportSize({ width: 360, height: 740 });
     await desktop.page.setViewportSize({ width: 1280, height: 800 });
     for (const [tab, width] of [
@@ -249,7 +248,7 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
  * (`TaskDuration`), and the mean renderer process of the call's `tabs` (the browser's
  * renderers' CPU time, divided: encoding and decoding run on their other threads).
  */
-async function cpuOver(browser: Browser, tab: MeshTab, tabs: number, seconds: number) {
+async function cpuOver(browser: Browser, tab: CallTab, tabs: number, seconds: number) {
   const page = await tab.page.context().newCDPSession(tab.page);
   const system = await browser.newBrowserCDPSession();
   await page.send('Performance.enable');
@@ -314,11 +313,11 @@ test('measures the fourth join to six links and the CPU of a tab in a call of fo
     members.push(fourth);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
     const wall = Date.now() - startedAt;
-    const seatToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    const seatToMesh = await fourth.page.getByLabel('join to all open').textContent();
     report('fourth seat to its three links open (ms)', seatToMesh ?? '');
     report('fourth page load to all six links seen open by the test (ms)', String(wall));
 
-    const [first] = members as [MeshTab];
+    const [first] = members as [CallTab];
     const idle = await cpuOver(browser, first, CAPACITY, CPU_SECONDS);
     report('CPU, links up, no media: main thread of one tab (%)', String(idle.mainThread));
     report('CPU, links up, no media: renderer per tab (%)', String(idle.renderer));

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Engine } from './call-tab.ts';
 import { test as base, expect } from './fixtures.ts';
 import { type LabBrowser, openInHome } from './nat-lab/browsers.ts';
 import {
@@ -20,7 +21,6 @@ import {
   TURN,
   WEB_ORIGIN,
 } from './nat-lab/servers.ts';
-import type { Engine } from './peer-tab.ts';
 import { type Started, stop, waitForOutput } from './servers.ts';
 
 // Calls across NATs and firewalls: each browser runs in a home of its own behind an nftables

@@ -7,8 +7,10 @@ import type {
   SignalingError,
   SignalingPayload,
 } from '../server/protocol/index.ts';
+import type { CallSignaling, SignalingEvent } from './call/types.ts';
 import { askIceServers, IceRenewal } from './ice-servers.ts';
 import { formatPart, summarize } from './log-format.ts';
+import { rememberedPin, rememberPin } from './room-pins.ts';
 
 /** The socket's link to the server, as a person should see it. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -28,30 +30,6 @@ export interface LogEntry {
   text: string;
 }
 
-/**
- * What other controllers hear from the signaling, in the order the server sent it: a seat
- * granted (`created` / `joined`), another member `join`ing, the room `ready`, another member
- * gone however it went (`peer-left`), its signaling dropped and back (`peer:reconnecting` /
- * `peer:reconnected`), a relayed `message`, the ICE servers, and this tab leaving the room.
- */
-export type SignalingEvent =
-  | { type: 'seat'; seat: 'created' | 'joined'; room: string }
-  | { type: 'join' }
-  | { type: 'ready' }
-  | { type: 'message'; payload: SignalingPayload }
-  | { type: 'ice-servers'; servers: IceServer[] }
-  | { type: 'peer-reconnecting' }
-  | { type: 'peer-reconnected' }
-  | { type: 'left' }
-  | { type: 'members'; ids: string[] }
-  | { type: 'signal'; from: string; data: SignalingPayload }
-  /**
-   * Another member left (bye, a closed tab, a held seat that ended, its server gone, its seat
-   * taken over): the one event for every departure. `id` names it in rooms above two (the
-   * server's `peer:left`); in a room of two, whose codelab `bye` names nobody, it is null.
-   */
-  | { type: 'peer-left'; id: string | null };
-
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
 
@@ -64,7 +42,7 @@ export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerE
  * closes when it disconnects, and re-joins the wanted room on every (re)connect: a server
  * restart or a Vite reload gives the seat back by itself.
  */
-export class SignalingController implements ReactiveController {
+export class SignalingController implements ReactiveController, CallSignaling {
   connection: ConnectionState = 'connecting';
   /** The room this tab wants a seat in, or null. */
   room: string | null = null;
@@ -87,6 +65,8 @@ export class SignalingController implements ReactiveController {
   iceServers: IceServer[] = [];
   /** Rooms above two: the members' socket ids, this tab's included (`room:members`). */
   memberIds: string[] = [];
+  /** Display names the member list carries, by socket id (none today). */
+  #memberNames = new Map<string, string>();
 
   readonly #host: ReactiveControllerHost;
   #socket: SignalingClientSocket | undefined;
@@ -220,9 +200,11 @@ export class SignalingController implements ReactiveController {
       this.capacity = capacity;
       this.#host.requestUpdate();
     });
-    socket.on('room:members', ({ room, members, capacity }) => {
+    socket.on('room:members', (list) => {
+      const { room, members, capacity } = list;
       if (room !== this.room) return;
       this.memberIds = members;
+      this.#memberNames = namesOf(list);
       this.members = members.length;
       this.capacity = capacity;
       this.#emit({ type: 'members', ids: members });
@@ -362,6 +344,11 @@ export class SignalingController implements ReactiveController {
     this.#socket?.emit('signal', { to, data });
   }
 
+  /** The display name the member list gives `id`, if it gives one. */
+  memberName(id: string): string | undefined {
+    return this.#memberNames.get(id);
+  }
+
   /** Empties the on-screen log. */
   clearLog(): void {
     this.logs = [];
@@ -407,26 +394,13 @@ export class SignalingController implements ReactiveController {
   }
 }
 
-/** sessionStorage key of a room's PIN in this tab. */
-const pinKey = (room: string) => `webrtc-rooms:pin:${room}`;
-
-/** Keeps `room`'s PIN for this tab's session (it survives a reload, not the tab). */
-function rememberPin(room: string, pin: string): void {
-  try {
-    sessionStorage.setItem(pinKey(room), pin);
-  } catch {
-    // Storage may be off (private modes): the PIN then lasts until the page goes.
-    pinsInMemory.set(room, pin);
+/** Display names, if a member list carries them (`names: { [id]: name }`); none today. */
+function namesOf(list: object): Map<string, string> {
+  const names = (list as { names?: unknown }).names;
+  const found = new Map<string, string>();
+  if (typeof names !== 'object' || names === null) return found;
+  for (const [id, name] of Object.entries(names)) {
+    if (typeof name === 'string' && name.trim()) found.set(id, name.trim().slice(0, 40));
   }
+  return found;
 }
-
-/** The PIN this tab gave for `room`, if any. */
-function rememberedPin(room: string): string | undefined {
-  try {
-    return sessionStorage.getItem(pinKey(room)) ?? pinsInMemory.get(room);
-  } catch {
-    return pinsInMemory.get(room);
-  }
-}
-
-const pinsInMemory = new Map<string, string>();

@@ -1,10 +1,10 @@
-import type { TimelineEntry } from './call-controller.ts';
 import {
   type Candidate,
   candidateDetail,
   candidateInit,
   type Description,
-} from './signal-shapes.ts';
+} from '../signal-shapes.ts';
+import type { TimelineEntry } from './types.ts';
 
 /** What a {@link PerfectNegotiation} needs from the call or the mesh link around it. */
 export interface NegotiationHost {
