@@ -10,7 +10,7 @@ import type {
 import type { CallSignaling, SignalingEvent } from './call/types.ts';
 import { askIceServers, IceRenewal } from './ice-servers.ts';
 import { formatPart, summarize } from './log-format.ts';
-import { rememberedPin, rememberPin } from './room-pins.ts';
+import { namesOf, rememberedPin, rememberPin } from './signaling-helpers.ts';
 
 /** The socket's link to the server, as a person should see it. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
@@ -339,7 +339,7 @@ export class SignalingController implements ReactiveController, CallSignaling {
     this.#socket?.emit('message', payload);
   }
 
-  /** Relays a payload to one other member of the room (a mesh's own `signal`). */
+  /** Relays a payload to one other member of the room (a group call's `signal`). */
   signal(to: string, data: SignalingPayload): void {
     this.#socket?.emit('signal', { to, data });
   }
@@ -392,15 +392,4 @@ export class SignalingController implements ReactiveController, CallSignaling {
     this.logs = [...kept, entry];
     this.#host.requestUpdate();
   }
-}
-
-/** Display names, if a member list carries them (`names: { [id]: name }`); none today. */
-function namesOf(list: object): Map<string, string> {
-  const names = (list as { names?: unknown }).names;
-  const found = new Map<string, string>();
-  if (typeof names !== 'object' || names === null) return found;
-  for (const [id, name] of Object.entries(names)) {
-    if (typeof name === 'string' && name.trim()) found.set(id, name.trim().slice(0, 40));
-  }
-  return found;
 }

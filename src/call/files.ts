@@ -1,5 +1,5 @@
 import { type Control, parseControl, RECEIVED_TYPE, safeFileName } from './file-control.ts';
-import type { FileTransfer, TransferStatus } from './types.ts';
+import type { FileTransfer, ListedTransfer, TransferStatus } from './types.ts';
 
 /** 16 KiB crosses every browser's SCTP stack, Firefox ↔ Chromium included. */
 const CHUNK_BYTES = 16 * 1024;
@@ -302,4 +302,21 @@ function mib(bytes: number): string {
 
 function formatSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${bytes} bytes` : mib(bytes);
+}
+
+/** Transfers of links now closed, kept on screen (the last 20) so their files can be saved. */
+export class RetiredFiles {
+  list: ListedTransfer[] = [];
+
+  keep(transfers: ListedTransfer[]): void {
+    const kept = [...this.list, ...transfers];
+    for (const old of kept.slice(0, -20)) if (old.url) URL.revokeObjectURL(old.url);
+    this.list = kept.slice(-20);
+  }
+
+  /** Drops them, and the memory their save links hold. */
+  forget(): void {
+    for (const transfer of this.list) if (transfer.url) URL.revokeObjectURL(transfer.url);
+    this.list = [];
+  }
 }

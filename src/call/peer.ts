@@ -1,15 +1,16 @@
 import type { IceServer, SignalingPayload } from '../../server/protocol/index.ts';
-import { readStats } from '../call-stats.ts';
+import { StatsMeter } from '../call-stats.ts';
 import { useIceServers } from '../ice-servers.ts';
 import { watchSafetyCode } from '../safety-code.ts';
 import { type Description, isCandidate, isDescription } from '../signal-shapes.ts';
 import { explainFailure } from './failure.ts';
 import { DEFAULT_MAX_FILE_BYTES, FileChannel } from './files.ts';
 import type { Outgoing } from './local-media.ts';
+import { initialView, parseAnnounced } from './peer-view.ts';
 import { PerfectNegotiation } from './perfect-negotiation.ts';
 import { RESTART_LIMITS, type RestartLimits, RestartPolicy } from './restarts.ts';
 import { iceUfrag, syncSenders } from './senders.ts';
-import type { PeerState, PeerView, StatsSample, TimelineEntry } from './types.ts';
+import type { PeerState, PeerView, TimelineEntry } from './types.ts';
 
 /** What a peer needs from the room call around it. */
 export interface PeerHost {
@@ -76,7 +77,7 @@ export class Peer {
   #restart: { at: number; fromUfrag: string | null } | null = null;
   #inbox: Promise<void> = Promise.resolve();
   #statsTimer: ReturnType<typeof setInterval>;
-  #lastBytes: { at: number; in: number; out: number } | null = null;
+  readonly #meter = new StatsMeter();
   #nextId = 0;
 
   constructor(setup: PeerSetup, host: PeerHost) {
@@ -91,35 +92,7 @@ export class Peer {
       iceTransportPolicy: setup.relay ? 'relay' : 'all',
     });
     const pc = this.pc;
-    this.#view = {
-      id: setup.id,
-      name: setup.name,
-      displayName: setup.displayName,
-      polite: setup.polite,
-      state: 'connecting',
-      endedBy: null,
-      problem:
-        setup.relay && !this.#turnOffered
-          ? 'Relay only (?relay=1) needs a TURN server: start the server with TURN_URLS and TURN_SECRET.'
-          : '',
-      restarts: 0,
-      maxRestarts: limits.max,
-      connectionState: pc.connectionState,
-      iceConnectionState: pc.iceConnectionState,
-      signalingState: pc.signalingState,
-      channelOpen: false,
-      remoteStream: null,
-      remoteVideo: false,
-      mic: null,
-      camera: null,
-      pair: null,
-      samples: [],
-      timeline: [],
-      videoBytesReceived: 0,
-      openMs: null,
-      lastRestartMs: null,
-      safetyCode: null,
-    };
+    this.#view = initialView(setup, pc, limits.max, !this.#turnOffered);
     this.#mark(
       'local',
       'event',
@@ -363,25 +336,9 @@ export class Peer {
   }
 
   async #sampleStats(): Promise<void> {
-    let report: RTCStatsReport;
-    try {
-      report = await this.pc.getStats();
-    } catch {
-      return;
-    }
-    if (this.closed) return;
-    const stats = readStats(report);
-    const now = performance.now();
-    let kbpsIn = 0;
-    let kbpsOut = 0;
-    const last = this.#lastBytes;
-    if (last && now > last.at) {
-      const seconds = (now - last.at) / 1000;
-      kbpsIn = Math.max(0, ((stats.bytesIn - last.in) * 8) / 1000 / seconds);
-      kbpsOut = Math.max(0, ((stats.bytesOut - last.out) * 8) / 1000 / seconds);
-    }
-    this.#lastBytes = { at: now, in: stats.bytesIn, out: stats.bytesOut };
-    const sample: StatsSample = { rttMs: stats.rttMs, kbpsIn, kbpsOut };
+    const report = await this.pc.getStats().catch(() => null);
+    if (!report || this.closed) return;
+    const { stats, sample } = this.#meter.read(report, performance.now());
     this.#set({
       pair: stats.pair,
       videoBytesReceived: stats.videoBytesReceived,
@@ -416,18 +373,5 @@ export class Peer {
       restarts: this.#restarts.count,
     };
     this.#host.changed();
-  }
-}
-
-/** What the other side's control channel says of its microphone and camera, checked. */
-function parseAnnounced(data: unknown): { mic: boolean; camera: boolean } | null {
-  if (typeof data !== 'string' || data.length > 200) return null;
-  try {
-    const value = JSON.parse(data) as Record<string, unknown>;
-    if (value?.type !== 'media') return null;
-    if (typeof value.mic !== 'boolean' || typeof value.camera !== 'boolean') return null;
-    return { mic: value.mic, camera: value.camera };
-  } catch {
-    return null;
   }
 }

@@ -2,9 +2,10 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { SignalingPayload } from '../../server/protocol/index.ts';
 import { isDescription } from '../signal-shapes.ts';
 import { explainFailure } from './failure.ts';
-import { DEFAULT_MAX_FILE_BYTES } from './files.ts';
+import { DEFAULT_MAX_FILE_BYTES, RetiredFiles } from './files.ts';
 import { LocalMedia } from './local-media.ts';
 import { Peer } from './peer.ts';
+import { PAIR_ID, shortName } from './peer-view.ts';
 import type { RestartLimits } from './restarts.ts';
 import { SignalInbox } from './signal-inbox.ts';
 import type {
@@ -20,16 +21,6 @@ import type {
 const CHAT_LIMIT = 200;
 /** Larger chat messages are cut: a data channel message over ~16 KiB does not cross everywhere. */
 const CHAT_MAX_CHARS = 4000;
-/** Transfers kept on screen from links now closed (their files can still be saved). */
-const RETIRED_FILES_LIMIT = 20;
-/** The key of the one remote of a room of two, whose codelab relay names nobody. */
-export const PAIR_ID = '';
-
-/** The short name a member goes by on screen, without a display name. */
-export function shortName(id: string): string {
-  return id.slice(0, 4);
-}
-
 /**
  * The call of a room, for any number of members: one {@link Peer} per remote member, like
  * LiveKit's `Room` with its map of remote participants (a call of two is a room with one remote).
@@ -57,12 +48,12 @@ export class RoomCall implements ReactiveController {
 
   readonly #host: ReactiveControllerHost;
   readonly #signaling: CallSignaling;
-  readonly #options: CallOptions;
-  readonly #limits: RestartLimits | undefined;
+  readonly #options: CallOptions & { limits?: RestartLimits };
   readonly #peers = new Map<string, Peer>();
   /** Signals of a group wait here for the member list to name their sender. */
   readonly #inbox = new SignalInbox((from, data) => this.#onPayload(from, data));
-  #retiredFiles: ListedTransfer[] = [];
+  /** Transfers of links now closed, so what arrived from a member who left can be saved. */
+  readonly #retired = new RetiredFiles();
   #unsubscribe: (() => void) | undefined;
   /** Room of two: whether the other member is here (`ready` until it leaves). */
   #pairPresent = false;
@@ -76,13 +67,11 @@ export class RoomCall implements ReactiveController {
   constructor(
     host: ReactiveControllerHost,
     signaling: CallSignaling,
-    options: CallOptions = {},
-    limits?: RestartLimits,
+    options: CallOptions & { limits?: RestartLimits } = {},
   ) {
     this.#host = host;
     this.#signaling = signaling;
     this.#options = options;
-    this.#limits = limits;
     this.relay = options.relay ?? false;
     this.media = new LocalMedia(
       () => this.#mediaChanged(),
@@ -100,7 +89,7 @@ export class RoomCall implements ReactiveController {
     globalThis.removeEventListener?.('online', this.#onOnline);
     this.#unsubscribe?.();
     this.#closeAll();
-    this.#forgetFiles();
+    this.#retired.forget();
     this.media.close();
   }
 
@@ -135,7 +124,7 @@ export class RoomCall implements ReactiveController {
   /** Files to and from every member: those of links gone first. */
   get transfers(): ListedTransfer[] {
     const live = [...this.#peers.values()].flatMap((peer) => this.#filesOf(peer));
-    return [...this.#retiredFiles, ...live];
+    return [...this.#retired.list, ...live];
   }
 
   /** Whether a file can go out now: a file channel is open and no file is going out. */
@@ -246,11 +235,13 @@ export class RoomCall implements ReactiveController {
         break;
       }
       case 'peer-reconnecting':
-        for (const peer of this.#peers.values())
-          peer.noteEvent("peer:reconnecting (the other's seat is held)");
-        return;
       case 'peer-reconnected':
-        for (const peer of this.#peers.values()) peer.noteEvent('peer:reconnected');
+        for (const peer of this.#peers.values())
+          peer.noteEvent(
+            event.type === 'peer-reconnected'
+              ? 'peer:reconnected'
+              : "peer:reconnecting (the other's seat is held)",
+          );
         return;
       case 'ice-servers':
         for (const peer of this.#peers.values()) peer.useIceServers(event.servers);
@@ -258,7 +249,7 @@ export class RoomCall implements ReactiveController {
       case 'left':
         this.#closeAll();
         this.#inbox.forget();
-        this.#forgetFiles();
+        this.#retired.forget();
         this.#pairPresent = false;
         this.#seatedAt = null;
         this.problem = '';
@@ -315,7 +306,7 @@ export class RoomCall implements ReactiveController {
         relay: this.relay,
         statsEveryMs: this.group ? 2000 : 1000,
         maxFileBytes: this.#options.maxFileBytes,
-        limits: this.#limits,
+        limits: this.#options.limits,
       },
       {
         send: (payload) => this.#send(id, payload),
@@ -358,21 +349,13 @@ export class RoomCall implements ReactiveController {
     for (const id of [...this.#peers.keys()]) this.#retire(id);
   }
 
-  /** Closes and forgets the peer `id`, keeping its transfers on screen (bounded). */
+  /** Closes and forgets the peer `id`, keeping its transfers on screen. */
   #retire(id: string): void {
     const peer = this.#peers.get(id);
     if (!peer) return;
     peer.close();
     this.#peers.delete(id);
-    const kept = [...this.#retiredFiles, ...this.#filesOf(peer)];
-    for (const old of kept.slice(0, -RETIRED_FILES_LIMIT))
-      if (old.url) URL.revokeObjectURL(old.url);
-    this.#retiredFiles = kept.slice(-RETIRED_FILES_LIMIT);
-  }
-
-  #forgetFiles(): void {
-    for (const transfer of this.#retiredFiles) if (transfer.url) URL.revokeObjectURL(transfer.url);
-    this.#retiredFiles = [];
+    this.#retired.keep(this.#filesOf(peer));
   }
 
   #filesOf(peer: Peer): ListedTransfer[] {

@@ -14,17 +14,9 @@ function roomCall(self: string | null, capacity: number) {
     requestUpdate: () => {},
     updateComplete: Promise.resolve(true),
   };
-  const call = new RoomCall(
-    host,
-    signaling,
-    {},
-    {
-      max: 3,
-      graceMs: 2000,
-      backoffMs: 2000,
-      attemptMs: 15_000,
-    },
-  );
+  const call = new RoomCall(host, signaling, {
+    limits: { max: 3, graceMs: 2000, backoffMs: 2000, attemptMs: 15_000 },
+  });
   call.hostConnected();
   return { call, signaling };
 }
