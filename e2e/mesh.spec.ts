@@ -243,6 +243,92 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
   }
 });
 
+/** The name tab `index` goes by on the others' screens (the one its own list lacks). */
+async function nameOf(members: CallTab[], index: number): Promise<string> {
+  const seen = await Promise.all(members.map((tab) => tab.peerNames()));
+  const own = seen[index] ?? [];
+  return seen.flat().find((name) => !own.includes(name)) ?? '';
+}
+
+/** The aspect ratio (×100) of the video of `name` on `tab`: 133 camera, 178 fake screen. */
+const aspectOf = (tab: CallTab, name: string) =>
+  tab.page.getByLabel(`Video of ${name}`, { exact: true }).evaluate((element) => {
+    const video = element as HTMLVideoElement;
+    return video.videoHeight > 0 ? Math.round((video.videoWidth / video.videoHeight) * 100) : 0;
+  });
+
+test('in a group of four a shared screen replaces the camera for all three, and the camera and microphone toggles reach them @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members = await opened.fill(room, CAPACITY);
+    const [sharer, ...viewers] = members as [CallTab, ...CallTab[]];
+    const name = await nameOf(members, 0);
+    await sharer.startCamera();
+    const media = { timeout: 45_000 };
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(133);
+    await sharer.page.getByRole('button', { name: 'Share screen' }).click();
+    await expect(sharer.page.getByText('My screen')).toBeVisible();
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(178);
+    await sharer.page.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(133);
+
+    // Each toggle on its own, told to every member over its link's control channel.
+    for (const tab of viewers)
+      await tab.page.getByRole('combobox', { name: 'Peer' }).selectOption({ label: name });
+    const told = viewers.map((tab) => tab.page.getByLabel('announced media'));
+    for (const line of told) await expect(line).toHaveText('microphone on, camera on');
+    await sharer.page.getByRole('button', { name: 'Camera off' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone on, camera off');
+    await sharer.page.getByRole('button', { name: 'Mute' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone off, camera off');
+    await sharer.page.getByRole('button', { name: 'Unmute' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone on, camera off');
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('a member of a group of four offline and back: every one of its links comes back by an ICE restart @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members = await opened.fill(room, CAPACITY);
+    const [roamer, watcher, ...rest] = members as [CallTab, CallTab, ...CallTab[]];
+    const others = [watcher, ...rest];
+    const names = await roamer.peerNames();
+    await roamer.page.context().setOffline(true);
+    await expect(roamer.connection).toHaveText('Reconnecting…');
+    await expect(watcher.page.getByText('Their seat is kept while they reconnect')).toBeVisible();
+    await roamer.page.context().setOffline(false);
+    const picker = roamer.page.getByRole('combobox', { name: 'Peer' });
+    for (const name of names) {
+      await picker.selectOption({ label: name });
+      await expect(roamer.timeline).toContainText('ICE restart: the network came back (online)');
+      await expect(roamer.page.getByLabel('last ICE restart')).toHaveText(
+        /^connected again after \d+ ms$/,
+        { timeout: 30_000 },
+      );
+      // The same connection, restarted: its timeline was not reset by a new one.
+      await expect(roamer.timeline.getByRole('listitem').first()).toContainText(
+        'peer connection created',
+      );
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    await roamer.say('back on the network');
+    for (const tab of others) await expect(tab.chat).toContainText('back on the network');
+  } finally {
+    await opened.close();
+  }
+});
+
 /**
  * The CPU share (percent of one core) over `seconds` of the tab's page clock: its main thread
  * (`TaskDuration`), and the mean renderer process of the call's `tabs` (the browser's

@@ -102,6 +102,8 @@ export class ConnectionPanel extends LitElement {
           <dd aria-label="ICE restarts">${peer ? `${peer.restarts} of at most ${peer.maxRestarts}` : '–'}</dd>
           <dt>Last ICE restart</dt>
           <dd aria-label="last ICE restart">${peer?.lastRestartMs == null ? '–' : `connected again after ${peer.lastRestartMs} ms`}</dd>
+          <dt>They announce</dt>
+          <dd aria-label="announced media">${announced(peer)}</dd>
           <dt>Video received</dt>
           <dd aria-label="video bytes received">${peer?.videoBytesReceived ?? 0} bytes</dd>
         </dl>
@@ -139,6 +141,12 @@ export class ConnectionPanel extends LitElement {
       </select>
     </label>`;
   }
+}
+
+/** What the member says of its microphone and camera (the control channel), in words. */
+function announced(peer: PeerView | undefined): string {
+  if (!peer || peer.mic === null || peer.camera === null) return '–';
+  return `microphone ${peer.mic ? 'on' : 'off'}, camera ${peer.camera ? 'on' : 'off'}`;
 }
 
 declare global {
