@@ -187,6 +187,10 @@ export interface TabSnapshot {
   alerts: string[];
   /** The connection panel's `ICE restarts`: `2 of at most 3`. */
   restarts: string;
+  /** Every video shown (not hidden), by whose it is (`Me` for this tab's own), and its size. */
+  videos: { of: string; width: number; height: number }[];
+  /** The file transfers as listed: `receive x.bin from abcd: ← x.bin ... received: ...`. */
+  transfers: string[];
 }
 
 /**
@@ -240,6 +244,16 @@ function readTab(): TabSnapshot {
     videoBytes: Number.parseInt(text(labelled('video bytes received')), 10) || 0,
     remoteVideoWidth: video instanceof HTMLVideoElement ? video.videoWidth : 0,
     timeline: [...(labelled('Signaling timeline')?.querySelectorAll('li') ?? [])].map(text),
+    videos: elements.flatMap((element) => {
+      const label = element.getAttribute('aria-label') ?? '';
+      if (!(element instanceof HTMLVideoElement) || !label.startsWith('Video of ')) return [];
+      if (element.hidden) return [];
+      const { videoWidth: width, videoHeight: height } = element;
+      return [{ of: label.slice('Video of '.length), width, height }];
+    }),
+    transfers: [...(labelled('File transfers')?.querySelectorAll('li') ?? [])].map(
+      (li) => `${li.getAttribute('aria-label')}: ${text(li)}`,
+    ),
     safetyCode: text(labelledFrom('safety code of ')),
     alerts: elements.filter((element) => element.getAttribute('role') === 'alert').map(text),
     restarts: text(labelled('ICE restarts')),
@@ -261,6 +275,28 @@ function findDeep(match: { button?: string; label?: string }): Element | null {
     return null;
   };
   return visit(document);
+}
+
+/** Runs in the page: puts a made-up file on the file input, submits it, returns its SHA-256. */
+async function pickAndSend({ name, size }: { name: string; size: number }): Promise<string> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 2654435761) >>> 24;
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const find = (root: Document | ShadowRoot): HTMLInputElement | null => {
+    for (const element of root.querySelectorAll('*')) {
+      if (element instanceof HTMLInputElement && element.type === 'file') return element;
+      const inner = element.shadowRoot ? find(element.shadowRoot) : null;
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const input = find(document);
+  if (!input || input.disabled) throw new Error('[e2e] no file input ready to send');
+  const picked = new DataTransfer();
+  picked.items.add(new File([bytes], name));
+  input.files = picked.files;
+  input.form?.requestSubmit();
+  return Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The few things a spec does with a page, whichever browser drives it. */
@@ -343,6 +379,14 @@ export class PeerTab {
   async say(text: string): Promise<void> {
     await this.#driver.type('Chat message', text);
     await this.#driver.click('Send');
+  }
+
+  /**
+   * Sends a file of `size` pseudo-random bytes named `name` from this tab (to every member),
+   * picked by the page itself (a DataTransfer on the file input); returns its SHA-256.
+   */
+  async sendFile(name: string, size: number): Promise<string> {
+    return this.#driver.evaluate(pickAndSend, { name, size });
   }
 
   reload(): Promise<void> {
