@@ -322,6 +322,8 @@ export class Peer {
     if (pc.iceConnectionState !== 'connected' && pc.iceConnectionState !== 'completed') return;
     if (iceUfrag(pc.currentLocalDescription?.sdp) === restart.fromUfrag) return;
     this.#restart = null;
+    // ICE may never leave `connected` through a restart: this is the policy's news of it.
+    this.#restarts.connected();
     const lastRestartMs = Math.round(performance.now() - restart.at);
     this.#mark('local', 'event', `ICE restart done: connected again after ${lastRestartMs} ms`);
     this.#note(`ICE restarted; connected again after ${lastRestartMs} ms`);
