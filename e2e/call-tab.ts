@@ -31,10 +31,6 @@ export class CallTab extends RoomTab {
   /** The first remote member's safety code: the other member's, in a room of two. */
   readonly safetyCode = this.page.getByLabel(/^safety code of /).first();
 
-  constructor(page: PlaywrightPage) {
-    super(page);
-  }
-
   /**
    * Waits until a call of two is connected and the chat can send. After a reload or a hang-up
    * on the other side this tab may still show its old call for a moment: prove the new one
