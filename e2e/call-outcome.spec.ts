@@ -1,6 +1,5 @@
 import { CallTab } from './call-tab.ts';
 import { expect, test } from './fixtures.ts';
-import { MeshTab } from './mesh-tab.ts';
 
 /** The value of one series of the Prometheus text at `app`/metrics, 0 when absent. */
 async function series(page: import('@playwright/test').Page, app: string, name: string) {
@@ -64,9 +63,9 @@ test('a group of three, one member leaving: each of its two links is counted onc
 }) => {
   test.slow();
   const app = `http://127.0.0.1:${(await startServer({ ROOM_CAPACITY: '3' })).port}`;
-  const members: MeshTab[] = [];
+  const members: CallTab[] = [];
   for (const expected of [1, 2, 3]) {
-    const tab = new MeshTab((await openTab(`${app}/${room}`)).page);
+    const tab = new CallTab((await openTab(`${app}/${room}`)).page);
     members.push(tab);
     await tab.expectMembers(expected, 3);
   }

@@ -1,5 +1,5 @@
+import type { PeerTab } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
-import type { PeerTab } from './peer-tab.ts';
 
 // The join screen in Firefox (puppeteer-core): its fake devices in the preview and the
 // pickers, and a name that a Chromium tab sees, both ways.

@@ -1,6 +1,6 @@
+import { PeerTab } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
 import { WAIT } from './fixtures.ts';
-import { PeerTab } from './peer-tab.ts';
 
 // The app's Content-Security-Policy in Firefox, which content-security-policy.spec.ts checks
 // in Chromium: Socket.IO's websocket under `connect-src 'self'` (a refused one would fall back

@@ -1,8 +1,7 @@
 import type { Page } from '@playwright/test';
-import { SAFETY_CODE } from './call-tab.ts';
+import { type Engine, type PeerTab, SAFETY_CODE } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
 import { WAIT } from './fixtures.ts';
-import type { Engine, PeerTab } from './peer-tab.ts';
 
 /** Who creates the room (first) and who joins it (second). */
 const PAIRS: [Engine, Engine][] = [
@@ -188,3 +187,148 @@ test("the signaling timeline stays readable from 360 px to wide with Firefox's m
       .toEqual([]);
   }
 });
+
+/** The aspect ratio (×100) of the first video of `of` a tab shows: 133 camera, 178 screen. */
+async function aspectOf(tab: PeerTab, of: string): Promise<number> {
+  const video = (await tab.snapshot()).videos.find((v) => v.of === of);
+  return video && video.height > 0 ? Math.round((video.width / video.height) * 100) : 0;
+}
+
+/** Waits until `tab` lists `name` as received whole and verified with `sha256`, `count` times. */
+async function expectReceived(tab: PeerTab, name: string, sha256: string, count = 1) {
+  await expect
+    .poll(
+      async () =>
+        (await tab.snapshot()).transfers.filter(
+          (t) => t.startsWith(`receive ${name}`) && t.includes(sha256) && t.includes('verified'),
+        ).length,
+      { message: `${tab} received ${name}`, timeout: 60_000 },
+    )
+    .toBe(count);
+}
+
+test('chromium ↔ firefox: files both ways, a Chromium screen seen in Firefox, and an ICE restart on `online` in Firefox', async ({
+  openPeer,
+  room,
+}) => {
+  test.setTimeout(180_000);
+  const { first, second } = await callUp(openPeer, room, ['chromium', 'firefox']);
+  const fromChromium = await first.sendFile('from-chromium.bin', 1024 * 1024);
+  await expectReceived(second, 'from-chromium.bin', fromChromium);
+  const fromFirefox = await second.sendFile('from-firefox.bin', 1024 * 1024);
+  await expectReceived(first, 'from-firefox.bin', fromFirefox);
+
+  await first.click('Share screen');
+  const media = { timeout: WAIT.media };
+  await expect.poll(() => aspectOf(second, 'Them'), media).toBe(178);
+  await first.click('Stop sharing');
+  await expect
+    .poll(async () => (await second.snapshot()).videos.find((v) => v.of === 'Them'), media)
+    .toBeUndefined();
+
+  await expectChatCrosses(first, second, 'before the restart');
+  // Firefox's own news of a new network: the app restarts ICE. (A restart that Chromium asks of
+  // Firefox loses Chromium's data to Firefox now and then on this machine, with Firefox showing
+  // no selected pair after it: not asserted here, see the report of this branch.)
+  await second.evaluate(() => window.dispatchEvent(new Event('online')), undefined);
+  for (const tab of [first, second]) {
+    await expect
+      .poll(async () => (await tab.snapshot()).timeline.join('\n'), { timeout: 30_000 })
+      .toMatch(/ICE restart done: connected again after \d+ ms/);
+  }
+  await expectChatCrosses(first, second, 'after the restart');
+  await expectChatCrosses(second, first, 'welcome back');
+});
+
+test('a group of four, two Chromium and two Firefox: six links; chat, files, video, a screen and an ICE restart reach every member', async ({
+  openPeer,
+  room,
+  startServer,
+}) => {
+  test.setTimeout(300_000);
+  const server = await startServer({ ROOM_CAPACITY: '4' });
+  const url = `http://127.0.0.1:${server.port}/${room}`;
+  const engines: Engine[] = ['chromium', 'firefox', 'chromium', 'firefox'];
+  const members: PeerTab[] = [];
+  for (const engine of engines) {
+    const tab = await openPeer(engine, url);
+    members.push(tab);
+    await expect.poll(async () => (await tab.snapshot()).members).toBe(`${members.length}/4`);
+  }
+  for (const tab of members) {
+    await expect
+      .poll(() => status(tab), { message: `${tab} links`, timeout: 60_000 })
+      .toMatch(/^3 of 3 links open\./);
+  }
+  const [chromium, firefox, chromium2, firefox2] = members as [PeerTab, PeerTab, PeerTab, PeerTab];
+  await firefox.say('hello from firefox');
+  for (const tab of [chromium, chromium2, firefox2]) {
+    await expect.poll(() => chat(tab)).toContainEqual(expect.stringMatching(/hello from firefox$/));
+  }
+  // A file from Firefox to the three others, each over its own link.
+  const sha256 = await firefox.sendFile('to-all.bin', 512 * 1024);
+  for (const tab of [chromium, chromium2, firefox2])
+    await expectReceived(tab, 'to-all.bin', sha256);
+
+  // The first Chromium's camera, then its screen, on both Firefox tabs.
+  const chromiumName = await nameSeenBy(firefox, members, 0);
+  await chromium.click('Start camera');
+  const media = { timeout: WAIT.media };
+  for (const tab of [firefox, firefox2])
+    await expect.poll(() => aspectOf(tab, chromiumName), media).toBe(133);
+  await chromium.click('Share screen');
+  for (const tab of [firefox, firefox2])
+    await expect.poll(() => aspectOf(tab, chromiumName), media).toBe(178);
+  // Firefox's camera reaches the Chromium tabs.
+  const firefoxName = await nameSeenBy(chromium, members, 1);
+  await firefox.click('Start camera');
+  for (const tab of [chromium, chromium2]) {
+    await expect
+      .poll(
+        async () => (await tab.snapshot()).videos.find((v) => v.of === firefoxName)?.width,
+        media,
+      )
+      .toBeGreaterThan(0);
+  }
+
+  // The first Firefox hears of a new network (`online`): its three links restart ICE. (When a
+  // Chromium restarts its link with a Firefox that sends, the Firefox stops receiving its data
+  // on this machine: see the report of this branch.)
+  await firefox.evaluate(() => window.dispatchEvent(new Event('online')), undefined);
+  const page = chromium.page as Page;
+  const picker = page.getByRole('combobox', { name: 'Peer' });
+  await picker.selectOption({ label: firefoxName });
+  const timeline = page.getByRole('list', { name: 'Signaling timeline' });
+  await expect(timeline).toContainText('ICE restart: asked by the other member');
+  await expect(timeline).toContainText(/ICE restart done: connected again after \d+ ms/, {
+    timeout: 30_000,
+  });
+  await firefox.say('firefox restarted');
+  for (const tab of [chromium, chromium2, firefox2]) {
+    await expect.poll(() => chat(tab)).toContainEqual(expect.stringMatching(/firefox restarted$/));
+  }
+  await chromium.say('back again');
+  for (const tab of [firefox, chromium2, firefox2]) {
+    await expect.poll(() => chat(tab)).toContainEqual(expect.stringMatching(/back again$/));
+  }
+});
+
+/** The name member `index` goes by on `viewer`'s screen: the one its own list lacks. */
+async function nameSeenBy(viewer: PeerTab, members: PeerTab[], index: number): Promise<string> {
+  const namesOn = (tab: PeerTab) =>
+    tab.evaluate(() => {
+      const found: string[] = [];
+      const walk = (root: Document | ShadowRoot) => {
+        for (const element of root.querySelectorAll('*')) {
+          const label = element.getAttribute('aria-label') ?? '';
+          if (label.startsWith('Member ') && label !== 'Member Me') found.push(label.slice(7));
+          if (element.shadowRoot) walk(element.shadowRoot);
+        }
+      };
+      walk(document);
+      return found;
+    }, undefined);
+  const own = await namesOn(members[index] as PeerTab);
+  const seen = await namesOn(viewer);
+  return seen.find((name) => !own.includes(name)) ?? '';
+}

@@ -3,9 +3,9 @@ import puppeteer, {
   type Browser as FirefoxBrowser,
   type BrowserContext as FirefoxContext,
 } from 'puppeteer-core';
+import { type Engine, PeerTab } from './call-tab.ts';
 import { findFirefox } from './firefox-browser.mjs';
 import { test as base } from './fixtures.ts';
-import { type Engine, PeerTab } from './peer-tab.ts';
 
 /** Firefox's own switches for a fake camera and microphone, granted without a prompt. */
 const FIREFOX_PREFS = {

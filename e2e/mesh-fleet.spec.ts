@@ -1,7 +1,7 @@
 import type { FleetChild } from '../server/fleet/fleet.ts';
+import { CallTab } from './call-tab.ts';
 import { expect } from './fixtures.ts';
 import { connectionsOn, fleetTest } from './fleet.ts';
-import { MeshTab } from './mesh-tab.ts';
 
 // A group call whose room spans two processes on Redis: every offer, answer and candidate
 // between the two halves is an addressed `signal` that crosses Redis.
@@ -18,21 +18,21 @@ fleetTest.use({ fleetEnv: { ROOM_CAPACITY: String(CAPACITY) } });
  */
 async function fourAcross(
   backends: readonly FleetChild[],
-  open: (path: string) => Promise<{ page: MeshTab['page'] }>,
+  open: (path: string) => Promise<{ page: CallTab['page'] }>,
   room: string,
-): Promise<[MeshTab, MeshTab, MeshTab, MeshTab]> {
+): Promise<[CallTab, CallTab, CallTab, CallTab]> {
   const [first, second] = backends;
   if (!first || !second) throw new Error('[e2e] the fleet has fewer than two processes');
-  const members: MeshTab[] = [];
+  const members: CallTab[] = [];
   for (const [index, backend] of [first, second, first, second].entries()) {
-    const tab = new MeshTab((await open(`http://127.0.0.1:${backend.port}/${room}`)).page);
+    const tab = new CallTab((await open(`http://127.0.0.1:${backend.port}/${room}`)).page);
     await tab.expectMembers(index + 1, CAPACITY);
     members.push(tab);
   }
   await expect.poll(() => connectionsOn(first)).toBe(2);
   await expect.poll(() => connectionsOn(second)).toBe(2);
   for (const tab of members) await tab.expectLinks(CAPACITY - 1);
-  return members as [MeshTab, MeshTab, MeshTab, MeshTab];
+  return members as [CallTab, CallTab, CallTab, CallTab];
 }
 
 fleetTest(

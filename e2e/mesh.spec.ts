@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
 import { signaling } from '../server/vite/index.ts';
-import { SAFETY_CODE } from './call-tab.ts';
-import { MeshTab } from './mesh-tab.ts';
+import { CallTab, SAFETY_CODE } from './call-tab.ts';
 import { freePort, type Started, startProductionServer } from './servers.ts';
 
 // A room of four needs a server with ROOM_CAPACITY=4, which the suite's shared servers are
@@ -47,16 +46,16 @@ test.afterAll(async () => {
 function tabs(browser: Browser) {
   const contexts: BrowserContext[] = [];
   return {
-    async open(path: string): Promise<MeshTab> {
+    async open(path: string): Promise<CallTab> {
       const context = await browser.newContext({ baseURL });
       contexts.push(context);
       const page: Page = await context.newPage();
       await page.goto(path);
-      return new MeshTab(page);
+      return new CallTab(page);
     },
     /** Opens `count` tabs on `room` one after the other, then waits until all are linked. */
-    async fill(room: string, count: number): Promise<MeshTab[]> {
-      const members: MeshTab[] = [];
+    async fill(room: string, count: number): Promise<CallTab[]> {
+      const members: CallTab[] = [];
       for (let index = 0; index < count; index++) {
         const tab = await this.open(`/${room}`);
         await tab.expectMembers(index + 1, CAPACITY);
@@ -82,7 +81,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
     const fourth = await opened.open(`/${room}`);
     members.push(fourth);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
-    const joinToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    const joinToMesh = await fourth.page.getByLabel('join to all open').textContent();
     console.log(`[mesh] ${testInfo.project.name}: fourth join to six links open: ${joinToMesh} ms`);
     testInfo.annotations.push({ type: 'join-to-mesh-ms', description: joinToMesh ?? '' });
 
@@ -92,7 +91,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
     // One file to everyone: each link carries its own copy, and each arrives whole.
     const bytes = randomBytes(2 * 1024 * 1024);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const [sender, ...receivers] = members as [MeshTab, ...MeshTab[]];
+    const [sender, ...receivers] = members as [CallTab, ...CallTab[]];
     await sender.sendFile('to-all.bin', bytes);
     for (const tab of receivers) await tab.expectFile('to-all.bin', '2.0 MiB', sha256);
     const sent = sender.page.getByRole('listitem', { name: 'send to-all.bin to' });
@@ -113,7 +112,7 @@ test('four tabs in a room of four open six links, chat, a file and video reach e
 
     // Two cameras, one after the other, not four: four tabs encoding three copies each is
     // more than two shared cores carry. Every tab receives frames from one at least.
-    const [first, ...rest] = members as [MeshTab, ...MeshTab[]];
+    const [first, ...rest] = members as [CallTab, ...CallTab[]];
     await first.startCamera();
     for (const tab of rest) await tab.expectVideoFrom(1);
     await fourth.startCamera();
@@ -132,14 +131,14 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
   try {
     const members = await opened.fill(room, CAPACITY);
 
-    const [reloader, ...others] = members as [MeshTab, ...MeshTab[]];
+    const [reloader, ...others] = members as [CallTab, ...CallTab[]];
     await reloader.page.reload();
     await reloader.expectMembers(CAPACITY, CAPACITY);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
     await reloader.say('back again');
     for (const tab of others) await expect(tab.chat).toContainText('back again');
 
-    const [leaver, ...stayers] = others as [MeshTab, ...MeshTab[]];
+    const [leaver, ...stayers] = others as [CallTab, ...CallTab[]];
     await leaver.leaveButton.click();
     for (const tab of [reloader, ...stayers]) {
       await tab.expectMembers(CAPACITY - 1, CAPACITY);
@@ -150,7 +149,7 @@ test('one of four reloads and rejoins all three; one leaves and the three carry 
     for (const tab of stayers) await expect(tab.chat).toContainText('still here');
 
     // One member cancels a file sent to both: only its own transfer stops.
-    const [canceller, keeper] = stayers as [MeshTab, MeshTab];
+    const [canceller, keeper] = stayers as [CallTab, CallTab];
     const path = testInfo.outputPath('big.bin');
     await writeFile(path, Buffer.alloc(30 * 1024 * 1024, 7));
     await reloader.sendFile('big.bin', path);
@@ -189,11 +188,11 @@ test('each pair of a group call shows one safety code on both its sides, and no 
       [0, 2],
       [1, 2],
     ] as const) {
-      const [one, other] = [members[i] as MeshTab, members[j] as MeshTab];
-      const code = one.safetyCode(names[j] ?? '');
+      const [one, other] = [members[i] as CallTab, members[j] as CallTab];
+      const code = one.safetyCodeOf(names[j] ?? '');
       await expect(code).toHaveText(SAFETY_CODE);
       const shown = (await code.textContent()) ?? '';
-      await expect(other.safetyCode(names[i] ?? '')).toHaveText(shown);
+      await expect(other.safetyCodeOf(names[i] ?? '')).toHaveText(shown);
       codes.add(shown);
     }
     expect(codes.size).toBe(3);
@@ -210,7 +209,7 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
   const opened = tabs(browser);
   try {
     const members = await opened.fill(room, CAPACITY);
-    const [phone, desktop] = members as [MeshTab, MeshTab];
+    const [phone, desktop] = members as [CallTab, CallTab];
     await phone.page.setViewportSize({ width: 360, height: 740 });
     await desktop.page.setViewportSize({ width: 1280, height: 800 });
     for (const [tab, width] of [
@@ -244,12 +243,98 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
   }
 });
 
+/** The name tab `index` goes by on the others' screens (the one its own list lacks). */
+async function nameOf(members: CallTab[], index: number): Promise<string> {
+  const seen = await Promise.all(members.map((tab) => tab.peerNames()));
+  const own = seen[index] ?? [];
+  return seen.flat().find((name) => !own.includes(name)) ?? '';
+}
+
+/** The aspect ratio (×100) of the video of `name` on `tab`: 133 camera, 178 fake screen. */
+const aspectOf = (tab: CallTab, name: string) =>
+  tab.page.getByLabel(`Video of ${name}`, { exact: true }).evaluate((element) => {
+    const video = element as HTMLVideoElement;
+    return video.videoHeight > 0 ? Math.round((video.videoWidth / video.videoHeight) * 100) : 0;
+  });
+
+test('in a group of four a shared screen replaces the camera for all three, and the camera and microphone toggles reach them @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members = await opened.fill(room, CAPACITY);
+    const [sharer, ...viewers] = members as [CallTab, ...CallTab[]];
+    const name = await nameOf(members, 0);
+    await sharer.startCamera();
+    const media = { timeout: 45_000 };
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(133);
+    await sharer.page.getByRole('button', { name: 'Share screen' }).click();
+    await expect(sharer.page.getByText('My screen')).toBeVisible();
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(178);
+    await sharer.page.getByRole('button', { name: 'Stop sharing' }).click();
+    for (const tab of viewers) await expect.poll(() => aspectOf(tab, name), media).toBe(133);
+
+    // Each toggle on its own, told to every member over its link's control channel.
+    for (const tab of viewers)
+      await tab.page.getByRole('combobox', { name: 'Peer' }).selectOption({ label: name });
+    const told = viewers.map((tab) => tab.page.getByLabel('announced media'));
+    for (const line of told) await expect(line).toHaveText('microphone on, camera on');
+    await sharer.page.getByRole('button', { name: 'Camera off' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone on, camera off');
+    await sharer.page.getByRole('button', { name: 'Mute' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone off, camera off');
+    await sharer.page.getByRole('button', { name: 'Unmute' }).click();
+    for (const line of told) await expect(line).toHaveText('microphone on, camera off');
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+  } finally {
+    await opened.close();
+  }
+});
+
+test('a member of a group of four offline and back: every one of its links comes back by an ICE restart @client-only', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const room = `mesh-${testInfo.testId}-${testInfo.repeatEachIndex}`;
+  const opened = tabs(browser);
+  try {
+    const members = await opened.fill(room, CAPACITY);
+    const [roamer, watcher, ...rest] = members as [CallTab, CallTab, ...CallTab[]];
+    const others = [watcher, ...rest];
+    const names = await roamer.peerNames();
+    await roamer.page.context().setOffline(true);
+    await expect(roamer.connection).toHaveText('Reconnecting…');
+    await expect(watcher.page.getByText('Their seat is kept while they reconnect')).toBeVisible();
+    await roamer.page.context().setOffline(false);
+    const picker = roamer.page.getByRole('combobox', { name: 'Peer' });
+    for (const name of names) {
+      await picker.selectOption({ label: name });
+      await expect(roamer.timeline).toContainText('ICE restart: the network came back (online)');
+      await expect(roamer.page.getByLabel('last ICE restart')).toHaveText(
+        /^connected again after \d+ ms$/,
+        { timeout: 30_000 },
+      );
+      // The same connection, restarted: its timeline was not reset by a new one.
+      await expect(roamer.timeline.getByRole('listitem').first()).toContainText(
+        'peer connection created',
+      );
+    }
+    for (const tab of members) await tab.expectLinks(CAPACITY - 1);
+    await roamer.say('back on the network');
+    for (const tab of others) await expect(tab.chat).toContainText('back on the network');
+  } finally {
+    await opened.close();
+  }
+});
+
 /**
  * The CPU share (percent of one core) over `seconds` of the tab's page clock: its main thread
  * (`TaskDuration`), and the mean renderer process of the call's `tabs` (the browser's
  * renderers' CPU time, divided: encoding and decoding run on their other threads).
  */
-async function cpuOver(browser: Browser, tab: MeshTab, tabs: number, seconds: number) {
+async function cpuOver(browser: Browser, tab: CallTab, tabs: number, seconds: number) {
   const page = await tab.page.context().newCDPSession(tab.page);
   const system = await browser.newBrowserCDPSession();
   await page.send('Performance.enable');
@@ -314,11 +399,11 @@ test('measures the fourth join to six links and the CPU of a tab in a call of fo
     members.push(fourth);
     for (const tab of members) await tab.expectLinks(CAPACITY - 1);
     const wall = Date.now() - startedAt;
-    const seatToMesh = await fourth.page.getByLabel('join to mesh').textContent();
+    const seatToMesh = await fourth.page.getByLabel('join to all open').textContent();
     report('fourth seat to its three links open (ms)', seatToMesh ?? '');
     report('fourth page load to all six links seen open by the test (ms)', String(wall));
 
-    const [first] = members as [MeshTab];
+    const [first] = members as [CallTab];
     const idle = await cpuOver(browser, first, CAPACITY, CPU_SECONDS);
     report('CPU, links up, no media: main thread of one tab (%)', String(idle.mainThread));
     report('CPU, links up, no media: renderer per tab (%)', String(idle.renderer));

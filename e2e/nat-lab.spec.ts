@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Engine } from './call-tab.ts';
 import { test as base, expect } from './fixtures.ts';
 import { type LabBrowser, openInHome } from './nat-lab/browsers.ts';
 import {
@@ -20,7 +21,6 @@ import {
   TURN,
   WEB_ORIGIN,
 } from './nat-lab/servers.ts';
-import type { Engine } from './peer-tab.ts';
 import { type Started, stop, waitForOutput } from './servers.ts';
 
 // Calls across NATs and firewalls: each browser runs in a home of its own behind an nftables
@@ -220,10 +220,18 @@ for (const [engines, title] of [
   });
 }
 
-test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path', async ({
+/**
+ * The longest the app waits between two ICE restarts (src/call/restarts.ts: a 2 s grace, then
+ * waits of 2, 4 and 8 s), with room to spare: quiet this long, it has stopped.
+ */
+const QUIET_MS = 25_000;
+
+test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path; each page says why and stops after three ICE restarts', async ({
   startApp,
   join,
 }) => {
+  // Up to a minute for ICE to give up on every pair three times over, then the quiet window.
+  test.setTimeout(300_000);
   await startApp({ STUN_URLS: STUN });
   const [alice, bob] = await call(join, ['chromium', 'sym1'], ['chromium', 'sym2']);
   // Until ICE gives up on its pairs (Chromium says `disconnected` here, not `failed`), or the
@@ -244,6 +252,26 @@ test('symmetric NATs with STUN only: Chromium ↔ Chromium find no path', async 
       expect(peer.localTypes).toContain('srflx');
       expect(peer.remoteTypes).toContain('srflx');
     }
+  } // Issue 21: the reason in plain words on screen, and a bounded number of ICE restarts (counted
+  // on the page's own RTCPeerConnection), then nothing more: quiet for longer than any wait.
+  for (const browser of [alice, bob]) {
+    await expect
+      .poll(async () => (await browser.tab.snapshot()).alerts.join(' '), { timeout: 120_000 })
+      .toContain('this server offers no TURN relay');
+    const shown = await browser.tab.snapshot();
+    expect(shown.status).toBe('Call failed.');
+    expect(shown.restarts).toBe('3 of at most 3');
+    await expect(async () => {
+      const [peer] = await peers(browser);
+      expect(peer?.restarts).toBeGreaterThan(0);
+      expect(peer?.restarts).toBeLessThanOrEqual(3);
+      expect(peer?.quietMs).toBeGreaterThan(QUIET_MS);
+      expect((await browser.tab.snapshot()).status).toBe('Call failed.');
+    }).toPass({ timeout: QUIET_MS + 60_000 });
+    await test.info().attach('restarts before the page gave up', {
+      body: `${(await peers(browser))[0]?.restarts}`,
+      contentType: 'text/plain',
+    });
   }
   // Once Alice's browser goes, Bob (the polite side) reports the call failed, and why.
   await alice.close();

@@ -84,3 +84,30 @@ function describeCandidate(candidate: CandidateStats | undefined): string {
   const address = candidate.address || '(address hidden)';
   return `${address}:${candidate.port ?? '?'} ${candidate.protocol ?? ''}${relay}`;
 }
+
+/** One sample of a link: its RTT and bit rates since the previous sample. */
+export interface RateSample {
+  rttMs: number | null;
+  kbpsIn: number;
+  kbpsOut: number;
+}
+
+/** Turns successive `getStats` reports of one connection into samples with bit rates. */
+export class StatsMeter {
+  #last: { at: number; in: number; out: number } | null = null;
+
+  /** The reading of `report`, taken at `now` (ms), and its sample. */
+  read(report: RTCStatsReport, now: number): { stats: StatsReading; sample: RateSample } {
+    const stats = readStats(report);
+    let kbpsIn = 0;
+    let kbpsOut = 0;
+    const last = this.#last;
+    if (last && now > last.at) {
+      const seconds = (now - last.at) / 1000;
+      kbpsIn = Math.max(0, ((stats.bytesIn - last.in) * 8) / 1000 / seconds);
+      kbpsOut = Math.max(0, ((stats.bytesOut - last.out) * 8) / 1000 / seconds);
+    }
+    this.#last = { at: now, in: stats.bytesIn, out: stats.bytesOut };
+    return { stats, sample: { rttMs: stats.rttMs, kbpsIn, kbpsOut } };
+  }
+}

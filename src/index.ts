@@ -1,27 +1,41 @@
 /**
  * `webrtc-rooms/client`: the browser side. Importing it registers `<rooms-app>` and the
  * elements it is made of, so a page only has to place `<rooms-app></rooms-app>`; or use the
- * controllers alone on a Lit element of your own. Both talk to the signaling on the page's
- * own origin (the Vite plugin, `attachSignaling` or the `webrtc-rooms` command).
+ * controllers alone on a Lit element of your own: a {@link SignalingController} and a
+ * {@link RoomCall} on it. Both talk to the signaling on the page's own origin (the Vite
+ * plugin, `attachSignaling` or the `webrtc-rooms` command).
  *
  * ```ts
  * import 'webrtc-rooms/client';
  * document.body.append(document.createElement('rooms-app'));
  * ```
  */
+export { explainFailure, type FailureFacts } from './call/failure.ts';
+export { LocalMedia } from './call/local-media.ts';
+export { Peer, type PeerHost, type PeerSetup } from './call/peer.ts';
+export { RESTART_LIMITS, type RestartLimits } from './call/restarts.ts';
+export { RoomCall } from './call/room-call.ts';
 export type {
+  Announced,
   CallOptions,
+  CallSignaling,
   CallState,
   ChatEntry,
+  FileTransfer,
+  ListedTransfer,
+  PeerState,
+  PeerView,
+  SignalingEvent,
   StatsSample,
   TimelineEntry,
-} from './call-controller.ts';
-export { CallController } from './call-controller.ts';
+  TransferStatus,
+} from './call/types.ts';
 export { type CallEnding, type CallFailureReason, CallOutcomeReporter } from './call-outcome.ts';
 export type { SelectedPair, StatsReading } from './call-stats.ts';
 export { CallCheck } from './check/call-check.ts';
 export { type CheckSummary, runCheck, type StepResult } from './check/network-check.ts';
-export { CallPanel, type CallPanelEvent } from './components/call-panel.ts';
+export { CallPanel, type CallPanelEvent, type CallRetryDetail } from './components/call-panel.ts';
+export { CallTile } from './components/call-tile.ts';
 export { ChatPanel, type ChatSendDetail } from './components/chat-panel.ts';
 export { ConnectionPanel } from './components/connection-panel.ts';
 export { JoinForm, type RoomJoinDetail } from './components/join-form.ts';
@@ -44,6 +58,5 @@ export type {
   LogEntry,
   SeatState,
   SignalingClientSocket,
-  SignalingEvent,
 } from './signaling-controller.ts';
 export { SignalingController } from './signaling-controller.ts';

@@ -196,7 +196,7 @@ export function watchSafetyCode(pc: RTCPeerConnection, show: (code: string | nul
       swappedUnder = fingerprintsNow();
       await refresh();
     });
-  // A listener, not `onsignalingstatechange`: the call and the mesh keep that one for themselves.
+  // A listener, not `onsignalingstatechange`: the peer keeps that one for itself.
   pc.addEventListener('signalingstatechange', () => void refresh());
 }
 

@@ -8,6 +8,7 @@ import type {
   SignalingError,
   SignalingPayload,
 } from '../server/protocol/index.ts';
+import type { CallSignaling, SignalingEvent } from './call/types.ts';
 import { askIceServers, IceRenewal } from './ice-servers.ts';
 import { rememberedPin, rememberPin } from './lobby/pins.ts';
 import { loadProfile } from './lobby/profile.ts';
@@ -32,30 +33,6 @@ export interface LogEntry {
   text: string;
 }
 
-/**
- * What other controllers hear from the signaling, in the order the server sent it: a seat
- * granted (`created` / `joined`), another member `join`ing, the room `ready`, another member
- * gone however it went (`peer-left`), its signaling dropped and back (`peer:reconnecting` /
- * `peer:reconnected`), a relayed `message`, the ICE servers, and this tab leaving the room.
- */
-export type SignalingEvent =
-  | { type: 'seat'; seat: 'created' | 'joined'; room: string }
-  | { type: 'join' }
-  | { type: 'ready' }
-  | { type: 'message'; payload: SignalingPayload }
-  | { type: 'ice-servers'; servers: IceServer[] }
-  | { type: 'peer-reconnecting' }
-  | { type: 'peer-reconnected' }
-  | { type: 'left' }
-  | { type: 'members'; ids: string[] }
-  | { type: 'signal'; from: string; data: SignalingPayload }
-  /**
-   * Another member left (bye, a closed tab, a held seat that ended, its server gone, its seat
-   * taken over): the one event for every departure. `id` names it in rooms above two (the
-   * server's `peer:left`); in a room of two, whose codelab `bye` names nobody, it is null.
-   */
-  | { type: 'peer-left'; id: string | null };
-
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
 
@@ -68,7 +45,7 @@ export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerE
  * closes when it disconnects, and re-joins the wanted room on every (re)connect: a server
  * restart or a Vite reload gives the seat back by itself.
  */
-export class SignalingController implements ReactiveController {
+export class SignalingController implements ReactiveController, CallSignaling {
   connection: ConnectionState = 'connecting';
   /** The room this tab wants a seat in, or null. */
   room: string | null = null;
@@ -229,7 +206,8 @@ export class SignalingController implements ReactiveController {
       this.capacity = capacity;
       this.#host.requestUpdate();
     });
-    socket.on('room:members', ({ room, members, capacity }) => {
+    socket.on('room:members', (list) => {
+      const { room, members, capacity } = list;
       if (room !== this.room) return;
       this.memberIds = members;
       this.members = members.length;
@@ -398,9 +376,14 @@ export class SignalingController implements ReactiveController {
     if (this.#socket?.connected && !this.#outcomesOff) this.#socket.emit('call:outcome', report);
   }
 
-  /** Relays a payload to one other member of the room (a mesh's own `signal`). */
+  /** Relays a payload to one other member of the room (a group call's `signal`). */
   signal(to: string, data: SignalingPayload): void {
     this.#socket?.emit('signal', { to, data });
+  }
+
+  /** The display name member `id` gave when joining, if it gave one (`room:names`). */
+  memberName(id: string): string | undefined {
+    return this.names[id];
   }
 
   /** Empties the on-screen log. */

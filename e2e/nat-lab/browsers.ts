@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import puppeteer from 'puppeteer-core';
 import { findChromium } from '../browser.mjs';
+import { type Engine, PeerTab } from '../call-tab.ts';
 import { findFirefox } from '../firefox-browser.mjs';
-import { type Engine, PeerTab } from '../peer-tab.ts';
 import { freePort } from '../servers.ts';
 import { recordPeers } from './peers.ts';
 

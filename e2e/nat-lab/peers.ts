@@ -26,6 +26,9 @@ export interface PeerReading {
    */
   localTypes: string[];
   remoteTypes: string[];
+  /** How often the page called `restartIce()` on it, and ms since the last call (or creation). */
+  restarts: number;
+  quietMs: number;
 }
 
 interface Recorded {
@@ -35,6 +38,7 @@ interface Recorded {
   states: string[];
   localTypes: Set<string>;
   remoteTypes: Set<string>;
+  restartsAt: number[];
 }
 
 declare global {
@@ -61,6 +65,7 @@ export function recordPeers(): void {
         states: [],
         localTypes: new Set(),
         remoteTypes: new Set(),
+        restartsAt: [],
       };
       peers.push(record);
       const typeOf = (candidate: string | undefined) => / typ (\w+)/.exec(candidate ?? '')?.[1];
@@ -68,6 +73,11 @@ export function recordPeers(): void {
         const type = typeOf(candidate?.candidate);
         if (type) record.localTypes.add(type);
       });
+      const restart = this.restartIce.bind(this);
+      this.restartIce = () => {
+        record.restartsAt.push(performance.now());
+        restart();
+      };
       const add = this.addIceCandidate.bind(this);
       this.addIceCandidate = (candidate?: RTCIceCandidateInit | null) => {
         const type = typeOf(candidate?.candidate);
@@ -123,6 +133,8 @@ export async function readPeers(): Promise<PeerReading[]> {
           : null,
         localTypes: [...record.localTypes].sort(),
         remoteTypes: [...record.remoteTypes].sort(),
+        restarts: record.restartsAt.length,
+        quietMs: Math.round(performance.now() - (record.restartsAt.at(-1) ?? record.created)),
       };
     }),
   );

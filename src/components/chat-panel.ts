@@ -1,7 +1,7 @@
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { ChatEntry } from '../call-controller.ts';
+import type { ChatEntry } from '../call/types.ts';
 import { panelStyles } from './shared-styles.ts';
 
 /** The detail of a `chat-send` event: the line to send. */
@@ -68,7 +68,7 @@ export class ChatPanel extends LitElement {
   ];
 
   /** The lines; a group call's carry the sender's short `name`. */
-  @property({ attribute: false }) entries: readonly (ChatEntry & { name?: string })[] = [];
+  @property({ attribute: false }) entries: readonly ChatEntry[] = [];
   /** Whether the data channel is open. */
   @property({ type: Boolean }) open = false;
   @state() private draft = '';

@@ -1,15 +1,14 @@
-import { css, html, LitElement } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
-import type { StatsSample, TimelineEntry } from '../call-controller.ts';
-import type { SelectedPair } from '../call-stats.ts';
+import { css, html, LitElement, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { PeerView } from '../call/types.ts';
 import { panelStyles } from './shared-styles.ts';
 import './signaling-timeline.ts';
 import './stats-chart.ts';
 
 /**
- * Why the call is up or not, for a developer: ICE, connection and signaling state, the
- * selected candidate pair and its type, live RTT and bitrate charts from `getStats`, and the
- * signaling timeline.
+ * Why a link is up or not, for a developer: ICE, connection and signaling state, the selected
+ * candidate pair and its type, ICE restarts, live RTT and bitrate charts from `getStats`, and
+ * the signaling timeline; with more than one remote member, of the one picked in a list.
  */
 @customElement('connection-panel')
 export class ConnectionPanel extends LitElement {
@@ -49,35 +48,41 @@ export class ConnectionPanel extends LitElement {
     .type[data-type='relay'] {
       background: #fef7e0;
     }
+    label {
+      display: flex;
+      gap: 0.5rem;
+      align-items: center;
+      margin-bottom: 0.5rem;
+    }
+    select {
+      font: inherit;
+    }
   `,
   ];
 
-  @property() iceState = 'none';
-  @property() connectionState = 'none';
-  @property() signalingState = 'none';
+  /** The remote members, in seating order. */
+  @property({ attribute: false }) peers: readonly PeerView[] = [];
   @property({ type: Boolean }) relay = false;
-  @property({ type: Boolean }) polite = false;
-  @property({ attribute: false }) pair: SelectedPair | null = null;
-  @property({ attribute: false }) samples: readonly StatsSample[] = [];
-  @property({ attribute: false }) timeline: readonly TimelineEntry[] = [];
-  @property({ attribute: false }) joinToOpenMs: number | null = null;
-  @property({ attribute: false }) lastRestartMs: number | null = null;
-  @property({ type: Number }) videoBytesReceived = 0;
+  /** The picked member's id; the first member while none is picked or it left. */
+  @state() private picked = '';
 
   override render() {
-    const pair = this.pair;
+    const peer = this.peers.find((p) => p.id === this.picked) ?? this.peers[0];
+    const pair = peer?.pair ?? null;
+    const samples = peer?.samples ?? [];
     return html`
       <section aria-labelledby="connection-title">
         <h2 id="connection-title">Connection</h2>
+        ${this.peers.length > 1 ? this.#picker(peer?.id) : nothing}
         <dl>
           <dt>ICE</dt>
-          <dd aria-label="ICE state">${this.iceState}</dd>
+          <dd aria-label="ICE state">${peer?.iceConnectionState ?? 'none'}</dd>
           <dt>Peer connection</dt>
-          <dd aria-label="peer connection state">${this.connectionState}</dd>
+          <dd aria-label="peer connection state">${peer?.connectionState ?? 'none'}</dd>
           <dt>Signaling</dt>
-          <dd>${this.signalingState}</dd>
+          <dd>${peer?.signalingState ?? 'none'}</dd>
           <dt>Negotiation role</dt>
-          <dd>${this.polite ? 'polite (rolls back on collision)' : 'impolite (its offer wins)'}</dd>
+          <dd>${peer?.polite ? 'polite (rolls back on collision)' : 'impolite (its offer wins)'}</dd>
           <dt>ICE policy</dt>
           <dd>${this.relay ? 'relay only (TURN)' : 'all candidates'}</dd>
           <dt>Candidate pair</dt>
@@ -92,32 +97,56 @@ export class ConnectionPanel extends LitElement {
           <dt>Local ↔ remote</dt>
           <dd aria-label="candidate addresses">${pair ? `${pair.local} ↔ ${pair.remote}` : '–'}</dd>
           <dt>Join to chat open</dt>
-          <dd aria-label="join to open">${this.joinToOpenMs === null ? '–' : `${this.joinToOpenMs} ms`}</dd>
+          <dd aria-label="join to open">${peer?.openMs == null ? '–' : `${peer.openMs} ms`}</dd>
+          <dt>ICE restarts</dt>
+          <dd aria-label="ICE restarts">${peer ? `${peer.restarts} of at most ${peer.maxRestarts}` : '–'}</dd>
           <dt>Last ICE restart</dt>
-          <dd aria-label="last ICE restart">${this.lastRestartMs === null ? '–' : `connected again after ${this.lastRestartMs} ms`}</dd>
+          <dd aria-label="last ICE restart">${peer?.lastRestartMs == null ? '–' : `connected again after ${peer.lastRestartMs} ms`}</dd>
+          <dt>They announce</dt>
+          <dd aria-label="announced media">${announced(peer)}</dd>
           <dt>Video received</dt>
-          <dd aria-label="video bytes received">${this.videoBytesReceived} bytes</dd>
+          <dd aria-label="video bytes received">${peer?.videoBytesReceived ?? 0} bytes</dd>
         </dl>
         <div class="charts">
           <stats-chart
             caption="Round-trip time"
             unit="ms"
-            .series=${[{ label: 'RTT', color: '#d93025', values: this.samples.map((s) => s.rttMs) }]}
+            .series=${[{ label: 'RTT', color: '#d93025', values: samples.map((s) => s.rttMs) }]}
           ></stats-chart>
           <stats-chart
             caption="Bitrate"
             unit="kbit/s"
             .series=${[
-              { label: 'in', color: '#1a73e8', values: this.samples.map((s) => s.kbpsIn) },
-              { label: 'out', color: '#188038', values: this.samples.map((s) => s.kbpsOut) },
+              { label: 'in', color: '#1a73e8', values: samples.map((s) => s.kbpsIn) },
+              { label: 'out', color: '#188038', values: samples.map((s) => s.kbpsOut) },
             ]}
           ></stats-chart>
         </div>
         <h3>Signaling timeline</h3>
-        <signaling-timeline .entries=${this.timeline}></signaling-timeline>
+        <signaling-timeline .entries=${peer?.timeline ?? []}></signaling-timeline>
       </section>
     `;
   }
+
+  #picker(id: string | undefined) {
+    return html`<label>
+      Peer
+      <select
+        aria-label="Peer"
+        @change=${(event: Event) => {
+          this.picked = (event.target as HTMLSelectElement).value;
+        }}
+      >
+        ${this.peers.map((p) => html`<option value=${p.id} ?selected=${p.id === id}>${p.name}</option>`)}
+      </select>
+    </label>`;
+  }
+}
+
+/** What the member says of its microphone and camera (the control channel), in words. */
+function announced(peer: PeerView | undefined): string {
+  if (!peer || peer.mic === null || peer.camera === null) return '–';
+  return `microphone ${peer.mic ? 'on' : 'off'}, camera ${peer.camera ? 'on' : 'off'}`;
 }
 
 declare global {

@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { FileTransfer } from '../file-transfer-controller.ts';
+import type { FileTransfer } from '../call/types.ts';
 import { buttonStyles, panelStyles } from './shared-styles.ts';
 
 /** Detail of `file-send`: the file picked. */

@@ -1,10 +1,9 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { CallController } from '../call-controller.ts';
-import { FileTransferController } from '../file-transfer-controller.ts';
-import { MeshController } from '../mesh/mesh-controller.ts';
+import { RoomCall } from '../call/room-call.ts';
 import { pathForRoom, roomFromPath } from '../room-path.ts';
 import { type ConnectionState, SignalingController } from '../signaling-controller.ts';
+import type { CallRetryDetail } from './call-panel.ts';
 import type { ChatSendDetail } from './chat-panel.ts';
 import type { FileCancelDetail, FileSendDetail } from './file-panel.ts';
 import type { RoomJoinDetail } from './join-form.ts';
@@ -15,8 +14,6 @@ import './file-panel.ts';
 import './join-form.ts';
 import './lan-links.ts';
 import './log-panel.ts';
-import './mesh-connection.ts';
-import './mesh-panel.ts';
 import './room-status.ts';
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
@@ -99,12 +96,9 @@ export class RoomsApp extends LitElement {
 
   readonly #signaling = new SignalingController(this);
   // `?relay=1` forces the call through TURN, to check a TURN setup from the browser.
-  readonly #call = new CallController(this, this.#signaling, {
+  readonly #call = new RoomCall(this, this.#signaling, {
     relay: new URLSearchParams(location.search).get('relay') === '1',
   });
-  readonly #files = new FileTransferController(this, () => this.#call.fileChannel);
-  // Rooms above two (ROOM_CAPACITY) are a mesh; the call above stays out of them.
-  readonly #mesh = new MeshController(this, this.#signaling);
   /** Why the room in the address bar could not be joined. */
   @state() private pathError = '';
 
@@ -135,8 +129,7 @@ export class RoomsApp extends LitElement {
           <p>${invitation(s.capacity)}</p>
           <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
         </div>
-        ${seated && s.capacity > 2 ? this.#renderMesh() : nothing}
-        ${seated && s.capacity <= 2 ? this.#renderCall() : nothing}
+        ${seated ? this.#renderCall() : nothing}
         <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
       </main>
     `;
@@ -175,99 +168,54 @@ export class RoomsApp extends LitElement {
     </div>`;
   }
 
-  /** A room of two: the call, its chat and files, and how its connection is doing. */
+  /** The call (one remote member or several), its chat and files, and how its links are doing. */
   #renderCall() {
     const c = this.#call;
-    const f = this.#files;
+    const m = c.media;
     return html`<div class="card wide">
         <call-panel
           .state=${c.state}
           .endedBy=${c.endedBy}
+          ?group=${c.group}
+          .capacity=${this.#signaling.capacity}
+          .peers=${c.peers}
           .problem=${c.problem}
-          .localStream=${c.localStream}
-          .screenStream=${c.screenStream}
-          .remoteStream=${c.remoteStream}
-          .remoteVideo=${c.remoteVideo}
-          .micMuted=${c.micMuted}
-          .mediaStarting=${c.mediaStarting}
-          .mediaError=${c.mediaError}
-          .safetyCode=${c.safetyCode}
+          .localStream=${m.stream}
+          .screenStream=${m.screen}
+          .micMuted=${m.micMuted}
+          .cameraOff=${m.cameraOff}
+          .mediaStarting=${m.starting}
+          .mediaError=${m.error}
+          .allOpenMs=${c.allOpenMs}
           @call-start=${() => c.start()}
           @call-hang-up=${() => c.hangUp()}
+          @call-retry=${(event: CustomEvent<CallRetryDetail>) => c.retry(event.detail.id)}
           @media-start=${() => void c.startMedia()}
-          @media-stop=${() => c.stopMedia()}
-          @mic-toggle=${() => c.toggleMute()}
-          @screen-start=${() => void c.startScreenShare()}
-          @screen-stop=${() => c.stopScreenShare()}
+          @media-stop=${() => m.stop()}
+          @mic-toggle=${() => m.toggleMic()}
+          @camera-toggle=${() => m.toggleCamera()}
+          @screen-start=${() => void m.startScreen()}
+          @screen-stop=${() => m.stopScreen()}
         ></call-panel>
       </div>
       <div class="card">
         <chat-panel
           .entries=${c.chat}
-          .open=${c.channelOpen}
+          .open=${c.chatOpen}
           @chat-send=${(event: CustomEvent<ChatSendDetail>) => c.sendChat(event.detail.text)}
         ></chat-panel>
         <file-panel
-          .transfers=${f.transfers}
-          .ready=${f.ready}
-          .maxBytes=${f.maxBytes}
-          @file-send=${(event: CustomEvent<FileSendDetail>) => void f.send(event.detail.file)}
-          @file-cancel=${(event: CustomEvent<FileCancelDetail>) => f.cancel(event.detail.id)}
-        ></file-panel>
-      </div>
-      <div class="card">
-        <connection-panel
-          .iceState=${c.iceConnectionState}
-          .connectionState=${c.connectionState}
-          .signalingState=${c.signalingState}
-          .relay=${c.relay}
-          .polite=${c.polite}
-          .pair=${c.pair}
-          .samples=${c.samples}
-          .timeline=${c.timeline}
-          .joinToOpenMs=${c.joinToOpenMs}
-          .lastRestartMs=${c.lastRestartMs}
-          .videoBytesReceived=${c.videoBytesReceived}
-        ></connection-panel>
-      </div>`;
-  }
-
-  #renderMesh() {
-    const m = this.#mesh;
-    return html`<div class="card wide">
-        <mesh-panel
-          .peers=${m.peers}
-          .capacity=${this.#signaling.capacity}
-          .localStream=${m.localStream}
-          .micMuted=${m.micMuted}
-          .cameraOff=${m.cameraOff}
-          .mediaStarting=${m.mediaStarting}
-          .mediaError=${m.mediaError}
-          .seatToMeshMs=${m.seatToMeshMs}
-          @media-start=${() => void m.startMedia()}
-          @media-stop=${() => m.stopMedia()}
-          @mic-toggle=${() => m.toggleMute()}
-          @camera-toggle=${() => m.toggleCamera()}
-        ></mesh-panel>
-      </div>
-      <div class="card">
-        <chat-panel
-          .entries=${m.chat}
-          .open=${m.chatOpen}
-          @chat-send=${(event: CustomEvent<ChatSendDetail>) => m.sendChat(event.detail.text)}
-        ></chat-panel>
-        <file-panel
-          group
-          .transfers=${m.transfers}
-          .ready=${m.filesReady}
-          .maxBytes=${m.maxFileBytes}
-          @file-send=${(event: CustomEvent<FileSendDetail>) => m.sendFile(event.detail.file)}
+          ?group=${c.group}
+          .transfers=${c.transfers}
+          .ready=${c.filesReady}
+          .maxBytes=${c.maxFileBytes}
+          @file-send=${(event: CustomEvent<FileSendDetail>) => c.sendFile(event.detail.file)}
           @file-cancel=${(event: CustomEvent<FileCancelDetail>) =>
-            m.cancelFile(event.detail.peerId ?? '', event.detail.id)}
+            c.cancelFile(event.detail.peerId ?? '', event.detail.id)}
         ></file-panel>
       </div>
       <div class="card">
-        <mesh-connection .peers=${m.peers}></mesh-connection>
+        <connection-panel .peers=${c.peers} .relay=${c.relay}></connection-panel>
       </div>`;
   }
 

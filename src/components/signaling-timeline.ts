@@ -1,7 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { TimelineEntry } from '../call-controller.ts';
+import type { TimelineEntry } from '../call/types.ts';
 
 const ARROW: Record<TimelineEntry['direction'], string> = {
   sent: '→ sent',

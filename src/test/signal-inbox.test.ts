@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SignalingPayload } from '../../server/protocol/index.ts';
-import { SignalInbox } from '../mesh/signal-inbox.ts';
+import { SignalInbox } from '../call/signal-inbox.ts';
 
 /** An inbox that records what it delivers, and when (which list was known then). */
 function inbox(limit?: number) {

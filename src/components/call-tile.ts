@@ -2,9 +2,12 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import './safety-code.ts';
 
-/** One member of a group call: its video (or a placeholder), its short name, its link state. */
-@customElement('mesh-tile')
-export class MeshTile extends LitElement {
+/**
+ * One member of the call: its video (or a placeholder), its name, its link's state and its
+ * safety code; this tab's own tile says whether it shows the camera or a shared screen.
+ */
+@customElement('call-tile')
+export class CallTile extends LitElement {
   static override styles = css`
     :host {
       display: block;
@@ -51,7 +54,7 @@ export class MeshTile extends LitElement {
     }
   `;
 
-  /** The member's short name. */
+  /** The member's name (a display name, or the start of its socket id). */
   @property() name = '';
   /** Its link's state as the tile shows it (`connected`, `connecting`, `waiting`…). */
   @property() state = '';
@@ -62,6 +65,10 @@ export class MeshTile extends LitElement {
   @property({ attribute: false }) safetyCode: string | null = null;
   /** This tab's own tile: muted, so it never echoes. */
   @property({ type: Boolean }) self = false;
+  /** The safety code is shown beside the tiles (a call with one remote): not on the tile. */
+  @property({ type: Boolean }) nocode = false;
+  /** This tab's own tile: it shows a shared screen. */
+  @property({ type: Boolean }) screen = false;
   /** The browser refused to play with sound without a click (autoplay policy). */
   @state() private needsPlay = false;
   @query('video') private videoElement?: HTMLVideoElement;
@@ -85,13 +92,18 @@ export class MeshTile extends LitElement {
         }
         ${this.stream && this.video ? nothing : html`<div class="placeholder" aria-hidden="true">${label}</div>`}
         <figcaption>
-          <span>${label}</span>
+          <span>${this.#caption(label)}</span>
           <span class="state" data-state=${this.state} aria-label=${`link state of ${label}`}>${this.state}</span>
           ${this.needsPlay ? html`<button type="button" @click=${this.#play}>Play</button>` : nothing}
         </figcaption>
-        ${this.self ? nothing : html`<safety-code .peer=${label} .code=${this.safetyCode}></safety-code>`}
+        ${this.self || this.nocode || this.state === 'ended' ? nothing : html`<safety-code .peer=${label} .code=${this.safetyCode}></safety-code>`}
       </figure>
     `;
+  }
+
+  #caption(label: string): string {
+    if (this.self) return this.screen ? 'My screen' : this.stream ? 'Me' : 'Camera off';
+    return this.stream && this.video ? label : `${label}: no video`;
   }
 
   protected override updated(changed: PropertyValues<this>) {
@@ -113,6 +125,6 @@ export class MeshTile extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'mesh-tile': MeshTile;
+    'call-tile': CallTile;
   }
 }

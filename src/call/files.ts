@@ -1,38 +1,5 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { type Control, parseControl, RECEIVED_TYPE, safeFileName } from './file-control.ts';
-
-/** Where one transfer stands. */
-export type TransferStatus = 'active' | 'done' | 'cancelled' | 'failed';
-
-/** One file going out or coming in, for the file panel. */
-export interface FileTransfer {
-  id: string;
-  direction: 'send' | 'receive';
-  name: string;
-  size: number;
-  /** Bytes sent (handed to the channel) or received so far. */
-  bytes: number;
-  status: TransferStatus;
-  /** Why it was cancelled or failed, for the person. */
-  reason: string;
-  /** Milliseconds from the first byte to the last, once done. */
-  ms: number | null;
-  /** The SHA-256 (hex) of the whole file, once known. */
-  sha256: string | null;
-  /** Received files: the sender's SHA-256 matched ours. */
-  verified: boolean | null;
-  /** Received files: an object URL to save it from, always typed `application/octet-stream`. */
-  url: string | null;
-}
-
-/** Options of {@link FileTransferController}. */
-export interface FileTransferOptions {
-  /**
-   * The largest file sent or accepted, in bytes: a received file is held in memory.
-   * @default 64 MiB
-   */
-  maxBytes?: number;
-}
+import type { FileTransfer, ListedTransfer, TransferStatus } from './types.ts';
 
 /** 16 KiB crosses every browser's SCTP stack, Firefox ↔ Chromium included. */
 const CHUNK_BYTES = 16 * 1024;
@@ -62,58 +29,76 @@ interface Outgoing {
 }
 
 /**
- * Sends and receives files over the call's `files` data channel: one file at a time each
- * way, in 16 KiB chunks after a `file:start` line, paced by the channel's buffered amount
+ * Files over one link's `files` data channel: one file at a time each way, in 16 KiB chunks
+ * after a `file:start` line, paced by the channel's buffered amount
  * (`bufferedAmountLowThreshold`) so a large file never floods it, with progress on both
  * sides, cancel from either side, a size limit, and a SHA-256 checked on arrival. What the
  * other side sends is input: a file that brings more bytes than it announced is stopped at
  * once, its name is cleaned, and the type it announced is ignored (see `RECEIVED_TYPE`).
  */
-export class FileTransferController implements ReactiveController {
-  /** Transfers of this page, newest last. */
+export class FileChannel {
+  /** Transfers of this link, newest last. */
   transfers: FileTransfer[] = [];
-  /** Whether a file can be sent now (the channel is open and nothing is going out). */
-  ready = false;
   readonly maxBytes: number;
 
-  readonly #host: ReactiveControllerHost;
-  readonly #channelOf: () => RTCDataChannel | null;
-  #channel: RTCDataChannel | null = null;
+  readonly #channel: RTCDataChannel;
+  readonly #changed: () => void;
+  #closed = false;
   #incoming: Incoming | null = null;
   #outgoing: Outgoing | null = null;
   #nextId = 0;
   #progressTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** @param channelOf where the current call's `files` channel is, null without a call. */
-  constructor(
-    host: ReactiveControllerHost,
-    channelOf: () => RTCDataChannel | null,
-    options: FileTransferOptions = {},
-  ) {
-    this.#host = host;
-    this.#channelOf = channelOf;
-    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-    host.addController(this);
+  /** @param changed called whenever something on screen changed. */
+  constructor(channel: RTCDataChannel, changed: () => void, maxBytes = DEFAULT_MAX_FILE_BYTES) {
+    this.#channel = channel;
+    this.#changed = changed;
+    this.maxBytes = maxBytes;
+    channel.binaryType = 'arraybuffer';
+    channel.onopen = () => this.#update();
+    channel.onclose = () => this.#update();
+    channel.onmessage = ({ data }) => {
+      if (this.#closed) return;
+      if (typeof data === 'string') void this.#onControl(channel, data);
+      else if (data instanceof ArrayBuffer) this.#onChunk(channel, data);
+    };
   }
 
-  hostUpdate(): void {
-    // Each call brings a new channel; the host updates whenever the call changes.
-    const channel = this.#channelOf();
-    if (channel !== this.#channel) this.#attach(channel);
-    this.ready = channel?.readyState === 'open' && this.#outgoing === null;
+  /** Whether a file can be sent now (the channel is open and nothing is going out). */
+  get ready(): boolean {
+    return !this.#closed && this.#channel.readyState === 'open' && this.#outgoing === null;
   }
 
-  hostDisconnected(): void {
+  /** Whether a file is going out. */
+  get sending(): boolean {
+    return this.#outgoing !== null;
+  }
+
+  /** The link closed: what was under way fails; finished files (and their links) stay. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     clearTimeout(this.#progressTimer);
     this.#progressTimer = undefined;
-    this.#attach(null);
+    for (const under of [this.#outgoing, this.#incoming]) {
+      if (under) this.#finish(under.transfer, 'failed', 'the call ended');
+    }
+    if (this.#outgoing) this.#outgoing.cancelled = true;
+    this.#outgoing = null;
+    this.#incoming = null;
+    this.#channel.onmessage = null;
+    this.#channel.close();
+  }
+
+  /** Frees the memory of the received files' save links. */
+  forget(): void {
     for (const transfer of this.transfers) if (transfer.url) URL.revokeObjectURL(transfer.url);
   }
 
-  /** Sends `file` to the other member; refuses it (as a failed transfer) over the limit. */
+  /** Sends `file` over this link; refuses it (as a failed transfer) over the limit. */
   async send(file: File): Promise<void> {
     const channel = this.#channel;
-    if (!channel || channel.readyState !== 'open' || this.#outgoing) return;
+    if (!this.ready) return;
     const transfer = this.#add({ direction: 'send', name: file.name, size: file.size });
     if (file.size > this.maxBytes) {
       this.#finish(transfer, 'failed', `larger than the limit of ${mib(this.maxBytes)}`);
@@ -165,34 +150,9 @@ export class FileTransferController implements ReactiveController {
     } else {
       return;
     }
-    if (this.#channel?.readyState === 'open')
+    if (this.#channel.readyState === 'open')
       this.#sendControl(this.#channel, { type: 'file:cancel', id, reason: 'cancelled by them' });
     this.#update();
-  }
-
-  #attach(channel: RTCDataChannel | null): void {
-    if (this.#channel) {
-      this.#channel.onmessage = null;
-      this.#channel.onopen = null;
-      this.#channel.onclose = null;
-    }
-    // Whatever was under way belonged to the call that is gone.
-    for (const under of [this.#outgoing, this.#incoming]) {
-      if (under) this.#finish(under.transfer, 'failed', 'the call ended');
-    }
-    if (this.#outgoing) this.#outgoing.cancelled = true;
-    this.#outgoing = null;
-    this.#incoming = null;
-    this.#channel = channel;
-    if (!channel) return;
-    channel.binaryType = 'arraybuffer';
-    channel.onopen = () => this.#update();
-    channel.onclose = () => this.#update();
-    channel.onmessage = ({ data }) => {
-      if (channel !== this.#channel) return;
-      if (typeof data === 'string') void this.#onControl(channel, data);
-      else if (data instanceof ArrayBuffer) this.#onChunk(channel, data);
-    };
   }
 
   async #onControl(channel: RTCDataChannel, text: string): Promise<void> {
@@ -314,7 +274,7 @@ export class FileTransferController implements ReactiveController {
   }
 
   #update(): void {
-    this.#host.requestUpdate();
+    this.#changed();
   }
 }
 
@@ -342,4 +302,21 @@ function mib(bytes: number): string {
 
 function formatSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${bytes} bytes` : mib(bytes);
+}
+
+/** Transfers of links now closed, kept on screen (the last 20) so their files can be saved. */
+export class RetiredFiles {
+  list: ListedTransfer[] = [];
+
+  keep(transfers: ListedTransfer[]): void {
+    const kept = [...this.list, ...transfers];
+    for (const old of kept.slice(0, -20)) if (old.url) URL.revokeObjectURL(old.url);
+    this.list = kept.slice(-20);
+  }
+
+  /** Drops them, and the memory their save links hold. */
+  forget(): void {
+    for (const transfer of this.list) if (transfer.url) URL.revokeObjectURL(transfer.url);
+    this.list = [];
+  }
 }

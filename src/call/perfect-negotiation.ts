@@ -1,14 +1,14 @@
-import type { TimelineEntry } from './call-controller.ts';
 import {
   type Candidate,
   candidateDetail,
   candidateInit,
   type Description,
-} from './signal-shapes.ts';
+} from '../signal-shapes.ts';
+import type { TimelineEntry } from './types.ts';
 
-/** What a {@link PerfectNegotiation} needs from the call or the mesh link around it. */
+/** What a {@link PerfectNegotiation} needs from the peer around it. */
 export interface NegotiationHost {
-  /** Sends a description or a candidate to the other side (`message` in a room of two, `signal` in a mesh). */
+  /** Sends a description or a candidate to the other side (`message` in a room of two, `signal` above). */
   send(payload: Description | Candidate): void;
   /** A line for the connection's signaling timeline. */
   mark(direction: TimelineEntry['direction'], kind: TimelineEntry['kind'], detail: string): void;
@@ -24,7 +24,7 @@ export interface NegotiationHost {
  * The Perfect Negotiation pattern on one RTCPeerConnection, in the codelab's payload shapes:
  * offers from `negotiationneeded`, trickled candidates, and on an offer collision the polite
  * side rolls back and answers while the impolite one ignores the other's offer. One of these
- * per connection, for the one-to-one call and for each pair of a mesh alike; what carries the
+ * per connection, for every peer of a room call; what carries the
  * payloads and who is polite are the host's.
  */
 export class PerfectNegotiation {
