@@ -17,10 +17,13 @@
  *   --pin auto|off|S/L   CPUs for the servers / for the runner and load processes, as taskset
  *                        lists (auto: servers on CPU 0, the rest on the others, where taskset
  *                        and two CPUs exist)
- *   --profile            write a CPU profile of each server process's relay phase to
- *                        bench-results/profiles/ (it costs CPU: not for figures)
+ *   --profile            write a CPU profile of each server process's ramp (joins) and relay
+ *                        phase to bench-results/profiles/ (it costs CPU: not for figures)
  *   --build              rebuild the production server first (it is rebuilt when missing or
  *                        older than a server source)
+ *   --before PATH        also run the fleet on another build's entry in each round, labelled
+ *                        `(before)`: a copy of dist/ from an earlier commit, for a same-run
+ *                        before/after
  *   --node PATH          the Node binary the servers run on (this runner's own by default),
  *                        e.g. .cache/node-26/bin/node as `npm run test:node` fetches it
  *
@@ -64,6 +67,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     node: { type: 'string' },
+    before: { type: 'string' },
   },
 });
 
@@ -435,9 +439,6 @@ async function relayPhase(
   const ticker = setInterval(() => {
     console.log(`[bench] ${target}: ${loads.sum('relays')} relays`);
   }, 1000);
-  const profile = (index: number) =>
-    `${root}bench-results/profiles/${target.replace(/\W+/g, '-')}-${index}-${Date.now()}.cpuprofile`;
-  if (values.profile) mkdirSync(`${root}bench-results/profiles`, { recursive: true });
   const before = await Promise.all(
     servers.map((server) => sample(server, false, values.profile ? 'start' : undefined)),
   );
@@ -448,7 +449,7 @@ async function relayPhase(
   const reports = await within(relayed, seconds * 1000 + 60_000, `${target}: the relay phase`);
   const after = await Promise.all(
     servers.map((server, index) =>
-      sample(server, false, values.profile ? profile(index) : undefined),
+      sample(server, false, values.profile ? profilePath(target, 'relay', index) : undefined),
     ),
   );
   // Up to the sample's answer, which waits behind any backlog the server still had to clear.
@@ -461,6 +462,13 @@ async function relayPhase(
   });
   const cpu = each.reduce((total, value) => total + value, redisCpu);
   return { reports, cpu, each, wall };
+}
+
+/** Where a server's CPU profile of one phase goes (`--profile`). */
+function profilePath(target: string, phase: string, index: number): string {
+  mkdirSync(`${root}bench-results/profiles`, { recursive: true });
+  const name = `${target.replace(/\W+/g, '-')}-${phase}-${index}-${Date.now()}`;
+  return `${root}bench-results/profiles/${name}.cpuprofile`;
 }
 
 /**
@@ -519,7 +527,21 @@ async function drive(
   const count = Math.min(workers, total / 2);
   const share = Math.floor(total / count / 2) * 2;
   const loads = new Loads(count);
+  if (values.profile) await Promise.all(servers.map((server) => sample(server, false, 'start')));
+  const rampCpu = await Promise.all(servers.map((server) => sample(server, false)));
   const joined = await ramp(target, urls, protocol, loads, share);
+  const rampEnd = await Promise.all(
+    servers.map((server, index) =>
+      sample(server, false, values.profile ? profilePath(target, 'ramp', index) : undefined),
+    ),
+  );
+  const rampBusy = rampEnd.map((end, index) => {
+    const start = rampCpu[index];
+    return start ? (cpuSeconds(start.cpu, end.cpu) / joined.seconds) * 100 : 0;
+  });
+  console.log(
+    `[bench] ${target}: server CPU % during the ramp: ${rampBusy.map((v) => v.toFixed(0))}`,
+  );
   const full = await Promise.all(servers.map((server) => sample(server, true)));
   const redisFull = redis ? await redisMemory(redis.url) : 0;
   const idleRates = servers.length > 1 ? await idleCpuRates(servers) : servers.map(() => 0);
@@ -710,20 +732,20 @@ async function runRedis(): Promise<void> {
  * (A's CPU per relay is the co-located figure; the others', per relay of A's, the uninvolved
  * one), then every room split across A and B (all processes and Redis summed).
  */
-async function runFleet(count: number): Promise<void> {
+async function runFleet(count: number, entry = PRODUCTION_ENTRY, label = ''): Promise<void> {
   const redis = await startRedis();
   const env = { ...benchLimits, REDIS_URL: redis.url };
   const fleet = () =>
     Promise.all(
       Array.from({ length: count }, (_, index) =>
-        startServer(`fleet ${String.fromCharCode(65 + index)}`, PRODUCTION_ENTRY, [], env),
+        startServer(`fleet ${String.fromCharCode(65 + index)}`, entry, [], env),
       ),
     );
   try {
     const first = (servers: ServerProcess[]) => [servers[0]?.url ?? ''];
     const firstTwo = (servers: ServerProcess[]) => servers.slice(0, 2).map((s) => s.url);
-    await run('fleet co-located', fleet, 'socket.io', clients, relaySeconds, redis, first);
-    await run('fleet split', fleet, 'socket.io', clients, relaySeconds, redis, firstTwo);
+    await run(`fleet co-located${label}`, fleet, 'socket.io', clients, relaySeconds, redis, first);
+    await run(`fleet split${label}`, fleet, 'socket.io', clients, relaySeconds, redis, firstTwo);
   } finally {
     await stop(redis.child);
   }
@@ -749,7 +771,10 @@ for (let round = 1; round <= repeat; round++) {
     }
   }
   if (only.has('redis')) await runRedis();
-  if (only.has('fleet') && processes >= 2) await runFleet(processes);
+  if (only.has('fleet') && processes >= 2) {
+    await runFleet(processes);
+    if (values.before) await runFleet(processes, values.before, ' (before)');
+  }
 }
 
 const median = (list: number[]) => {
@@ -832,11 +857,11 @@ function compare(summary: Result[]): Record<string, string> {
 }
 
 /** The fleet's figures against one process alone (`ours`) in the same run. */
-function fleetFigures(summary: Result[]): Record<string, string> {
+function fleetFigures(summary: Result[], label = ''): Record<string, string> {
   const find = (target: string) => summary.find((result) => result.target === target);
   const ours = find('ours');
-  const colocated = find('fleet co-located');
-  const split = find('fleet split');
+  const colocated = find(`fleet co-located${label}`);
+  const split = find(`fleet split${label}`);
   const figures: Record<string, string> = {};
   if (!colocated || !split) return figures;
   const alone = ours?.cpuMicrosPerRelay ?? Number.NaN;
@@ -845,17 +870,18 @@ function fleetFigures(summary: Result[]): Record<string, string> {
   const uninvolved = others.reduce((total, value) => total + value, 0) / others.length;
   const idle = colocated.idleEach.slice(1).reduce((total, value) => total + value, 0);
   const uninvolvedNet = uninvolved - idle / others.length;
+  const fleet = `fleet${label}`;
   figures['fleet: one process alone, CPU µs/relay'] = fixed(alone, 2);
-  figures['fleet: co-located, CPU µs/relay (that process)'] =
+  figures[`${fleet}: co-located, CPU µs/relay (that process)`] =
     `${fixed(together, 2)} (${fixed(together / alone, 2)}x alone)`;
-  figures['fleet: split, CPU µs/relay (all processes + Redis)'] =
+  figures[`${fleet}: split, CPU µs/relay (all processes + Redis)`] =
     `${fixed(split.cpuMicrosPerRelay, 2)} (${fixed(split.cpuMicrosPerRelay / alone, 2)}x alone)`;
-  figures['fleet: uninvolved process, CPU µs per relay elsewhere (gross / beyond its idle)'] =
+  figures[`${fleet}: uninvolved process, CPU µs per relay elsewhere (gross / beyond its idle)`] =
     `${fixed(uninvolved, 3)} / ${fixed(uninvolvedNet, 3)}`;
-  figures['fleet: lost relays (co-located / split, worst round)'] =
+  figures[`${fleet}: lost relays (co-located / split, worst round)`] =
     `${colocated.lost} / ${split.lost}`;
   for (const result of [colocated, split]) {
-    figures[`fleet: join p50/p99 ms through Redis (${result.target})`] =
+    figures[`${fleet}: join p50/p99 ms through Redis (${result.target})`] =
       `${fixed(result.join.p50)} / ${fixed(result.join.p99)}`;
   }
   return figures;
@@ -885,7 +911,11 @@ console.table(
     lost: String(result.lost),
   })),
 );
-const ratios = { ...compare(summary), ...fleetFigures(summary) };
+const ratios = {
+  ...compare(summary),
+  ...fleetFigures(summary),
+  ...fleetFigures(summary, ' (before)'),
+};
 for (const [name, value] of Object.entries(ratios)) console.log(`[bench] ${name}: ${value}`);
 
 mkdirSync(`${root}bench-results`, { recursive: true });

@@ -3,7 +3,8 @@ import type { Namespace, ServerOptions } from 'socket.io';
 import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapter';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import type { RedisRooms, SeatClient } from './rooms.ts';
+import type { SeatClient } from './commands.ts';
+import type { RedisRooms } from './rooms.ts';
 import { keepSessionsInRedis } from './sessions.ts';
 
 /** What Socket.IO hands an adapter to keep while a connection is away. */
@@ -93,6 +94,18 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       // With recovery on, Socket.IO sends even `socket.emit` through the adapter (to the
       // socket's own room, for an offset we never use): delivered here, it need not cross Redis.
       if (more === undefined && only !== undefined && nsp.sockets.has(only) && !flags.local) {
+        return broadcast(packet, { ...opts, flags: { ...flags, local: true } });
+      }
+      // Room affinity for every event, not only relays: to a room whose members all sit here
+      // (a join's `join`, `ready`, member lists), nothing need cross Redis. Another process
+      // that seats a member later publishes its own `join`, which ends the affinity here.
+      if (
+        more === undefined &&
+        only?.startsWith(ROOM_PREFIX) &&
+        !flags.local &&
+        flags.timeout === undefined &&
+        options.rooms.isLocal(only.slice(ROOM_PREFIX.length))
+      ) {
         return broadcast(packet, { ...opts, flags: { ...flags, local: true } });
       }
       // A relay (`socket.to(room).emit('message', ...)`): one frame, encoded once.

@@ -8,19 +8,12 @@ import {
   type StoreHealth,
 } from '../../core/store.ts';
 import type { SignalingLogger } from '../../core/types.ts';
+import type { SeatClient } from './commands.ts';
 import { FREE_DEAD, HOLD, JOIN, LEAVE, RECLAIM, RESUME } from './scripts.ts';
 import { redisSpentTokens } from './spent-tokens.ts';
 
 /** A node-redis client, as `connectRedis` makes for one Redis. */
 export type RedisClient = ReturnType<typeof createClient>;
-
-/**
- * The one command the store sends: EVAL with its keys. A node-redis client and a node-redis
- * cluster client both have it; the cluster client routes each call by its first key.
- */
-export interface SeatClient {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
 
 /** Options of {@link RedisRooms}. */
 export interface RedisRoomsOptions {
@@ -175,15 +168,17 @@ export class RedisRooms implements RoomStore {
 
   /**
    * Another process broadcast to `room` (the adapter saw it): a member may have joined there.
-   * Relays go through Redis until a fresh read says otherwise; `event` other than a relay
-   * means the room may have changed, so it is read again.
+   * Relays go through Redis until a fresh read says otherwise. Only a departure (`bye`, which
+   * every way of leaving sends) can make the room all local again, so only then is it read
+   * again: a join elsewhere sends four events, and reading the room after each cost a round
+   * trip per event at a thousand joins a second.
    */
   changedElsewhere(room: string, event: unknown): void {
     const entry = this.#rooms.get(room);
     if (!entry) return;
     entry.version++;
     entry.local = false;
-    if (event !== 'message') this.#refresh(room, entry);
+    if (event === 'bye') this.#refresh(room, entry);
   }
 
   /**
