@@ -148,7 +148,7 @@ function tellStoreOfEvents(
     // Another process's broadcast: a member may have joined there.
     const broadcast = message.uid === internals.uid ? undefined : lostOf(message);
     for (const room of signalingRooms(broadcast)) {
-      options.rooms.changedElsewhere(room, broadcast?.event);
+      options.rooms.affinity.changedElsewhere(room, broadcast?.event);
     }
     onMessage(message, offset);
   };
@@ -157,7 +157,7 @@ function tellStoreOfEvents(
     const lost = lostOf(message);
     const sent = guarded(internals.nsp, lost, () => publish(message));
     // A seat is told once its `join` is taken (RedisRooms.listening).
-    for (const room of signalingRooms(lost)) options.rooms.publishing(room, sent);
+    for (const room of signalingRooms(lost)) options.rooms.affinity.publishing(room, sent);
     return sent;
   };
 }
@@ -275,7 +275,7 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
       const roomEnd = text.indexOf('\n', uid.length + 2);
       const senderEnd = text.indexOf('\n', roomEnd + 1);
       const room = text.slice(uid.length + 2, roomEnd);
-      options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), 'message');
+      options.rooms.affinity.changedElsewhere(room.slice(ROOM_PREFIX.length), 'message');
       deliver(room, text.slice(roomEnd + 1, senderEnd), text.slice(senderEnd + 1));
       return true;
     },
@@ -314,7 +314,7 @@ function subscribeKnowingWhen(
       () => {
         const signaling = signalingRoom(room);
         if (signaling !== undefined && current.get(room) === mine) {
-          options.rooms.subscribed(signaling);
+          options.rooms.affinity.subscribed(signaling);
         }
       },
       (error: unknown) =>
@@ -325,7 +325,7 @@ function subscribeKnowingWhen(
     if (!internals.shouldUseASeparateNamespace(room)) return;
     current.delete(room);
     const signaling = signalingRoom(room);
-    if (signaling !== undefined) options.rooms.unsubscribed(signaling);
+    if (signaling !== undefined) options.rooms.affinity.unsubscribed(signaling);
     options.subscriber
       .sUnsubscribe(internals.dynamicChannel(room))
       .catch((error: unknown) =>
