@@ -298,6 +298,8 @@ interface Result {
   seated: number;
   joinSeconds: number;
   join: { p50: number; p95: number; p99: number };
+  /** Server CPU (all server processes, and Redis) per seated client while seating. */
+  cpuMicrosPerJoin: number;
   relay: { p50: number; p99: number };
   relays: number;
   relaysPerSecond: number;
@@ -528,19 +530,24 @@ async function drive(
   const share = Math.floor(total / count / 2) * 2;
   const loads = new Loads(count);
   if (values.profile) await Promise.all(servers.map((server) => sample(server, false, 'start')));
-  const rampCpu = await Promise.all(servers.map((server) => sample(server, false)));
+  // The servers' (and Redis's) CPU from the last connection to the last seat: the joins' own.
+  const seating = loads
+    .all('connected')
+    .then(() => Promise.all(servers.map((server) => sample(server, false))))
+    .then((samples) => ({ samples, redis: redis ? procCpuSeconds(redis.pid) : 0 }));
   const joined = await ramp(target, urls, protocol, loads, share);
-  const rampEnd = await Promise.all(
+  const seated = await Promise.all(
     servers.map((server, index) =>
       sample(server, false, values.profile ? profilePath(target, 'ramp', index) : undefined),
     ),
   );
-  const rampBusy = rampEnd.map((end, index) => {
-    const start = rampCpu[index];
-    return start ? (cpuSeconds(start.cpu, end.cpu) / joined.seconds) * 100 : 0;
-  });
-  console.log(
-    `[bench] ${target}: server CPU % during the ramp: ${rampBusy.map((v) => v.toFixed(0))}`,
+  const seatingFrom = await seating;
+  const joinCpu = seated.reduce(
+    (total, end, index) => {
+      const start = seatingFrom.samples[index];
+      return total + (start ? cpuSeconds(start.cpu, end.cpu) : 0);
+    },
+    redis ? procCpuSeconds(redis.pid) - seatingFrom.redis : 0,
   );
   const full = await Promise.all(servers.map((server) => sample(server, true)));
   const redisFull = redis ? await redisMemory(redis.url) : 0;
@@ -549,6 +556,7 @@ async function drive(
   await loads.close(target);
 
   const latency = summarize(target, joined.reports, relayed.reports);
+  const cpuMicrosPerJoin = (joinCpu * 1e6) / Math.max(1, latency.seated);
   // Per client that got a seat: on a loaded machine some connections time out.
   const perServer = Math.max(1, latency.seated) / servers.length;
   const grown = (pick: (memory: NodeJS.MemoryUsage) => number) =>
@@ -565,6 +573,7 @@ async function drive(
     seated: latency.seated,
     joinSeconds: joined.seconds,
     join: latency.join,
+    cpuMicrosPerJoin,
     relay: latency.relay,
     relays: latency.relays,
     relaysPerSecond: latency.relays / latency.relaySeconds,
@@ -807,6 +816,7 @@ function medians(): Result[] {
       seated: m((r) => r.seated),
       joinSeconds: m((r) => r.joinSeconds),
       join: { p50: m((r) => r.join.p50), p95: m((r) => r.join.p95), p99: m((r) => r.join.p99) },
+      cpuMicrosPerJoin: m((r) => r.cpuMicrosPerJoin),
       relay: { p50: m((r) => r.relay.p50), p99: m((r) => r.relay.p99) },
       relays: m((r) => r.relays),
       relaysPerSecond: m((r) => r.relaysPerSecond),
@@ -883,6 +893,9 @@ function fleetFigures(summary: Result[], label = ''): Record<string, string> {
   for (const result of [colocated, split]) {
     figures[`${fleet}: join p50/p99 ms through Redis (${result.target})`] =
       `${fixed(result.join.p50)} / ${fixed(result.join.p99)}`;
+    const perJoin = result.cpuMicrosPerJoin;
+    figures[`${fleet}: CPU µs per join, all processes + Redis (${result.target})`] =
+      `${fixed(perJoin, 0)} (${fixed(perJoin / (ours?.cpuMicrosPerJoin ?? Number.NaN), 2)}x alone)`;
   }
   return figures;
 }
@@ -901,6 +914,7 @@ console.table(
     target: result.target,
     clients: String(result.clients),
     'join p50/p95/p99 ms': `${fixed(result.join.p50)} / ${fixed(result.join.p95)} / ${fixed(result.join.p99)}`,
+    'CPU µs/join': fixed(result.cpuMicrosPerJoin, 0),
     'relay p50/p99 ms': `${fixed(result.relay.p50)} / ${fixed(result.relay.p99)}`,
     'relays/s': fixed(result.relaysPerSecond, 0),
     'CPU µs/relay': fixed(result.cpuMicrosPerRelay),
