@@ -10,7 +10,11 @@ import { keepSessionsInRedis } from './sessions.ts';
 /** What Socket.IO hands an adapter to keep while a connection is away. */
 type SessionToPersist = Omit<Session, 'missedPackets'>;
 
-/** The parts of the sharded adapter (a socket.io-adapter ClusterAdapter) this file adjusts. */
+/**
+ * The parts of the sharded adapter (a socket.io-adapter ClusterAdapter) this file adjusts:
+ * internals, not API, so package.json pins @socket.io/redis-adapter and socket.io-adapter
+ * exactly, and server/test/redis-internals.test.ts fails when an upgrade moves any of them.
+ */
 interface ShardedInternals {
   uid: string;
   nsp: Namespace;
