@@ -38,6 +38,8 @@ export type LoadErrors = Record<'connect' | 'join' | 'full' | 'refused' | 'disco
 /** What a load process reports back. */
 export type LoadReport =
   | { type: 'progress'; seated: number; settled: number; relays: number }
+  /** Every client of this process connected; seating starts now. */
+  | { type: 'connected' }
   | {
       type: 'joined';
       seated: number;
@@ -248,6 +250,7 @@ async function joinAll(): Promise<void> {
   await paced(total, config.joinRate, async (index) => {
     connected[index] = await startClient(index);
   });
+  report({ type: 'connected' });
   await paced(total, config.joinRate, async (index) => {
     const pair = pairs[index >> 1];
     const peer = pair?.peers[index % 2];

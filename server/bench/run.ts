@@ -17,10 +17,13 @@
  *   --pin auto|off|S/L   CPUs for the servers / for the runner and load processes, as taskset
  *                        lists (auto: servers on CPU 0, the rest on the others, where taskset
  *                        and two CPUs exist)
- *   --profile            write a CPU profile of each server process's relay phase to
- *                        bench-results/profiles/ (it costs CPU: not for figures)
+ *   --profile            write a CPU profile of each server process's ramp (joins) and relay
+ *                        phase to bench-results/profiles/ (it costs CPU: not for figures)
  *   --build              rebuild the production server first (it is rebuilt when missing or
  *                        older than a server source)
+ *   --before PATH        also run the fleet on another build's entry in each round, labelled
+ *                        `(before)`: a copy of dist/ from an earlier commit, for a same-run
+ *                        before/after
  *   --node PATH          the Node binary the servers run on (this runner's own by default),
  *                        e.g. .cache/node-26/bin/node as `npm run test:node` fetches it
  *
@@ -64,6 +67,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     node: { type: 'string' },
+    before: { type: 'string' },
   },
 });
 
@@ -294,6 +298,8 @@ interface Result {
   seated: number;
   joinSeconds: number;
   join: { p50: number; p95: number; p99: number };
+  /** Server CPU (all server processes, and Redis) per seated client while seating. */
+  cpuMicrosPerJoin: number;
   relay: { p50: number; p99: number };
   relays: number;
   relaysPerSecond: number;
@@ -435,9 +441,6 @@ async function relayPhase(
   const ticker = setInterval(() => {
     console.log(`[bench] ${target}: ${loads.sum('relays')} relays`);
   }, 1000);
-  const profile = (index: number) =>
-    `${root}bench-results/profiles/${target.replace(/\W+/g, '-')}-${index}-${Date.now()}.cpuprofile`;
-  if (values.profile) mkdirSync(`${root}bench-results/profiles`, { recursive: true });
   const before = await Promise.all(
     servers.map((server) => sample(server, false, values.profile ? 'start' : undefined)),
   );
@@ -448,7 +451,7 @@ async function relayPhase(
   const reports = await within(relayed, seconds * 1000 + 60_000, `${target}: the relay phase`);
   const after = await Promise.all(
     servers.map((server, index) =>
-      sample(server, false, values.profile ? profile(index) : undefined),
+      sample(server, false, values.profile ? profilePath(target, 'relay', index) : undefined),
     ),
   );
   // Up to the sample's answer, which waits behind any backlog the server still had to clear.
@@ -461,6 +464,13 @@ async function relayPhase(
   });
   const cpu = each.reduce((total, value) => total + value, redisCpu);
   return { reports, cpu, each, wall };
+}
+
+/** Where a server's CPU profile of one phase goes (`--profile`). */
+function profilePath(target: string, phase: string, index: number): string {
+  mkdirSync(`${root}bench-results/profiles`, { recursive: true });
+  const name = `${target.replace(/\W+/g, '-')}-${phase}-${index}-${Date.now()}`;
+  return `${root}bench-results/profiles/${name}.cpuprofile`;
 }
 
 /**
@@ -519,7 +529,26 @@ async function drive(
   const count = Math.min(workers, total / 2);
   const share = Math.floor(total / count / 2) * 2;
   const loads = new Loads(count);
+  if (values.profile) await Promise.all(servers.map((server) => sample(server, false, 'start')));
+  // The servers' (and Redis's) CPU from the last connection to the last seat: the joins' own.
+  const seating = loads
+    .all('connected')
+    .then(() => Promise.all(servers.map((server) => sample(server, false))))
+    .then((samples) => ({ samples, redis: redis ? procCpuSeconds(redis.pid) : 0 }));
   const joined = await ramp(target, urls, protocol, loads, share);
+  const seated = await Promise.all(
+    servers.map((server, index) =>
+      sample(server, false, values.profile ? profilePath(target, 'ramp', index) : undefined),
+    ),
+  );
+  const seatingFrom = await seating;
+  const joinCpu = seated.reduce(
+    (total, end, index) => {
+      const start = seatingFrom.samples[index];
+      return total + (start ? cpuSeconds(start.cpu, end.cpu) : 0);
+    },
+    redis ? procCpuSeconds(redis.pid) - seatingFrom.redis : 0,
+  );
   const full = await Promise.all(servers.map((server) => sample(server, true)));
   const redisFull = redis ? await redisMemory(redis.url) : 0;
   const idleRates = servers.length > 1 ? await idleCpuRates(servers) : servers.map(() => 0);
@@ -527,6 +556,7 @@ async function drive(
   await loads.close(target);
 
   const latency = summarize(target, joined.reports, relayed.reports);
+  const cpuMicrosPerJoin = (joinCpu * 1e6) / Math.max(1, latency.seated);
   // Per client that got a seat: on a loaded machine some connections time out.
   const perServer = Math.max(1, latency.seated) / servers.length;
   const grown = (pick: (memory: NodeJS.MemoryUsage) => number) =>
@@ -543,6 +573,7 @@ async function drive(
     seated: latency.seated,
     joinSeconds: joined.seconds,
     join: latency.join,
+    cpuMicrosPerJoin,
     relay: latency.relay,
     relays: latency.relays,
     relaysPerSecond: latency.relays / latency.relaySeconds,
@@ -710,20 +741,20 @@ async function runRedis(): Promise<void> {
  * (A's CPU per relay is the co-located figure; the others', per relay of A's, the uninvolved
  * one), then every room split across A and B (all processes and Redis summed).
  */
-async function runFleet(count: number): Promise<void> {
+async function runFleet(count: number, entry = PRODUCTION_ENTRY, label = ''): Promise<void> {
   const redis = await startRedis();
   const env = { ...benchLimits, REDIS_URL: redis.url };
   const fleet = () =>
     Promise.all(
       Array.from({ length: count }, (_, index) =>
-        startServer(`fleet ${String.fromCharCode(65 + index)}`, PRODUCTION_ENTRY, [], env),
+        startServer(`fleet ${String.fromCharCode(65 + index)}`, entry, [], env),
       ),
     );
   try {
     const first = (servers: ServerProcess[]) => [servers[0]?.url ?? ''];
     const firstTwo = (servers: ServerProcess[]) => servers.slice(0, 2).map((s) => s.url);
-    await run('fleet co-located', fleet, 'socket.io', clients, relaySeconds, redis, first);
-    await run('fleet split', fleet, 'socket.io', clients, relaySeconds, redis, firstTwo);
+    await run(`fleet co-located${label}`, fleet, 'socket.io', clients, relaySeconds, redis, first);
+    await run(`fleet split${label}`, fleet, 'socket.io', clients, relaySeconds, redis, firstTwo);
   } finally {
     await stop(redis.child);
   }
@@ -749,7 +780,10 @@ for (let round = 1; round <= repeat; round++) {
     }
   }
   if (only.has('redis')) await runRedis();
-  if (only.has('fleet') && processes >= 2) await runFleet(processes);
+  if (only.has('fleet') && processes >= 2) {
+    await runFleet(processes);
+    if (values.before) await runFleet(processes, values.before, ' (before)');
+  }
 }
 
 const median = (list: number[]) => {
@@ -782,6 +816,7 @@ function medians(): Result[] {
       seated: m((r) => r.seated),
       joinSeconds: m((r) => r.joinSeconds),
       join: { p50: m((r) => r.join.p50), p95: m((r) => r.join.p95), p99: m((r) => r.join.p99) },
+      cpuMicrosPerJoin: m((r) => r.cpuMicrosPerJoin),
       relay: { p50: m((r) => r.relay.p50), p99: m((r) => r.relay.p99) },
       relays: m((r) => r.relays),
       relaysPerSecond: m((r) => r.relaysPerSecond),
@@ -832,11 +867,11 @@ function compare(summary: Result[]): Record<string, string> {
 }
 
 /** The fleet's figures against one process alone (`ours`) in the same run. */
-function fleetFigures(summary: Result[]): Record<string, string> {
+function fleetFigures(summary: Result[], label = ''): Record<string, string> {
   const find = (target: string) => summary.find((result) => result.target === target);
   const ours = find('ours');
-  const colocated = find('fleet co-located');
-  const split = find('fleet split');
+  const colocated = find(`fleet co-located${label}`);
+  const split = find(`fleet split${label}`);
   const figures: Record<string, string> = {};
   if (!colocated || !split) return figures;
   const alone = ours?.cpuMicrosPerRelay ?? Number.NaN;
@@ -845,18 +880,22 @@ function fleetFigures(summary: Result[]): Record<string, string> {
   const uninvolved = others.reduce((total, value) => total + value, 0) / others.length;
   const idle = colocated.idleEach.slice(1).reduce((total, value) => total + value, 0);
   const uninvolvedNet = uninvolved - idle / others.length;
+  const fleet = `fleet${label}`;
   figures['fleet: one process alone, CPU µs/relay'] = fixed(alone, 2);
-  figures['fleet: co-located, CPU µs/relay (that process)'] =
+  figures[`${fleet}: co-located, CPU µs/relay (that process)`] =
     `${fixed(together, 2)} (${fixed(together / alone, 2)}x alone)`;
-  figures['fleet: split, CPU µs/relay (all processes + Redis)'] =
+  figures[`${fleet}: split, CPU µs/relay (all processes + Redis)`] =
     `${fixed(split.cpuMicrosPerRelay, 2)} (${fixed(split.cpuMicrosPerRelay / alone, 2)}x alone)`;
-  figures['fleet: uninvolved process, CPU µs per relay elsewhere (gross / beyond its idle)'] =
+  figures[`${fleet}: uninvolved process, CPU µs per relay elsewhere (gross / beyond its idle)`] =
     `${fixed(uninvolved, 3)} / ${fixed(uninvolvedNet, 3)}`;
-  figures['fleet: lost relays (co-located / split, worst round)'] =
+  figures[`${fleet}: lost relays (co-located / split, worst round)`] =
     `${colocated.lost} / ${split.lost}`;
   for (const result of [colocated, split]) {
-    figures[`fleet: join p50/p99 ms through Redis (${result.target})`] =
+    figures[`${fleet}: join p50/p99 ms through Redis (${result.target})`] =
       `${fixed(result.join.p50)} / ${fixed(result.join.p99)}`;
+    const perJoin = result.cpuMicrosPerJoin;
+    figures[`${fleet}: CPU µs per join, all processes + Redis (${result.target})`] =
+      `${fixed(perJoin, 0)} (${fixed(perJoin / (ours?.cpuMicrosPerJoin ?? Number.NaN), 2)}x alone)`;
   }
   return figures;
 }
@@ -875,6 +914,7 @@ console.table(
     target: result.target,
     clients: String(result.clients),
     'join p50/p95/p99 ms': `${fixed(result.join.p50)} / ${fixed(result.join.p95)} / ${fixed(result.join.p99)}`,
+    'CPU µs/join': fixed(result.cpuMicrosPerJoin, 0),
     'relay p50/p99 ms': `${fixed(result.relay.p50)} / ${fixed(result.relay.p99)}`,
     'relays/s': fixed(result.relaysPerSecond, 0),
     'CPU µs/relay': fixed(result.cpuMicrosPerRelay),
@@ -885,7 +925,11 @@ console.table(
     lost: String(result.lost),
   })),
 );
-const ratios = { ...compare(summary), ...fleetFigures(summary) };
+const ratios = {
+  ...compare(summary),
+  ...fleetFigures(summary),
+  ...fleetFigures(summary, ' (before)'),
+};
 for (const [name, value] of Object.entries(ratios)) console.log(`[bench] ${name}: ${value}`);
 
 mkdirSync(`${root}bench-results`, { recursive: true });

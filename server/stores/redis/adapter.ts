@@ -3,13 +3,18 @@ import type { Namespace, ServerOptions } from 'socket.io';
 import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapter';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import type { RedisRooms, SeatClient } from './rooms.ts';
+import type { SeatClient } from './commands.ts';
+import type { RedisRooms } from './rooms.ts';
 import { keepSessionsInRedis } from './sessions.ts';
 
 /** What Socket.IO hands an adapter to keep while a connection is away. */
 type SessionToPersist = Omit<Session, 'missedPackets'>;
 
-/** The parts of the sharded adapter (a socket.io-adapter ClusterAdapter) this file adjusts. */
+/**
+ * The parts of the sharded adapter (a socket.io-adapter ClusterAdapter) this file adjusts:
+ * internals, not API, so package.json pins @socket.io/redis-adapter and socket.io-adapter
+ * exactly, and server/test/redis-internals.test.ts fails when an upgrade moves any of them.
+ */
 interface ShardedInternals {
   uid: string;
   nsp: Namespace;
@@ -95,20 +100,32 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       if (more === undefined && only !== undefined && nsp.sockets.has(only) && !flags.local) {
         return broadcast(packet, { ...opts, flags: { ...flags, local: true } });
       }
-      // A relay (`socket.to(room).emit('message', ...)`): one frame, encoded once.
+      // Room affinity for every event, not only relays: to a room whose members all sit here
+      // (a join's `join`, `ready`, member lists), nothing need cross Redis. Another process
+      // that seats a member later publishes its own `join`, which ends the affinity here.
+      if (
+        more === undefined &&
+        only?.startsWith(ROOM_PREFIX) &&
+        !flags.local &&
+        flags.timeout === undefined &&
+        options.rooms.isLocal(only.slice(ROOM_PREFIX.length))
+      ) {
+        return broadcast(packet, { ...opts, flags: { ...flags, local: true } });
+      }
+      // An event to a signaling room (a relay, `join`, `ready`, member lists): one frame,
+      // encoded once, delivered here at once and to the other processes as that frame.
       const [sender, other] = opts.except ?? [];
       if (
         more === undefined &&
         only?.startsWith(ROOM_PREFIX) &&
-        sender !== undefined &&
         other === undefined &&
         packet.type === EVENT &&
-        packet.data?.[0] === 'message' &&
+        typeof packet.data?.[0] === 'string' &&
         !flags.local &&
         !flags.volatile &&
-        flags.timeout === undefined
+        flags.timeout === undefined &&
+        frames.send(packet, only, sender ?? '')
       ) {
-        frames.send(packet, only, sender);
         return Promise.resolve();
       }
       return broadcast(packet, opts);
@@ -135,7 +152,7 @@ function tellStoreOfEvents(
     // Another process's broadcast: a member may have joined there.
     const broadcast = message.uid === internals.uid ? undefined : lostOf(message);
     for (const room of signalingRooms(broadcast)) {
-      options.rooms.changedElsewhere(room, broadcast?.event);
+      options.rooms.affinity.changedElsewhere(room, broadcast?.event);
     }
     onMessage(message, offset);
   };
@@ -144,7 +161,7 @@ function tellStoreOfEvents(
     const lost = lostOf(message);
     const sent = guarded(internals.nsp, lost, () => publish(message));
     // A seat is told once its `join` is taken (RedisRooms.listening).
-    for (const room of signalingRooms(lost)) options.rooms.publishing(room, sent);
+    for (const room of signalingRooms(lost)) options.rooms.affinity.publishing(room, sent);
     return sent;
   };
 }
@@ -222,13 +239,17 @@ interface PacketWriter {
   writeToEngine(frames: string[], options: { preEncoded: boolean }): void;
 }
 
-/** A relay on the wire between processes: `R<adapter uid>\n<room>\n<sender id>\n<frame>`. */
+/**
+ * An event to a room on the wire between processes: `R<adapter uid>\n<room>\n<sender id or
+ * nothing>\n<frame>`.
+ */
 const FRAME = 0x52;
 
 /**
- * Relays cross Redis as the Socket.IO frame the recipients will get, encoded once by the
- * sender's process, rather than as the adapter's JSON message that both sides parse and the
- * receiver encodes again. Neither a room name, a socket id nor JSON text holds a raw newline.
+ * Events to a room (relays, and a join's news) cross Redis as the Socket.IO frame the
+ * recipients will get, encoded once by the sender's process, rather than as the adapter's JSON
+ * message that both sides parse (the sender's own copy comes back to it) and the receiver
+ * encodes again. Neither a room name, a socket id nor JSON text holds a raw newline.
  */
 function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, guarded: Guarded) {
   const { nsp } = internals;
@@ -242,16 +263,22 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
     }
   };
   return {
-    send(packet: { nsp?: string }, room: string, sender: string): void {
+    /** Sends `packet` to `room` but `sender` (a socket id, or ''); false if it is binary. */
+    send(packet: { nsp?: string; data?: unknown[] }, room: string, sender: string): boolean {
       packet.nsp = nsp.name;
-      const [frame] = encoder.encode(packet);
-      if (typeof frame !== 'string') throw new Error('[signaling] a relay encoded to binary');
+      const [frame, more] = encoder.encode(packet);
+      if (typeof frame !== 'string' || more !== undefined) return false;
       deliver(room, sender, frame);
-      const lost = { event: 'message', rooms: [room], except: [sender] };
+      const event = packet.data?.[0];
+      const lost = { event, rooms: [room], except: sender ? [sender] : [] };
       const text = `R${internals.uid}\n${room}\n${sender}\n${frame}`;
       const channel = internals.dynamicChannel(room);
-      // A failure is reported to the sender by guarded(); nothing is left to do here.
-      guarded(nsp, lost, () => options.publisher.sPublish(channel, text)).catch(() => {});
+      const sent = guarded(nsp, lost, () => options.publisher.sPublish(channel, text));
+      // A relay's failure is reported to its sender by guarded(); a seat is told once its
+      // `join` is taken (RedisRooms.listening).
+      if (event === 'message') sent.catch(() => {});
+      else options.rooms.affinity.publishing(room.slice(ROOM_PREFIX.length), sent);
+      return true;
     },
     /** Delivers a frame from Redis; false if `raw` is the adapter's own message instead. */
     receive(raw: Buffer): boolean {
@@ -262,8 +289,12 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
       const roomEnd = text.indexOf('\n', uid.length + 2);
       const senderEnd = text.indexOf('\n', roomEnd + 1);
       const room = text.slice(uid.length + 2, roomEnd);
-      options.rooms.changedElsewhere(room.slice(ROOM_PREFIX.length), 'message');
-      deliver(room, text.slice(roomEnd + 1, senderEnd), text.slice(senderEnd + 1));
+      const frame = text.slice(senderEnd + 1);
+      // The event's name, read off the frame (`42["name",...`): names hold no quote.
+      const start = frame.indexOf('["') + 2;
+      const event = frame.slice(start, frame.indexOf('"', start));
+      options.rooms.affinity.changedElsewhere(room.slice(ROOM_PREFIX.length), event);
+      deliver(room, text.slice(roomEnd + 1, senderEnd), frame);
       return true;
     },
   };
@@ -301,7 +332,7 @@ function subscribeKnowingWhen(
       () => {
         const signaling = signalingRoom(room);
         if (signaling !== undefined && current.get(room) === mine) {
-          options.rooms.subscribed(signaling);
+          options.rooms.affinity.subscribed(signaling);
         }
       },
       (error: unknown) =>
@@ -312,7 +343,7 @@ function subscribeKnowingWhen(
     if (!internals.shouldUseASeparateNamespace(room)) return;
     current.delete(room);
     const signaling = signalingRoom(room);
-    if (signaling !== undefined) options.rooms.unsubscribed(signaling);
+    if (signaling !== undefined) options.rooms.affinity.unsubscribed(signaling);
     options.subscriber
       .sUnsubscribe(internals.dynamicChannel(room))
       .catch((error: unknown) =>

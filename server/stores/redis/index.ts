@@ -6,7 +6,8 @@ import { redactingLogger, redactUrl, secretsOf } from '../../core/redact.ts';
 import type { SignalingLogger, SignalingServer } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import { relayAdapter, type ShardedPublisher, type ShardedSubscriber } from './adapter.ts';
-import { RedisRooms, type RedisRoomsOptions, type SeatClient } from './rooms.ts';
+import { type ScriptingClient, type SeatClient, scriptClient } from './commands.ts';
+import { RedisRooms, type RedisRoomsOptions } from './rooms.ts';
 
 /** What {@link connectRedis} returns: pass `rooms` and `adapter` to attachSignaling. */
 export interface RedisSignaling {
@@ -190,9 +191,10 @@ function connections(
   options: ConnectRedisOptions,
 ): Connections & { sharded: ReturnType<typeof createShardedAdapter> } {
   // No offline queue for commands: while Redis is away a join fails at once (and is refused
-  // with a clear error) rather than waiting. A timeout bounds a seat command or a heartbeat on
-  // a slow Redis; publishes have none of their own (node-redis would make an AbortSignal for
-  // each): the adapter's one timer reports the late ones (lateRelays in adapter.ts).
+  // with a clear error) rather than waiting. A timeout bounds a seat command (one timer for
+  // all, scriptClient) or a heartbeat on a slow Redis; publishes have none of their own
+  // (node-redis would make an AbortSignal for each): the adapter's one timer reports the late
+  // ones (lateRelays in adapter.ts).
   const timeout = { timeout: options.commandTimeoutMs ?? 5000 };
   const commands = { disableOfflineQueue: true, commandOptions: timeout };
   const publishes = { disableOfflineQueue: true, commandOptions: { timeout: 0 } };
@@ -203,7 +205,7 @@ function connections(
     const beat = createCluster({ rootNodes, defaults: commands, commandOptions: timeout });
     return {
       pub: pub as unknown as Connection,
-      seats: pub.withCommandOptions(timeout) as unknown as SeatClient,
+      seats: scriptClient(pub as unknown as ScriptingClient, timeout.timeout),
       sub: sub as unknown as Connection,
       beat: beat as unknown as Connection,
       connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),
@@ -215,7 +217,7 @@ function connections(
   const beat = createClient({ url, ...commands });
   return {
     pub: pub as unknown as Connection,
-    seats: pub.withCommandOptions(timeout) as unknown as SeatClient,
+    seats: scriptClient(pub as unknown as ScriptingClient, timeout.timeout),
     sub: sub as unknown as Connection,
     beat: beat as unknown as Connection,
     connect: () => Promise.all([pub.connect(), sub.connect(), beat.connect()]),

@@ -8,19 +8,31 @@ import {
   type StoreHealth,
 } from '../../core/store.ts';
 import type { SignalingLogger } from '../../core/types.ts';
-import { FREE_DEAD, HOLD, JOIN, LEAVE, RECLAIM, RESUME } from './scripts.ts';
+import { type LocalRoom, RoomAffinity } from './affinity.ts';
+import type { SeatClient } from './commands.ts';
+import { Heartbeat } from './heartbeat.ts';
+import {
+  DEL,
+  EXISTS,
+  FREE_DEAD,
+  GET_SET_ALIVE,
+  HGETALL,
+  HOLD,
+  JOIN,
+  LEAVE,
+  list,
+  pairs,
+  RECLAIM,
+  RESUME,
+  SADD,
+  SMEMBERS,
+  SREM,
+  strings,
+} from './scripts.ts';
 import { redisSpentTokens } from './spent-tokens.ts';
 
 /** A node-redis client, as `connectRedis` makes for one Redis. */
 export type RedisClient = ReturnType<typeof createClient>;
-
-/**
- * The one command the store sends: EVAL with its keys. A node-redis client and a node-redis
- * cluster client both have it; the cluster client routes each call by its first key.
- */
-export interface SeatClient {
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
 
 /** Options of {@link RedisRooms}. */
 export interface RedisRoomsOptions {
@@ -71,30 +83,6 @@ export interface RedisRoomsOptions {
   logger?: SignalingLogger;
 }
 
-/** What this process knows of a room in which it seats members. */
-interface LocalRoom {
-  /** Its members seated on this process. */
-  members: Set<string>;
-  /** Every member of the room is on this process, as last read from Redis. */
-  local: boolean;
-  /** Bumped by each sign that the room changed elsewhere: an older read must not set `local`. */
-  version: number;
-  refreshing: boolean;
-}
-
-const GET_SET_ALIVE = `
-local was = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-if was then return 1 end
-return 0
-`;
-const SADD = `return redis.call('SADD', KEYS[1], ARGV[1])`;
-const SREM = `return redis.call('SREM', KEYS[1], ARGV[1])`;
-const SMEMBERS = `return redis.call('SMEMBERS', KEYS[1])`;
-const EXISTS = `return redis.call('EXISTS', KEYS[1])`;
-const DEL = `return redis.call('DEL', KEYS[1])`;
-const HGETALL = `return redis.call('HGETALL', KEYS[1])`;
-
 /**
  * Room occupancy shared by every process on one Redis or Redis Cluster. Each change to a room
  * is one Lua script on that room's key alone, so capacity holds across processes under races
@@ -117,21 +105,12 @@ export class RedisRooms implements RoomStore {
   readonly #ttlMs: number;
   readonly #options: RedisRoomsOptions;
   readonly #logger: SignalingLogger;
-  readonly #rooms = new Map<string, LocalRoom>();
-  /** Rooms whose channel this process is subscribed to, as the adapter reports. */
-  readonly #subscriptions = new Set<string>();
-  /** The last publish of an event (not a relay) to each room, until Redis answers it. */
-  readonly #publishing = new Map<string, Promise<void>>();
-  /** Joins waiting for their room's subscription ({@link listening}), by room. */
-  readonly #listeners = new Map<string, { resolves: (() => void)[]; timer: NodeJS.Timeout }>();
+  /** Which rooms are all here, and when this process hears them; the adapter tells it. */
+  readonly affinity: RoomAffinity;
+  readonly #rooms: Map<string, LocalRoom>;
   /** Leaves that failed (Redis down): replayed when Redis is back, so no seat stays behind. */
   readonly #pendingLeaves = new Set<string>();
-  #health: StoreHealth = { ok: false, reason: 'not started' };
-  #timer: NodeJS.Timeout | undefined;
-  #beating = false;
-  #maintaining = false;
-  /** Redis forgot this process (a stall past the TTL, a Redis restart): register again. */
-  #forgotten = true;
+  readonly #heartbeat: Heartbeat;
   #closed = false;
 
   /** Does no I/O; call {@link start} before the first join. */
@@ -145,124 +124,62 @@ export class RedisRooms implements RoomStore {
     this.#ttlMs = options.ttlMs ?? 3000;
     this.#logger = options.logger ?? console;
     this.spentTokens = redisSpentTokens(options.client, this.#prefix);
+    this.affinity = new RoomAffinity({
+      processId: this.processId,
+      read: (room) => this.#eval(HGETALL, this.#roomKey(room)),
+      subscribeTimeoutMs: options.subscribeTimeoutMs ?? 5000,
+      logger: this.#logger,
+      logLater: (what) => this.#logLater(what),
+    });
+    this.#rooms = this.affinity.rooms;
+    this.#heartbeat = new Heartbeat({
+      beat: async () => {
+        const key = this.#aliveKey(this.processId);
+        const arguments_ = [`${this.#ttlMs}`];
+        return (
+          Number(
+            await this.#heartbeatClient.eval(GET_SET_ALIVE, { keys: [key], arguments: arguments_ }),
+          ) === 1
+        );
+      },
+      register: () => this.#register(),
+      sweep: () => this.sweep(),
+      intervalMs: this.#heartbeatMs,
+      logger: this.#logger,
+    });
     if (this.#ttlMs <= this.#heartbeatMs) {
       throw new RangeError('[signaling] RedisRooms ttlMs must be longer than heartbeatMs');
     }
   }
 
   /** Registers this process as alive, and keeps it so until {@link close}. */
-  async start(): Promise<void> {
-    await this.#tick();
-    if (!this.#health.ok) throw new Error(`[signaling] Redis: ${this.#health.reason}`);
-    this.#timer = setInterval(() => void this.#tick(), this.#heartbeatMs);
-    this.#timer.unref();
+  start(): Promise<void> {
+    return this.#heartbeat.start();
   }
 
   /** Ok while the heartbeat reaches Redis; else why not (joins are refused meanwhile). */
   health(): StoreHealth {
-    return this.#health;
+    return this.#heartbeat.health();
   }
 
   /** Marks Redis unreachable at once (a client error), before the next heartbeat notices. */
   unreachable(reason: string): void {
-    if (this.#timer !== undefined) this.#health = { ok: false, reason };
+    this.#heartbeat.unreachable(reason);
   }
 
   /** Every member of `room` sits on this process, as far as it knows for sure. */
   isLocal(room: string): boolean {
-    return this.#rooms.get(room)?.local ?? false;
+    return this.affinity.isLocal(room);
   }
 
-  /**
-   * Another process broadcast to `room` (the adapter saw it): a member may have joined there.
-   * Relays go through Redis until a fresh read says otherwise; `event` other than a relay
-   * means the room may have changed, so it is read again.
-   */
-  changedElsewhere(room: string, event: unknown): void {
-    const entry = this.#rooms.get(room);
-    if (!entry) return;
-    entry.version++;
-    entry.local = false;
-    if (event !== 'message') this.#refresh(room, entry);
-  }
-
-  /**
-   * This process now receives `room`'s broadcasts (the adapter's subscription to its channel
-   * is in place): a read from now on may find the room all local, since any later join
-   * elsewhere will be heard.
-   */
-  subscribed(room: string): void {
-    const already = this.#subscriptions.has(room);
-    this.#subscriptions.add(room);
-    this.#heard(room);
-    const entry = this.#rooms.get(room);
-    if (!entry || already) return;
-    entry.version++;
-    this.#refresh(room, entry);
-  }
-
-  /**
-   * This process published an event to `room` (a `join`, a `bye`): {@link listening} waits for
-   * Redis to take it, so whoever is told next cannot overtake it.
-   */
-  publishing(room: string, sent: Promise<unknown>): void {
-    const settled = sent.then(noop, noop);
-    this.#publishing.set(room, settled);
-    void settled.then(() => {
-      if (this.#publishing.get(room) === settled) this.#publishing.delete(room);
-    });
-  }
-
-  /**
-   * Resolves once this process receives `room`'s broadcasts (see {@link subscribed}) and Redis
-   * took the last event this process published to it. So a member is told its seat only when a
-   * peer's relay cannot go unheard here, and when every other process has been sent the `join`
-   * that tells it the room is no longer all its own (else a peer there, told the news some
-   * other way, could relay to this member as if alone). A subscription that does not come
-   * within the command timeout is waited for no longer (the adapter logs its error), so a join
-   * is never stuck.
-   */
+  /** See {@link RoomAffinity.listening}. */
   listening(room: string): Promise<void> | undefined {
-    const published = this.#publishing.get(room);
-    const subscribed = this.#subscription(room);
-    if (subscribed === undefined) return published;
-    return published === undefined ? subscribed : Promise.all([subscribed, published]).then(noop);
-  }
-
-  #subscription(room: string): Promise<void> | undefined {
-    if (this.#subscriptions.has(room)) return undefined;
-    return new Promise((resolve) => {
-      const waiting = this.#listeners.get(room);
-      if (waiting) {
-        waiting.resolves.push(resolve);
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.#logger.warn(`[signaling] Redis: not subscribed to room ${room} yet; seating anyway`);
-        this.#heard(room);
-      }, this.#options.subscribeTimeoutMs ?? 5000);
-      this.#listeners.set(room, { resolves: [resolve], timer });
-    });
-  }
-
-  #heard(room: string): void {
-    const waiting = this.#listeners.get(room);
-    if (!waiting) return;
-    this.#listeners.delete(room);
-    clearTimeout(waiting.timer);
-    for (const resolve of waiting.resolves) resolve();
-  }
-
-  /** This process no longer receives `room`'s broadcasts (no member of it here any more). */
-  unsubscribed(room: string): void {
-    this.#subscriptions.delete(room);
-    const entry = this.#rooms.get(room);
-    if (entry) entry.local = false;
+    return this.affinity.listening(room);
   }
 
   /** Gives `member` a seat in `room` if one is free (or held for a dropped member), atomically. */
   async join(room: string, member: string): Promise<JoinOutcome> {
-    const entry = this.#entry(room);
+    const entry = this.affinity.entry(room);
     const { version } = entry;
     const seat = this.#seat(room, member);
     // The index first, sent together (in order on one connection): a seat missing from it
@@ -285,17 +202,17 @@ export class RedisRooms implements RoomStore {
       if (answer.status === 'rejected') throw answer.reason;
       reply = strings(answer.value);
     } catch (error) {
-      this.#dropIfEmpty(room, entry);
+      this.affinity.dropIfEmpty(room, entry);
       throw error;
     }
     const [kind = 'full', replaced = '', ...hash] = reply;
     if (kind === 'full') {
-      this.#dropIfEmpty(room, entry);
+      this.affinity.dropIfEmpty(room, entry);
       this.#eval(SREM, this.#seatsKey(), seat).catch(this.#logLater('unindex a refused seat'));
       return { kind: 'full' };
     }
     entry.members.add(member);
-    this.#apply(room, entry, version, hash);
+    this.affinity.apply(room, entry, version, hash);
     if (kind === 'created') return { kind };
     const others = pairs(hash)
       .map(([id]) => id)
@@ -318,7 +235,7 @@ export class RedisRooms implements RoomStore {
       throw error;
     }
     this.#eval(SREM, this.#seatsKey(), seat).catch(this.#logLater('unindex a freed seat'));
-    if (entry && entry.members.size > 0) this.#apply(room, entry, version, hash);
+    if (entry && entry.members.size > 0) this.affinity.apply(room, entry, version, hash);
     return pairs(hash).map(([id]) => id);
   }
 
@@ -343,18 +260,18 @@ export class RedisRooms implements RoomStore {
 
   /** Moves `member`'s seat, held on any process, to this one; false if it is gone. */
   async resume(room: string, member: string): Promise<boolean> {
-    const entry = this.#entry(room);
+    const entry = this.affinity.entry(room);
     const { version } = entry;
     await this.#eval(SADD, this.#seatsKey(), this.#seat(room, member));
     const [kept = 0, ...hash] = list(
       await this.#eval(RESUME, this.#roomKey(room), member, this.processId),
     );
     if (Number(kept) !== 1) {
-      this.#dropIfEmpty(room, entry);
+      this.affinity.dropIfEmpty(room, entry);
       return false;
     }
     entry.members.add(member);
-    this.#apply(room, entry, version, strings(hash));
+    this.affinity.apply(room, entry, version, strings(hash));
     return true;
   }
 
@@ -390,7 +307,7 @@ export class RedisRooms implements RoomStore {
         // Only members on live processes hear of it: the dead one's others go in this sweep.
         const remaining = pairs(strings(hash)).filter(([, holder]) => holder.split('|')[0] !== pid);
         const entry = this.#rooms.get(room);
-        if (entry) this.#apply(room, entry, entry.version, strings(hash));
+        if (entry) this.affinity.apply(room, entry, entry.version, strings(hash));
         if (remaining.length > 0) {
           this.#options.onPeerGone?.(
             room,
@@ -412,84 +329,10 @@ export class RedisRooms implements RoomStore {
    * any seat still held at once rather than after the TTL.
    */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
     this.#closed = true;
-    this.#health = { ok: false, reason: 'closed' };
-    for (const room of [...this.#listeners.keys()]) this.#heard(room);
+    this.#heartbeat.stop();
+    this.affinity.releaseAll();
     await this.#eval(DEL, this.#aliveKey(this.processId));
-  }
-
-  /**
-   * One heartbeat: stay alive, then re-register if Redis forgot this process, and sweep the
-   * dead. The beat never waits for the other two: a long re-registration or sweep (thousands of
-   * seats) must not stop the beats, or the others would sweep this process in turn.
-   */
-  async #tick(): Promise<void> {
-    if (this.#beating) return;
-    this.#beating = true;
-    try {
-      const key = this.#aliveKey(this.processId);
-      const known = await this.#heartbeatClient.eval(GET_SET_ALIVE, {
-        keys: [key],
-        arguments: [`${this.#ttlMs}`],
-      });
-      if (Number(known) !== 1 && !this.#forgotten && this.#timer !== undefined) {
-        this.#logger.warn(
-          '[signaling] Redis: this process missed its heartbeat (stalled?) and may have been swept; taking its seats back',
-        );
-      }
-      if (Number(known) !== 1) this.#forgotten = true;
-    } catch (error) {
-      this.#unhealthy(error);
-      return;
-    } finally {
-      this.#beating = false;
-    }
-    await this.#maintain();
-  }
-
-  /** Re-registers when needed and sweeps the dead; one at a time. */
-  async #maintain(): Promise<void> {
-    if (this.#maintaining) return;
-    this.#maintaining = true;
-    try {
-      if (this.#forgotten || !this.#health.ok) {
-        const wasDown = !this.#health.ok && this.#timer !== undefined;
-        // Cleared first: a beat that finds this process forgotten during the registration
-        // (swept meanwhile) sets it again, for one more.
-        this.#forgotten = false;
-        try {
-          await this.#register();
-        } catch (error) {
-          this.#forgotten = true;
-          throw error;
-        }
-        if (wasDown) {
-          this.#logger.warn(
-            '[signaling] Redis: reachable again; this process re-registered its seats',
-          );
-        }
-      }
-      this.#health = { ok: true };
-      await this.sweep();
-    } catch (error) {
-      this.#unhealthy(error);
-    } finally {
-      this.#maintaining = false;
-    }
-  }
-
-  #unhealthy(error: unknown): void {
-    if (this.#closed) return;
-    if (this.#health.ok) {
-      this.#logger.error(
-        '[signaling] Redis heartbeat failed; joins are refused until it is back. Check that Redis is up:',
-        error,
-      );
-    }
-    // The error's text (an address, a port) stays in the log: `/healthz` is not the place.
-    this.#health = { ok: false, reason: 'Redis unreachable' };
   }
 
   /**
@@ -531,53 +374,9 @@ export class RedisRooms implements RoomStore {
         );
         this.#options.onSeatLost?.(room, member);
       }
-      if (entry.members.size === 0) this.#dropIfEmpty(room, entry);
-      else this.#apply(room, entry, version, rest.slice(Number(count)));
+      if (entry.members.size === 0) this.affinity.dropIfEmpty(room, entry);
+      else this.affinity.apply(room, entry, version, rest.slice(Number(count)));
     }
-  }
-
-  #entry(room: string): LocalRoom {
-    let entry = this.#rooms.get(room);
-    if (!entry) {
-      entry = { members: new Set(), local: false, version: 0, refreshing: false };
-      this.#rooms.set(room, entry);
-    }
-    return entry;
-  }
-
-  #dropIfEmpty(room: string, entry: LocalRoom): void {
-    if (entry.members.size === 0 && this.#rooms.get(room) === entry) this.#rooms.delete(room);
-  }
-
-  /**
-   * Sets `local` from a read of the room's hash, unless the room changed since `version`. Not
-   * before this process receives the room's broadcasts: until then a join elsewhere could go
-   * unheard.
-   */
-  #apply(room: string, entry: LocalRoom, version: number, hash: readonly string[]): void {
-    if (entry.version !== version) return;
-    entry.local =
-      this.#subscriptions.has(room) &&
-      pairs(hash).every(([, holder]) => holder.split('|')[0] === this.processId);
-  }
-
-  #refresh(room: string, entry: LocalRoom): void {
-    if (entry.refreshing) return;
-    entry.refreshing = true;
-    const { version } = entry;
-    this.#eval(HGETALL, this.#roomKey(room))
-      .then((hash) => {
-        entry.refreshing = false;
-        this.#apply(room, entry, version, strings(hash));
-        // Changed again while reading: read once more, or it stays remote until the next join.
-        if (entry.version !== version && this.#rooms.get(room) === entry) {
-          this.#refresh(room, entry);
-        }
-      })
-      .catch((error: unknown) => {
-        entry.refreshing = false;
-        this.#logLater(`read room ${room}`)(error);
-      });
   }
 
   #eval(script: string, key: string, ...args: string[]): Promise<unknown> {
@@ -606,21 +405,3 @@ export class RedisRooms implements RoomStore {
     return `${this.#prefix}proc:{${pid}}:seats`;
   }
 }
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function strings(value: unknown): string[] {
-  return list(value).map(String);
-}
-
-/** `[field, value]` pairs of a flat HGETALL-style reply. */
-function pairs(flat: readonly string[]): [string, string][] {
-  const result: [string, string][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    result.push([flat[i] as string, flat[i + 1] as string]);
-  return result;
-}
-
-function noop(): void {}

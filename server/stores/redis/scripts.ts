@@ -86,3 +86,37 @@ for _, v in ipairs(lost) do table.insert(reply, v) end
 for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do table.insert(reply, v) end
 return reply
 `;
+
+/** Sets the alive key KEYS[1] for ARGV[1] ms; 1 if it was still there. */
+export const GET_SET_ALIVE = `
+local was = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if was then return 1 end
+return 0
+`;
+
+/** Single commands, as scripts: the store's connection runs scripts only (commands.ts). */
+export const SADD = `return redis.call('SADD', KEYS[1], ARGV[1])`;
+export const SREM = `return redis.call('SREM', KEYS[1], ARGV[1])`;
+export const SMEMBERS = `return redis.call('SMEMBERS', KEYS[1])`;
+export const EXISTS = `return redis.call('EXISTS', KEYS[1])`;
+export const DEL = `return redis.call('DEL', KEYS[1])`;
+export const HGETALL = `return redis.call('HGETALL', KEYS[1])`;
+
+/** A script's reply as a list (empty if it is not one). */
+export function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A script's reply as a list of strings. */
+export function strings(value: unknown): string[] {
+  return list(value).map(String);
+}
+
+/** `[field, value]` pairs of a flat HGETALL-style reply. */
+export function pairs(flat: readonly string[]): [string, string][] {
+  const result: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    result.push([flat[i] as string, flat[i + 1] as string]);
+  return result;
+}

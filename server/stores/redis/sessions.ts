@@ -3,7 +3,7 @@ import type { Session } from 'socket.io-adapter';
 import { type ForgetsSessions, privateSessionId } from '../../core/session-adapter.ts';
 import type { ServerSocketData, SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import type { SeatClient } from './rooms.ts';
+import type { SeatClient } from './commands.ts';
 
 /** What Socket.IO hands an adapter to keep while a connection is away. */
 type SessionToPersist = Omit<Session, 'missedPackets'>;

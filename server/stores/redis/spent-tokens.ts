@@ -1,5 +1,5 @@
 import type { SpentTokens } from '../../core/room-access.ts';
-import type { SeatClient } from './rooms.ts';
+import type { SeatClient } from './commands.ts';
 
 /** Spends an id: set only if absent, expiring at the token's own `exp` (ms since the epoch). */
 const SPEND = `return redis.call('SET', KEYS[1], '1', 'NX', 'PXAT', ARGV[1])`;
