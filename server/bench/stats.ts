@@ -55,3 +55,12 @@ export class Histogram {
     return this.max;
   }
 }
+
+/** The median of `list` (0 for none). */
+export function median(list: number[]): number {
+  const sorted = [...list].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}

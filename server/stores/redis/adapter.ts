@@ -1,9 +1,10 @@
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Namespace, ServerOptions } from 'socket.io';
-import { type ClusterMessage, MessageType, type Session } from 'socket.io-adapter';
+import type { ClusterMessage, Session } from 'socket.io-adapter';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import type { SeatClient } from './commands.ts';
+import { type Guarded, guardedPublisher, type Lost, lostOf } from './publish-guard.ts';
 import type { RedisRooms } from './rooms.ts';
 import { keepSessionsInRedis } from './sessions.ts';
 
@@ -184,56 +185,6 @@ function signalingRooms(broadcast: Lost | undefined): string[] {
 /** Socket.IO's packet type for an event (socket.io-parser's `PacketType.EVENT`). */
 const EVENT = 2;
 
-/** What a broadcast is about: for telling its sender when it fails, and the store of it. */
-interface Lost {
-  event: unknown;
-  rooms: readonly string[];
-  except: readonly string[];
-}
-
-function lostOf(message: ClusterMessage): Lost | undefined {
-  if (message.type !== MessageType.BROADCAST) return undefined;
-  const { packet, opts } = message.data as {
-    packet: { data?: unknown[] };
-    opts: { except?: string[]; rooms: string[] };
-  };
-  return { event: packet.data?.[0], rooms: opts.rooms, except: opts.except ?? [] };
-}
-
-type Guarded = <T>(nsp: Namespace, lost: Lost | undefined, send: () => Promise<T>) => Promise<T>;
-
-/**
- * Every publish goes through this: past `maxInFlight` waiting it is refused at once; one that
- * fails is retried once; one that fails again, or that Redis leaves unanswered for `timeoutMs`,
- * is reported to its sender.
- */
-function guardedPublisher(options: RelayAdapterOptions): Guarded {
-  let inFlight = 0;
-  const late = lateRelays(options);
-  return async (nsp, lost, send) => {
-    if (inFlight >= options.maxInFlight) {
-      report(nsp, lost, 'too many relays waiting for Redis', options.logger);
-      throw new Error('[signaling] too many publishes in flight');
-    }
-    inFlight++;
-    const waiting = late.watch(nsp, lost);
-    try {
-      return await send();
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, options.retryMs));
-      try {
-        return await send();
-      } catch (error) {
-        if (!waiting.reported) report(nsp, lost, 'Redis did not take it', options.logger, error);
-        throw error;
-      }
-    } finally {
-      late.done(waiting);
-      inFlight--;
-    }
-  };
-}
-
 /** The part of a Socket.IO client (engine connection) a pre-encoded frame is written with. */
 interface PacketWriter {
   writeToEngine(frames: string[], options: { preEncoded: boolean }): void;
@@ -350,70 +301,4 @@ function subscribeKnowingWhen(
         options.logger.error(`[signaling] Redis: could not unsubscribe from ${room}:`, error),
       );
   });
-}
-
-interface Waiting {
-  at: number;
-  nsp: Namespace;
-  lost: Lost | undefined;
-  reported: boolean;
-}
-
-/** The publishes waiting for Redis, oldest first, and the one timer that reports the late. */
-function lateRelays(options: RelayAdapterOptions) {
-  const waiting = new Set<Waiting>();
-  let timer: NodeJS.Timeout | undefined;
-  const check = () => {
-    const now = Date.now();
-    for (const entry of waiting) {
-      if (now - entry.at < options.timeoutMs) break;
-      if (entry.reported) continue;
-      entry.reported = true;
-      report(entry.nsp, entry.lost, 'Redis did not answer in time', options.logger);
-    }
-    if (waiting.size === 0) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
-  return {
-    watch(nsp: Namespace, lost: Lost | undefined): Waiting {
-      const entry = { at: Date.now(), nsp, lost, reported: false };
-      waiting.add(entry);
-      if (!timer) {
-        timer = setInterval(check, Math.max(50, options.timeoutMs / 4));
-        timer.unref();
-      }
-      return entry;
-    },
-    done(entry: Waiting): void {
-      waiting.delete(entry);
-    },
-  };
-}
-
-/** Tells the sender of a relay that could not be published; logs any other lost broadcast. */
-function report(
-  nsp: Namespace,
-  lost: Lost | undefined,
-  why: string,
-  logger: SignalingLogger,
-  error?: unknown,
-): void {
-  if (!lost) return;
-  if (lost.event !== 'message') {
-    logger.error(
-      `[signaling] Redis: "${String(lost.event)}" to ${lost.rooms} was lost (${why}):`,
-      error,
-    );
-    return;
-  }
-  // A relay is `socket.to(room)`: its sender is the one socket it excepts.
-  for (const id of lost.except) {
-    nsp.sockets.get(id)?.emit('signaling:error', {
-      event: 'message',
-      code: 'relay-failed',
-      message: `your message could not be relayed (${why}); send it again`,
-    });
-  }
 }
