@@ -4,7 +4,13 @@ import type { ClusterMessage, Session } from 'socket.io-adapter';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import type { SeatClient } from './commands.ts';
-import { type Guarded, guardedPublisher, type Lost, lostOf } from './publish-guard.ts';
+import {
+  type Guarded,
+  type GuardOptions,
+  guardedPublisher,
+  type Lost,
+  lostOf,
+} from './publish-guard.ts';
 import type { RedisRooms } from './rooms.ts';
 import { keepSessionsInRedis } from './sessions.ts';
 
@@ -49,7 +55,7 @@ export interface ShardedPublisher {
 }
 
 /** Options of {@link relayAdapter}. */
-export interface RelayAdapterOptions {
+export interface RelayAdapterOptions extends GuardOptions {
   /** The sharded adapter's factory, `createShardedAdapter(pub, sub, ...)`. */
   sharded: ReturnType<typeof createShardedAdapter>;
   rooms: RedisRooms;
@@ -60,17 +66,6 @@ export interface RelayAdapterOptions {
   /** The connection the sharded adapter publishes on; relays go out on it as frames. */
   publisher: ShardedPublisher;
   prefix: string;
-  /** Publishes in flight past which a relay is refused at once rather than queued. */
-  maxInFlight: number;
-  /** Wait before the one retry of a failed publish. */
-  retryMs: number;
-  /**
-   * How long a relay may wait for Redis, its retry included, before its sender is told it
-   * failed. One timer checks the oldest publishes, rather than a timeout per command: a relay
-   * crosses Redis thousands of times a second.
-   */
-  timeoutMs: number;
-  logger: SignalingLogger;
 }
 
 /**

@@ -5,10 +5,21 @@
 import type { Namespace } from 'socket.io';
 import { type ClusterMessage, MessageType } from 'socket.io-adapter';
 import type { SignalingLogger } from '../../core/types.ts';
-import type { RelayAdapterOptions } from './adapter.ts';
 
-/** The options a guarded publish reads. */
-type GuardOptions = Pick<RelayAdapterOptions, 'maxInFlight' | 'retryMs' | 'timeoutMs' | 'logger'>;
+/** The options a guarded publish reads (the relay adapter's own, which extend these). */
+export interface GuardOptions {
+  /** Publishes in flight past which a relay is refused at once rather than queued. */
+  maxInFlight: number;
+  /** Wait before the one retry of a failed publish. */
+  retryMs: number;
+  /**
+   * How long a relay may wait for Redis, its retry included, before its sender is told it
+   * failed. One timer checks the oldest publishes, rather than a timeout per command: a relay
+   * crosses Redis thousands of times a second.
+   */
+  timeoutMs: number;
+  logger: SignalingLogger;
+}
 
 /** What a broadcast is about: for telling its sender when it fails, and the store of it. */
 export interface Lost {
