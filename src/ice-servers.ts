@@ -1,5 +1,5 @@
 import type { IceServer, SignalingError } from '../server/protocol/index.ts';
-import type { SignalingClientSocket } from './signaling-controller.ts';
+import type { SignalingClientSocket } from './signaling-types.ts';
 
 /** How long an `ice:servers` request may go unanswered before the tab goes on without it. */
 const ICE_ANSWER_MS = 5000;
@@ -58,6 +58,7 @@ export class IceRenewal {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When (this tab's clock) the credential passes half its lifetime; 0 without one. */
   #freshUntil = 0;
+  #renewals = 0;
 
   /**
    * @param ask asks the server for a fresh list; resolves on its answer, a refusal or a timeout
@@ -76,6 +77,18 @@ export class IceRenewal {
   /** Whether the credential at hand is past half its lifetime (false without one). */
   get stale(): boolean {
     return this.#freshUntil > 0 && Date.now() >= this.#freshUntil;
+  }
+
+  /**
+   * A list arrived (`ttl`: its TURN credential's lifetime, undefined without one): keeps it
+   * fresh, and says what the log shows of it, URLs only: the credential has no place on screen.
+   */
+  take(servers: IceServer[], ttl: number | undefined): string {
+    const renewed = this.active && ttl !== undefined;
+    this.received(ttl);
+    if (renewed) return `TURN credential renewed (#${++this.#renewals}); good for ${ttl} s`;
+    const urls = servers.flatMap((server) => server.urls);
+    return `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`;
   }
 
   /** A list arrived whose TURN credential is good for `ttl` seconds (undefined: none). */

@@ -1,10 +1,8 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import type {
   CallOutcome,
-  ClientToServerEvents,
   IceServer,
-  ServerToClientEvents,
   SignalingError,
   SignalingPayload,
 } from '../server/protocol/index.ts';
@@ -14,30 +12,17 @@ import { rememberedPin, rememberPin } from './lobby/pins.ts';
 import { loadProfile } from './lobby/profile.ts';
 import { type Peek, peekOver } from './lobby/room-peek.ts';
 import { formatPart, summarize } from './log-format.ts';
+import type {
+  ConnectionState,
+  LogEntry,
+  SeatState,
+  SignalingClientSocket,
+} from './signaling-types.ts';
 
-/** The socket's link to the server, as a person should see it. */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
-
-/**
- * Where this tab stands with its room: none asked for, asked and waiting, first member,
- * second member, or refused because the room is full.
- */
-export type SeatState = 'idle' | 'joining' | 'created' | 'joined' | 'full';
-
-/** One line of the on-screen log. */
-export interface LogEntry {
-  id: number;
-  time: Date;
-  source: 'client' | 'server';
-  level: 'info' | 'error';
-  text: string;
-}
+export type { ConnectionState, LogEntry, SeatState, SignalingClientSocket };
 
 /** How many log lines are kept; older ones scroll out. */
 const LOG_LIMIT = 500;
-
-/** A typed client socket of the protocol. */
-export type SignalingClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /**
  * Owns the Socket.IO connection of a tab and the room state it implies. Components read its
@@ -79,7 +64,6 @@ export class SignalingController implements ReactiveController, CallSignaling {
     () => askIceServers(this.#socket),
     () => this.room !== null,
   );
-  #renewals = 0;
   #name: string | undefined;
   /** The server refused a call outcome as `disabled`: none are sent again. */
   #outcomesOff = false;
@@ -242,20 +226,8 @@ export class SignalingController implements ReactiveController, CallSignaling {
       this.#emit({ type: 'message', payload });
     });
     socket.on('ice:servers', (servers, ttl) => {
-      const renewed = this.#renewal.active;
       this.iceServers = servers;
-      this.#renewal.received(ttl);
-      // URLs only: the TURN credential has no place on screen.
-      const urls = servers.flatMap((server) => server.urls);
-      if (renewed && ttl !== undefined) {
-        this.#renewals += 1;
-        this.#log('client', `TURN credential renewed (#${this.#renewals}); good for ${ttl} s`);
-      } else {
-        this.#log(
-          'client',
-          `ICE servers from the server: ${urls.length > 0 ? urls.join(', ') : 'none (host candidates only)'}`,
-        );
-      }
+      this.#log('client', this.#renewal.take(servers, ttl));
       this.#emit({ type: 'ice-servers', servers });
     });
     socket.on('ipaddr', (address) => {

@@ -1,7 +1,7 @@
 import { io } from 'socket.io-client';
 import type { IceServer, RequestAck } from '../../server/protocol/index.ts';
 import { explainMediaError } from '../media-errors.ts';
-import type { SignalingClientSocket } from '../signaling-controller.ts';
+import type { SignalingClientSocket } from '../signaling-types.ts';
 
 /** The steps of the pre-call check, in the order they are shown. */
 export const STEPS = [
