@@ -125,6 +125,9 @@ const CONTAINER_TOOLS = [
   { debian: 'catatonit', file: '/usr/libexec/podman/catatonit' },
   { debian: 'netavark', file: '/usr/lib/podman/netavark' },
   { debian: 'aardvark-dns', file: '/usr/lib/podman/aardvark-dns' },
+  // netavark sets up the containers' network with iptables; without it every container on a
+  // compose network fails to start ("netavark: No such file or directory").
+  { debian: 'iptables', file: '/usr/sbin/iptables' },
 ];
 const containerToolsMissing = () => CONTAINER_TOOLS.filter((tool) => !existsSync(tool.file));
 if (process.platform === 'linux' && containerToolsMissing().length > 0) {

@@ -16,7 +16,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The command that installs what the test needs, on Debian. */
 export const INSTALL =
-  'sudo apt-get install podman runc mmdebstrap docker-compose catatonit netavark aardvark-dns';
+  'sudo apt-get install podman runc mmdebstrap docker-compose catatonit netavark aardvark-dns iptables';
 
 /** What the test needs: each file, as the Debian packages of {@link INSTALL} place it. */
 const TOOLS = [
@@ -27,6 +27,7 @@ const TOOLS = [
   '/usr/libexec/podman/catatonit',
   '/usr/lib/podman/netavark',
   '/usr/lib/podman/aardvark-dns',
+  '/usr/sbin/iptables',
 ];
 
 /**
