@@ -227,9 +227,7 @@ test('chromium ↔ firefox: files both ways, a Chromium screen seen in Firefox, 
     .toBeUndefined();
 
   await expectChatCrosses(first, second, 'before the restart');
-  // Firefox's own news of a new network: the app restarts ICE. (A restart that Chromium asks of
-  // Firefox loses Chromium's data to Firefox now and then on this machine, with Firefox showing
-  // no selected pair after it: not asserted here, see the report of this branch.)
+  // Firefox's own news of a new network: the app restarts ICE.
   await second.evaluate(() => window.dispatchEvent(new Event('online')), undefined);
   for (const tab of [first, second]) {
     await expect
@@ -237,21 +235,29 @@ test('chromium ↔ firefox: files both ways, a Chromium screen seen in Firefox, 
       .toMatch(/ICE restart done: connected again after \d+ ms/);
   }
   await expectChatCrosses(second, first, 'after the restart');
+  await expectChatCrosses(first, second, 'welcome back');
 });
 
-// Known failure, kept visible: after an ICE restart (asked by either side) Chromium's data now
-// and then stops reaching Firefox (about half the runs on this machine), Firefox's getStats then
-// showing no selected pair while both sides say `connected`. Firefox's data still reaches Chromium.
-test.fixme('chromium ↔ firefox: after an ICE restart the chat crosses from Chromium to Firefox', async ({
+// Once a known failure here (Chromium's data stopped reaching Firefox after a restart); it held
+// in 30 runs under load on the one call model, so it is asserted again, a restart from each side.
+test('chromium ↔ firefox: after an ICE restart asked by either side the chat crosses both ways', async ({
   openPeer,
   room,
 }) => {
   const { first, second } = await callUp(openPeer, room, ['chromium', 'firefox']);
-  await second.evaluate(() => window.dispatchEvent(new Event('online')), undefined);
-  await expect
-    .poll(async () => (await second.snapshot()).timeline.join('\n'), { timeout: 30_000 })
-    .toMatch(/ICE restart done/);
-  await expectChatCrosses(first, second, 'after the restart');
+  for (const [asker, round] of [
+    [second, 1],
+    [first, 2],
+  ] as const) {
+    await asker.evaluate(() => window.dispatchEvent(new Event('online')), undefined);
+    for (const tab of [first, second]) {
+      await expect
+        .poll(async () => (await tab.snapshot()).timeline.join('\n'), { timeout: 30_000 })
+        .toMatch(round === 1 ? /ICE restart done/ : /ICE restart done[^]*ICE restart done/);
+    }
+    await expectChatCrosses(first, second, `after restart ${round}`);
+    await expectChatCrosses(second, first, `after restart ${round}, back`);
+  }
 });
 
 test('a group of four, two Chromium and two Firefox: six links; chat, files, video, a screen and an ICE restart reach every member', async ({
@@ -321,9 +327,8 @@ test('a group of four, two Chromium and two Firefox: six links; chat, files, vid
   for (const tab of [chromium, chromium2, firefox2]) {
     await expect.poll(() => chat(tab)).toContainEqual(expect.stringMatching(/firefox restarted$/));
   }
-  // Chromium's chat to the Firefox that restarted is the known failure below the call of two.
   await chromium.say('back again');
-  for (const tab of [chromium2, firefox2]) {
+  for (const tab of [firefox, chromium2, firefox2]) {
     await expect.poll(() => chat(tab)).toContainEqual(expect.stringMatching(/back again$/));
   }
 });
