@@ -55,11 +55,14 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
   const held = adapter instanceof HeldSessionAdapter ? adapter : undefined;
   const { rooms, limits, maxPayloadBytes, metrics } = context;
   const isLocal = rooms.isLocal?.bind(rooms);
-  // The Redis store's adapter delivers a room's broadcast in the process when the room is all
-  // local; any other adapter may send broadcasts elsewhere, so it keeps every relay.
+  // A store that knows where a room's members sit (`isLocal`) has the handler relay to an
+  // all-local room in the process (`socket.local`), past the adapter, as this does. Without it,
+  // only an adapter that is known to deliver in the process alone is passed by.
   if (isLocal === undefined && held === undefined && adapter.constructor !== Adapter) {
     return undefined;
   }
+  /** Set once the store answered `members` later: `signal` then always takes the handler. */
+  let membersLater = false;
 
   /** The room's members here, if a broadcast to it goes to them alone right now. */
   const localRoom = (room: string): Set<string> | undefined => {
@@ -93,8 +96,7 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
 
   const signal = (socket: SignalingSocket, frame: string): boolean => {
     const room = socket.data.room;
-    // Only a store that answers at once (in this process) says here who sits in the room.
-    if (room === undefined || isLocal !== undefined) return false;
+    if (room === undefined || membersLater) return false;
     const to = SIGNAL_HEAD.length;
     let toEnd = to;
     while (toEnd < frame.length && toEnd - to <= MAX_TARGET) {
@@ -120,18 +122,16 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
     if (bytes > maxPayloadBytes) return false;
     const members = localRoom(room);
     const recipient = nsp.sockets.get(target);
+    if (members === undefined || recipient === undefined || !members.has(target)) return false;
+    // Only a store that answers at once (in this process) says here who sits in the room; a
+    // shared one (Redis) is asked by the handler, which waits for it.
     const seated = rooms.members(room);
-    // A store that answers later (none of ours without `isLocal`) is asked again by the handler.
-    if (seated instanceof Promise) seated.catch(() => {});
-    if (
-      members === undefined ||
-      recipient === undefined ||
-      !members.has(target) ||
-      !Array.isArray(seated) ||
-      !seated.includes(target)
-    ) {
+    if (seated instanceof Promise) {
+      membersLater = true;
+      seated.catch(() => {});
       return false;
     }
+    if (!seated.includes(target)) return false;
     const { buckets } = socket.data;
     if (!takeRelay(buckets, Bucket.message, limits.message, limits.messageBytes, bytes)) {
       return false;

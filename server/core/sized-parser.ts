@@ -40,6 +40,13 @@ export class SizedDecoder extends Decoder {
   #socket: SignalingSocket | undefined;
   /** Set once a binary packet began: its attachments follow, and nothing skips the decoder. */
   #binary = false;
+  /**
+   * Packets handed to Socket.IO whose handlers are still due: Socket.IO dispatches an event on
+   * the next tick (`process.nextTick` in its `Socket.dispatch`), while the fast relay writes at
+   * once. A relay that follows such a packet in the same tick (an acked offer, then its
+   * candidates; a `bye`, then a relay) takes the same way, so it never overtakes it.
+   */
+  #behind = 0;
 
   constructor(options?: ConstructorParameters<typeof Decoder>[0]) {
     super(options);
@@ -61,6 +68,7 @@ export class SizedDecoder extends Decoder {
       else if (
         type === 0x32 &&
         this.#socket !== undefined &&
+        this.#behind === 0 &&
         !this.#binary &&
         this.#relay?.(this.#socket, chunk)
       ) {
@@ -74,7 +82,16 @@ export class SizedDecoder extends Decoder {
       super.add(chunk);
     } finally {
       decoding = undefined;
+      // Queued after Socket.IO's own tick for this packet, so it runs once that one has.
+      if (this.#relay !== undefined) {
+        this.#behind++;
+        process.nextTick(SizedDecoder.#caughtUp, this);
+      }
     }
+  }
+
+  static #caughtUp(decoder: SizedDecoder): void {
+    decoder.#behind--;
   }
 }
 
