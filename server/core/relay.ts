@@ -31,6 +31,14 @@ import { MAX_PAYLOAD_DEPTH } from './validation.ts';
  */
 export type FrameRelay = (socket: SignalingSocket, frame: string) => boolean;
 
+/**
+ * An adapter that relays an encoded `message` frame to a room across processes as it is (the
+ * Redis store's): the members here get it at once, the other processes that frame.
+ */
+export interface RelaysFrames {
+  relayFrame(frame: string, room: string, sender: string): void;
+}
+
 const MESSAGE_HEAD = '2["message",';
 const SIGNAL_HEAD = '2["signal",{"to":"';
 const SIGNAL_DATA = '","data":';
@@ -40,6 +48,8 @@ const CLOSE_BRACKET = 0x5d;
 const CLOSE_BRACE = 0x7d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** A room with no member here. */
+const NOBODY: ReadonlySet<string> = new Set();
 /** The longest `to` read on the fast path: socket ids are 20 characters. */
 const MAX_TARGET = 64;
 
@@ -64,12 +74,14 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
   /** Set once the store answered `members` later: `signal` then always takes the handler. */
   let membersLater = false;
 
+  const across = (adapter as Partial<RelaysFrames>).relayFrame?.bind(adapter);
+
   /** The room's members here, if a broadcast to it goes to them alone right now. */
-  const localRoom = (room: string): Set<string> | undefined => {
+  const localRoom = (room: string): ReadonlySet<string> | undefined => {
     if (isLocal !== undefined && !isLocal(room)) return undefined;
     const name = ROOM_PREFIX + room;
     if (held?.holds(name)) return undefined;
-    return adapter.rooms.get(name);
+    return adapter.rooms.get(name) ?? NOBODY;
   };
 
   const message = (socket: SignalingSocket, frame: string): boolean => {
@@ -82,13 +94,18 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
     const bytes = Buffer.byteLength(frame) - MESSAGE_HEAD.length - 1;
     if (bytes > maxPayloadBytes) return false;
     const members = localRoom(room);
-    if (members === undefined) return false;
+    if (members === undefined && (across === undefined || held !== undefined)) return false;
     const { buckets } = socket.data;
     if (!takeRelay(buckets, Bucket.message, limits.message, limits.messageBytes, bytes)) {
       return false;
     }
-    for (const id of members) {
-      if (id !== socket.id) nsp.sockets.get(id)?.conn.write(frame);
+    if (members === undefined) {
+      // A room with members on other processes (the handler's `socket.to(room)`).
+      across?.(frame, ROOM_PREFIX + room, socket.id);
+    } else {
+      for (const id of members) {
+        if (id !== socket.id) nsp.sockets.get(id)?.conn.write(frame);
+      }
     }
     metrics.relayed++;
     return true;

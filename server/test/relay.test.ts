@@ -11,6 +11,14 @@ import {
   type TestServer,
   waitFor,
 } from './helpers.ts';
+import {
+  type RedisChild,
+  type SignalingNode,
+  startRedis,
+  startSignalingNode,
+  stop,
+  stopSignalingNode,
+} from './redis-helpers.ts';
 
 // The relay's fast path (server/core/relay.ts): a `message` or `signal` leaves as the frame it
 // arrived in, with every check of the handlers kept. What only the fast path does is visible on
@@ -254,5 +262,53 @@ describe('what the fast relay relies on inside Socket.IO', () => {
     const socket = server.handle.io.of('/').sockets.get(client.id ?? '');
     const { decoder } = socket?.client as unknown as { decoder?: unknown };
     expect(decoder).toBeInstanceOf(SizedDecoder);
+  });
+});
+
+describe('the relay across processes on Redis', () => {
+  let redis: RedisChild | undefined;
+  const nodes: SignalingNode[] = [];
+
+  afterEach(async () => {
+    for (const client of raws.splice(0)) client.ws.terminate();
+    for (const node of nodes.splice(0)) await stopSignalingNode(node);
+    if (redis) await stop(redis.child);
+    redis = undefined;
+  });
+
+  it('passes a message on as it arrived, in a room split across two processes and in one', async () => {
+    redis = await startRedis();
+    const quiet = { logger: { warn: () => {}, error: () => {} } };
+    for (let index = 0; index < 2; index++) {
+      nodes.push(await startSignalingNode(redis.url, quiet, { clientLog: false, ...quiet }));
+    }
+    const [a, b] = nodes as [SignalingNode, SignalingNode];
+    const on = async (node: SignalingNode) => {
+      const client = await rawSocketIo(node.url);
+      raws.push(client);
+      return client;
+    };
+    const joined = async (client: RawSocketIo, room: string, answer: string) => {
+      client.ws.send(`42${JSON.stringify(['create or join', room])}`);
+      await waitFor(
+        () => client.frames.some((frame) => frame.startsWith(`42["${answer}"`)),
+        answer,
+      );
+    };
+    const split = [await on(a), await on(b)] as const;
+    await joined(split[0], 'split', 'created');
+    await joined(split[1], 'split', 'joined');
+    await waitFor(() => split[0].frames.includes('42["ready"]'), 'ready across');
+    expect(a.redis.rooms.isLocal('split')).toBe(false);
+    const here = [await on(a), await on(a)] as const;
+    await joined(here[0], 'here', 'created');
+    await joined(here[1], 'here', 'joined');
+    await waitFor(() => here[0].frames.includes('42["ready"]'), 'ready here');
+    for (const [from, to] of [split, [split[1], split[0]], here]) {
+      // Written otherwise than JSON.stringify would: decoding and encoding would rewrite it.
+      const frame = `42["message",{"n":1.50,"s":"\\u00e9"} ]`;
+      from?.ws.send(frame);
+      await waitFor(() => to?.frames.includes(frame) ?? false, 'the frame as sent');
+    }
   });
 });
