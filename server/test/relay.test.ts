@@ -111,6 +111,14 @@ describe('the relay passes a message on as the frame it arrived in', () => {
     expect(alice.after().filter((frame) => frame.startsWith('42["message"'))).toEqual([]);
   });
 
+  it('passes frames on as they are with recovery on, while no member is away', async () => {
+    // With a member away the adapter keeps what it missed: recovery.test.ts replays it.
+    await start({ recoveryWindowMs: 10_000 });
+    const [alice, bob] = await rawPair('recovering');
+    const frames = ['42["message",{"n":1.50}]'];
+    expect(await sendThenMark(alice, bob, frames)).toEqual(frames);
+  });
+
   it('gives a raw member what socket.io-client sent, byte for byte, and codelab clients their value', async () => {
     await start();
     const alice = await server.connect();
