@@ -37,42 +37,55 @@ function isHex(code: number): boolean {
   );
 }
 
+/**
+ * Strings at least this long are checked by `JSON.parse` (native, and fast on the substring a
+ * relay's frame is), shorter ones here, where a call would cost more than the walk.
+ */
+const NATIVE_STRING = 64;
+
 /** The end of the string whose opening quote is at `at`, or -1. */
 export function skipString(text: string, at: number, end: number): number {
-  at++;
-  while (at < end) {
-    const code = text.charCodeAt(at);
-    if (code === QUOTE) return at + 1;
-    if (code < 0x20) return -1;
-    if (code === BACKSLASH) {
-      if (at + 1 >= end) return -1;
-      const escaped = text.charCodeAt(at + 1);
-      if (escaped === 0x75) {
-        // \uXXXX
-        if (at + 5 >= end) return -1;
-        for (let i = at + 2; i < at + 6; i++) if (!isHex(text.charCodeAt(i))) return -1;
-        at += 6;
-        continue;
-      }
-      // " \ / b f n r t
-      if (
-        escaped !== QUOTE &&
-        escaped !== BACKSLASH &&
-        escaped !== 0x2f &&
-        escaped !== 0x62 &&
-        escaped !== 0x66 &&
-        escaped !== 0x6e &&
-        escaped !== 0x72 &&
-        escaped !== 0x74
-      ) {
-        return -1;
-      }
-      at += 2;
-      continue;
-    }
-    at++;
+  // Its closing quote: the first one not escaped (after an even run of backslashes).
+  let close = at;
+  for (;;) {
+    close = text.indexOf('"', close + 1);
+    if (close < 0 || close >= end) return -1;
+    let slashes = 0;
+    while (text.charCodeAt(close - 1 - slashes) === BACKSLASH) slashes++;
+    if ((slashes & 1) === 0) break;
   }
-  return -1;
+  if (close - at >= NATIVE_STRING) {
+    try {
+      JSON.parse(text.slice(at, close + 1));
+      return close + 1;
+    } catch {
+      return -1;
+    }
+  }
+  for (let i = at + 1; i < close; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20) return -1;
+    if (code !== BACKSLASH) continue;
+    const escaped = text.charCodeAt(++i);
+    if (escaped === 0x75) {
+      // \uXXXX
+      if (i + 4 >= close) return -1;
+      for (const last = i + 4; i < last; ) if (!isHex(text.charCodeAt(++i))) return -1;
+    } else if (
+      // " \ / b f n r t
+      escaped !== QUOTE &&
+      escaped !== BACKSLASH &&
+      escaped !== 0x2f &&
+      escaped !== 0x62 &&
+      escaped !== 0x66 &&
+      escaped !== 0x6e &&
+      escaped !== 0x72 &&
+      escaped !== 0x74
+    ) {
+      return -1;
+    }
+  }
+  return close + 1;
 }
 
 function skipDigits(text: string, at: number, end: number): number {
