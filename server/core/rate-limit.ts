@@ -116,6 +116,37 @@ export function takeTokens(
 }
 
 /**
+ * Takes one token from bucket `index` and `bytes` from the byte bucket, both or neither: a relay
+ * takes both or is refused (by the handler, which then takes them itself: see relay.ts). Returns
+ * whether it took them; when not, `levels` are left as they were.
+ */
+export function takeRelay(
+  levels: BucketLevels,
+  index: number,
+  options: BucketOptions,
+  byteOptions: BucketOptions,
+  bytes: number,
+  now = clock(),
+): boolean {
+  const at = 2 * index;
+  const byteAt = 2 * Bucket.messageBytes;
+  const tokens = refilled(levels, at, options, now);
+  const byteTokens = refilled(levels, byteAt, byteOptions, now);
+  if (tokens < 1 || byteTokens < bytes) return false;
+  levels[at] = tokens - 1;
+  levels[at + 1] = now;
+  levels[byteAt] = byteTokens - bytes;
+  levels[byteAt + 1] = now;
+  return true;
+}
+
+function refilled(levels: BucketLevels, at: number, options: BucketOptions, now: number): number {
+  const updatedAt = levels[at + 1] ?? now;
+  const refill = (Math.max(0, now - updatedAt) / 1000) * options.perSecond;
+  return Math.min(options.burst, (levels[at] ?? 0) + refill);
+}
+
+/**
  * A token bucket: `take(n)` succeeds while tokens last, and tokens come back at a steady rate.
  * Bursts up to `burst` pass; a flood runs the bucket dry and is refused. Sockets keep theirs
  * in {@link BucketLevels}; this is the same rule for one bucket on its own.

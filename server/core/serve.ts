@@ -17,6 +17,7 @@ import { createLifecycle } from './lifecycle.ts';
 import { useMiddlewares } from './middlewares.ts';
 import type { CoreOptions, TrackedState } from './options.ts';
 import { carriedBuckets, fullBuckets, resolveRateLimits } from './rate-limit.ts';
+import { frameRelay, relayFrom } from './relay.ts';
 import { resume } from './seating.ts';
 import { HeldSessionAdapter, type ReplayTarget } from './session-adapter.ts';
 import { sizedParser } from './sized-parser.ts';
@@ -154,6 +155,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     'call:outcome': guarded(context, 'call:outcome', 'message', callOutcome),
   };
   const onDisconnect = disconnectListener(context);
+  const relay = frameRelay(context);
   const { limits, lifecycle } = context;
   return (socket) => {
     if (lifecycle.closed || lifecycle.draining) {
@@ -174,6 +176,7 @@ function connectionListener(context: SignalingContext): (socket: SignalingSocket
     socket.on('room:peek', listeners['room:peek']);
     socket.on('call:outcome', listeners['call:outcome']);
     socket.on('disconnect', onDisconnect);
+    if (relay) relayFrom(relay, socket);
     if (!socket.recovered) return;
     const { adapter } = context.io.of('/');
     if (adapter instanceof HeldSessionAdapter) adapter.replay(socket as unknown as ReplayTarget);

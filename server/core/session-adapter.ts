@@ -156,6 +156,11 @@ export class HeldSessionAdapter extends Adapter implements ForgetsSessions {
     super.broadcast(packet, opts);
   }
 
+  /** Whether a session that is away would receive a broadcast to `room` (it is kept for it). */
+  holds(room: Room): boolean {
+    return this.#byRoom.has(room);
+  }
+
   /** How many sessions are away and held. */
   get heldSessions(): number {
     return this.#held.size;

@@ -1,4 +1,6 @@
 import { Decoder, Encoder, type Packet, PacketType } from 'socket.io-parser';
+import type { FrameRelay } from './relay.ts';
+import type { SignalingSocket } from './types.ts';
 
 /** What the packet of a `message` holds besides its payload: `2["message",` and `]`. */
 const MESSAGE_ENVELOPE = '2["message",]'.length;
@@ -28,15 +30,51 @@ function sizeMessage(packet: Packet): void {
   data.push(decoding === undefined ? undefined : Math.max(0, decoding - MESSAGE_ENVELOPE));
 }
 
-/** socket.io-parser's decoder, but that each `message` carries the bytes it arrived in. */
-class SizedDecoder extends Decoder {
+/**
+ * socket.io-parser's decoder, but that each `message` carries the bytes it arrived in, and
+ * that a relay the fast path (relay.ts) can pass on as it arrived is not decoded at all.
+ */
+export class SizedDecoder extends Decoder {
+  /** The fast relay, and the socket of this connection, once Socket.IO has connected it. */
+  #relay: FrameRelay | undefined;
+  #socket: SignalingSocket | undefined;
+  /** Set once a binary packet began: its attachments follow, and nothing skips the decoder. */
+  #binary = false;
+  /**
+   * Packets handed to Socket.IO whose handlers are still due: Socket.IO dispatches an event on
+   * the next tick (`process.nextTick` in its `Socket.dispatch`), while the fast relay writes at
+   * once. A relay that follows such a packet in the same tick (an acked offer, then its
+   * candidates; a `bye`, then a relay) takes the same way, so it never overtakes it.
+   */
+  #behind = 0;
+
   constructor(options?: ConstructorParameters<typeof Decoder>[0]) {
     super(options);
     // Registered before Socket.IO's own listener (its Client adds it after construction).
     this.on('decoded', sizeMessage);
   }
 
+  /** Lets `relay` take this connection's relays from `socket` (its main namespace socket). */
+  relayFor(relay: FrameRelay, socket: SignalingSocket): void {
+    this.#relay = relay;
+    this.#socket = socket;
+  }
+
   override add(chunk: unknown): void {
+    if (typeof chunk === 'string') {
+      const type = chunk.charCodeAt(0);
+      // `5` and `6`: BINARY_EVENT and BINARY_ACK, whose buffers come next.
+      if (type === 0x35 || type === 0x36) this.#binary = true;
+      else if (
+        type === 0x32 &&
+        this.#socket !== undefined &&
+        this.#behind === 0 &&
+        !this.#binary &&
+        this.#relay?.(this.#socket, chunk)
+      ) {
+        return;
+      }
+    }
     // A binary packet's attachments arrive as buffers: its size stays unknown, and the
     // payload check refuses the binary anyway.
     decoding = typeof chunk === 'string' ? Buffer.byteLength(chunk) : undefined;
@@ -44,7 +82,16 @@ class SizedDecoder extends Decoder {
       super.add(chunk);
     } finally {
       decoding = undefined;
+      // Queued after Socket.IO's own tick for this packet, so it runs once that one has.
+      if (this.#relay !== undefined) {
+        this.#behind++;
+        process.nextTick(SizedDecoder.#caughtUp, this);
+      }
     }
+  }
+
+  static #caughtUp(decoder: SizedDecoder): void {
+    decoder.#behind--;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Namespace, ServerOptions } from 'socket.io';
 import type { ClusterMessage, Session } from 'socket.io-adapter';
+import type { RelaysFrames } from '../../core/relay.ts';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
 import type { SeatClient } from './commands.ts';
@@ -126,6 +127,10 @@ export function relayAdapter(options: RelayAdapterOptions): NonNullable<ServerOp
       }
       return broadcast(packet, opts);
     };
+    // The fast relay (core/relay.ts) hands a `message` to a room that is not all here as the
+    // frame it arrived in: it crosses Redis as that frame, as `send` would have encoded it.
+    (adapter as unknown as RelaysFrames).relayFrame = (frame, room, sender) =>
+      frames.sendFrame(frame, 'message', room, sender);
     keepSessionsInRedis(internals, options);
     subscribeKnowingWhen(adapter, internals, options, frames.receive);
     return adapter;
@@ -214,8 +219,12 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
       packet.nsp = nsp.name;
       const [frame, more] = encoder.encode(packet);
       if (typeof frame !== 'string' || more !== undefined) return false;
+      this.sendFrame(frame, packet.data?.[0], room, sender);
+      return true;
+    },
+    /** Sends the encoded event `frame`, named `event`, to `room` but `sender`. */
+    sendFrame(frame: string, event: unknown, room: string, sender: string): void {
       deliver(room, sender, frame);
-      const event = packet.data?.[0];
       const lost = { event, rooms: [room], except: sender ? [sender] : [] };
       const text = `R${internals.uid}\n${room}\n${sender}\n${frame}`;
       const channel = internals.dynamicChannel(room);
@@ -224,7 +233,6 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
       // `join` is taken (RedisRooms.listening).
       if (event === 'message') sent.catch(() => {});
       else options.rooms.affinity.publishing(room.slice(ROOM_PREFIX.length), sent);
-      return true;
     },
     /** Delivers a frame from Redis; false if `raw` is the adapter's own message instead. */
     receive(raw: Buffer): boolean {
