@@ -30,6 +30,9 @@ export interface LoadConfig {
 export type LoadCommand =
   | { cmd: 'join'; config: LoadConfig }
   | { cmd: 'relay'; durationMs: number }
+  /** Every seated pair sends one candidate each way (the second on the first's arrival), pairs
+   * started at `rate` per second; then waits up to `waitMs` for what is still in flight. */
+  | { cmd: 'relay-once'; rate: number; waitMs: number }
   | { cmd: 'close' };
 
 /** Failures a load process counts, by kind. */
@@ -46,11 +49,14 @@ export type LoadReport =
       errors: LoadErrors;
       reasons: Record<string, number>;
       joinLatency: HistogramJson;
+      /** This load process's RSS and heap once every client is seated, in bytes. */
+      rss: number;
+      heapUsed: number;
     }
   | {
       type: 'relayed';
       relays: number;
-      /** Messages sent that never arrived, counted once the phase is over and 5 s have passed. */
+      /** Messages sent that never arrived, counted once the phase is over and 5 s (`relay-once`: `waitMs`) have passed. */
       lost: number;
       seconds: number;
       errors: LoadErrors;
@@ -98,6 +104,8 @@ let seated = 0;
 let settled = 0;
 let relays = 0;
 let relayEnd = 0;
+/** `relay-once`: each pair's second message answers its first, and nothing follows. */
+let once = false;
 let closing = false;
 
 function connectWs(url: string): Promise<Peer> {
@@ -153,9 +161,8 @@ function connect(url: string): Promise<Peer> {
   });
 }
 
-/** Sends the pair's next message from the side whose turn it is. */
-function sendNext(pair: Pair): void {
-  const kind = KINDS[pair.next % KINDS.length];
+/** Sends the pair's next message (`kind`, or the call's next) from the side whose turn it is. */
+function sendNext(pair: Pair, kind = KINDS[pair.next % KINDS.length]): void {
   const from = pair.peers[pair.next % 2];
   pair.next++;
   const t = performance.now();
@@ -213,7 +220,9 @@ async function startClient(index: number): Promise<boolean> {
     relayLatency.add(performance.now() - payload.t);
     relays++;
     pair.received++;
-    if (performance.now() < relayEnd) sendNext(pair);
+    if (once) {
+      if (pair.next < 2) sendNext(pair, 'candidate');
+    } else if (performance.now() < relayEnd) sendNext(pair);
   });
   peer.on('signaling:error', () => errors.refused++);
   return true;
@@ -268,10 +277,21 @@ function relayFor(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** Waits (up to 5 s) for the messages still in flight; resolves with those that never came. */
-async function inFlightLost(): Promise<number> {
+/** Every seated pair, paced at `rate` a second, sends one candidate; the other side answers. */
+function relayOnce(rate: number): Promise<void> {
+  relays = 0;
+  once = true;
+  const seatedPairs = pairs.filter((pair) => pair.seated === 2);
+  return paced(seatedPairs.length, rate, async (index) => {
+    const pair = seatedPairs[index];
+    if (pair) sendNext(pair, 'candidate');
+  });
+}
+
+/** Waits (up to `waitMs`) for the messages still in flight; resolves with those that never came. */
+async function inFlightLost(waitMs = 5000): Promise<number> {
   const missing = () => pairs.reduce((total, pair) => total + pair.next - pair.received, 0);
-  const deadline = performance.now() + 5000;
+  const deadline = performance.now() + waitMs;
   while (missing() > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -302,7 +322,15 @@ process.on('message', async (message: LoadCommand) => {
       errors,
       reasons: Object.fromEntries(reasons),
       joinLatency: joinLatency.toJSON(),
+      rss: process.memoryUsage().rss,
+      heapUsed: process.memoryUsage().heapUsed,
     });
+  } else if (message.cmd === 'relay-once') {
+    const started = performance.now();
+    await relayOnce(message.rate);
+    const lost = await inFlightLost(message.waitMs);
+    const seconds = (performance.now() - started) / 1000;
+    report({ type: 'relayed', relays, lost, seconds, errors, relayLatency: relayLatency.toJSON() });
   } else if (message.cmd === 'relay') {
     const started = performance.now();
     await relayFor(message.durationMs);
