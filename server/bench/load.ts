@@ -60,6 +60,8 @@ export type LoadReport =
       lost: number;
       seconds: number;
       errors: LoadErrors;
+      /** Why connections failed or dropped, since the start. */
+      reasons: Record<string, number>;
       relayLatency: HistogramJson;
     }
   | { type: 'closed' };
@@ -155,8 +157,10 @@ function connect(url: string): Promise<Peer> {
       }),
     );
     socket.once('connect_error', reject);
-    socket.on('disconnect', () => {
-      if (!closing) errors.disconnect++;
+    socket.on('disconnect', (reason) => {
+      if (closing) return;
+      errors.disconnect++;
+      reasons.set(`disconnect: ${reason}`, (reasons.get(`disconnect: ${reason}`) ?? 0) + 1);
     });
   });
 }
@@ -330,13 +334,31 @@ process.on('message', async (message: LoadCommand) => {
     await relayOnce(message.rate);
     const lost = await inFlightLost(message.waitMs);
     const seconds = (performance.now() - started) / 1000;
-    report({ type: 'relayed', relays, lost, seconds, errors, relayLatency: relayLatency.toJSON() });
+    const why = Object.fromEntries(reasons);
+    report({
+      type: 'relayed',
+      relays,
+      lost,
+      seconds,
+      errors,
+      reasons: why,
+      relayLatency: relayLatency.toJSON(),
+    });
   } else if (message.cmd === 'relay') {
     const started = performance.now();
     await relayFor(message.durationMs);
     const seconds = (performance.now() - started) / 1000;
     const lost = await inFlightLost();
-    report({ type: 'relayed', relays, lost, seconds, errors, relayLatency: relayLatency.toJSON() });
+    const why = Object.fromEntries(reasons);
+    report({
+      type: 'relayed',
+      relays,
+      lost,
+      seconds,
+      errors,
+      reasons: why,
+      relayLatency: relayLatency.toJSON(),
+    });
   } else if (message.cmd === 'close') {
     closing = true;
     clearInterval(progress);

@@ -22,7 +22,7 @@ export const { values } = parseArgs({
     clients: { type: 'string' },
     'codelab-clients': { type: 'string', default: '96,400' },
     workers: { type: 'string' },
-    'join-rate': { type: 'string', default: '1000' },
+    'join-rate': { type: 'string' },
     'relay-seconds': { type: 'string', default: '8' },
     redis: { type: 'boolean', default: false },
     processes: { type: 'string', default: '0' },
@@ -75,7 +75,13 @@ export const workers = whole(
   1,
   16,
 );
-export const joinRate = whole(values['join-rate'], 'join-rate', 1, 100_000);
+// A scale run's joins all go through Redis into processes sharing one core: half the rate.
+export const joinRate = whole(
+  values['join-rate'] ?? (scale ? '500' : '1000'),
+  'join-rate',
+  1,
+  100_000,
+);
 export const relaySeconds = whole(values['relay-seconds'], 'relay-seconds', 1, 600);
 export const idleSeconds = whole(values['idle-seconds'], 'idle-seconds', 1, 600);
 export const repeat = whole(values.repeat, 'repeat', 1, 20);

@@ -6,7 +6,8 @@
  *   --clients N          clients of ours, bare Socket.IO and raw ws, in N/2 rooms (4000)
  *   --codelab-clients L  comma list of client counts for the codelab's design (96,400)
  *   --workers W          load processes, each on its own 127.0.0.x source address (4)
- *   --join-rate R        clients connected, then seated, per second over all workers (1000)
+ *   --join-rate R        clients connected, then seated, per second over all workers (1000;
+ *                        500 with --scale)
  *   --relay-seconds S    how long every pair relays (8; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
  *   --processes N        also run a fleet of N production processes on one Redis (N >= 2):

@@ -228,6 +228,9 @@ async function measure(
       // The ramp's errors are in these counts too: keep the larger.
       errors[key] = Math.max(errors[key] ?? 0, value);
     }
+    for (const [key, value] of Object.entries(report.reasons)) {
+      reasons[key] = Math.max(reasons[key] ?? 0, value);
+    }
   }
   const relays = sum(relayReports.map((report) => report.relays));
   await loads.close(target);
@@ -305,6 +308,9 @@ function print(results: ScaleResult[], started: Date): void {
         `load processes ${fixed(r.loadRssKiBPerClient)} KiB RSS, ` +
         `${fixed(r.loadHeapKiBPerClient)} KiB heap per client; errors ${JSON.stringify(r.errors)}`,
     );
+    if (Object.keys(r.reasons).length > 0) {
+      console.log(`[scale] ${r.target}: failures by reason ${JSON.stringify(r.reasons)}`);
+    }
   }
   const [base, big] = results;
   if (base && big && base !== big) {
