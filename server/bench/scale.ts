@@ -352,7 +352,8 @@ export async function runScale(started: Date): Promise<void> {
   for (const size of sizes) {
     const target = `${size.toLocaleString('en')} clients`;
     results.push(await stage(target, size));
+    // Printed (and written) after each stage, so a later stage's failure keeps the earlier.
+    print(results, started);
   }
   clearTimeout(hard);
-  print(results, started);
 }
