@@ -56,6 +56,8 @@ export type LoadReport =
   | {
       type: 'relayed';
       relays: number;
+      /** `relay-once`: seated pairs that did not relay, a member's connection already gone. */
+      broken?: number;
       /** Messages sent that never arrived, counted once the phase is over and 5 s (`relay-once`: `waitMs`) have passed. */
       lost: number;
       seconds: number;
@@ -70,6 +72,8 @@ interface Peer {
   send(event: string, ...args: unknown[]): void;
   on(event: string, listener: (...args: unknown[]) => void): void;
   close(): void;
+  /** Whether the connection is still open. */
+  open(): boolean;
 }
 
 interface Pair {
@@ -126,6 +130,7 @@ function connectWs(url: string): Promise<Peer> {
         send: (event, ...args) => ws.send(JSON.stringify([event, ...args])),
         on: (event, listener) => listeners.set(event, listener),
         close: () => ws.close(),
+        open: () => ws.readyState === WebSocket.OPEN,
       }),
     );
     ws.once('error', reject);
@@ -154,6 +159,7 @@ function connect(url: string): Promise<Peer> {
         send: (event, ...args) => socket.emit(event, ...args),
         on: (event, listener) => socket.on(event, listener),
         close: () => socket.disconnect(),
+        open: () => socket.connected,
       }),
     );
     socket.once('connect_error', reject);
@@ -281,11 +287,20 @@ function relayFor(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** Every seated pair, paced at `rate` a second, sends one candidate; the other side answers. */
+let broken = 0;
+
+/**
+ * Every seated pair whose members are both still connected, paced at `rate` a second, sends one
+ * candidate; the other side answers. A pair with a member gone is counted `broken`, not lost:
+ * the server has no one to relay to.
+ */
 function relayOnce(rate: number): Promise<void> {
   relays = 0;
   once = true;
-  const seatedPairs = pairs.filter((pair) => pair.seated === 2);
+  const seatedPairs = pairs.filter(
+    (pair) => pair.seated === 2 && pair.peers.every((peer) => peer.open()),
+  );
+  broken = pairs.filter((pair) => pair.seated === 2).length - seatedPairs.length;
   return paced(seatedPairs.length, rate, async (index) => {
     const pair = seatedPairs[index];
     if (pair) sendNext(pair, 'candidate');
@@ -338,6 +353,7 @@ process.on('message', async (message: LoadCommand) => {
     report({
       type: 'relayed',
       relays,
+      broken,
       lost,
       seconds,
       errors,

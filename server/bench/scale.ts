@@ -88,6 +88,8 @@ export interface ScaleResult {
   idleLag: Lag;
   rooms: number;
   relays: number;
+  /** Seated rooms that did not relay, a member already disconnected. */
+  broken: number;
   relay: { p50: number; p99: number };
   /** Servers' and Redis's CPU per relay in the relay phase, µs. */
   cpuMicrosPerRelay: number;
@@ -260,6 +262,7 @@ async function measure(
     idleLag: worst(idleEnd),
     rooms,
     relays,
+    broken: sum(relayReports.map((report) => report.broken ?? 0)),
     relay: { p50: relayHistogram.percentile(50), p99: relayHistogram.percentile(99) },
     cpuMicrosPerRelay: (relayCpu * 1e6) / Math.max(1, relays),
     lost: sum(relayReports.map((report) => report.lost)),
@@ -285,6 +288,7 @@ function print(results: ScaleResult[], started: Date): void {
       'Redis B/room': fixed(r.redisBytesPerRoom, 0),
       'idle CPU % (servers + Redis)': `${fixed(r.idleCpuTotal)} + ${fixed(r.idleRedisCpu)}`,
       'relays (lost)': `${r.relays} (${r.lost})`,
+      'rooms broken': String(r.broken),
       'CPU µs/relay': fixed(r.cpuMicrosPerRelay, 0),
       errors: String(sum(Object.values(r.errors))),
     })),
