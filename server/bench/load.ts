@@ -154,6 +154,14 @@ function connect(url: string): Promise<Peer> {
       timeout: 20_000,
     };
     const socket = io(url, options);
+    // The engine's `timeout` covers its handshake, not the namespace's answer: bound both, so a
+    // ramp always ends.
+    const late = setTimeout(() => {
+      socket.disconnect();
+      reject(new Error('no connect within 30 s'));
+    }, 30_000);
+    socket.once('connect', () => clearTimeout(late));
+    socket.once('connect_error', () => clearTimeout(late));
     socket.once('connect', () =>
       resolve({
         send: (event, ...args) => socket.emit(event, ...args),
