@@ -30,6 +30,9 @@ export interface LoadConfig {
 export type LoadCommand =
   | { cmd: 'join'; config: LoadConfig }
   | { cmd: 'relay'; durationMs: number }
+  /** Every seated pair sends one candidate each way (the second on the first's arrival), pairs
+   * started at `rate` per second; then waits up to `waitMs` for what is still in flight. */
+  | { cmd: 'relay-once'; rate: number; waitMs: number }
   | { cmd: 'close' };
 
 /** Failures a load process counts, by kind. */
@@ -46,14 +49,21 @@ export type LoadReport =
       errors: LoadErrors;
       reasons: Record<string, number>;
       joinLatency: HistogramJson;
+      /** This load process's RSS and heap once every client is seated, in bytes. */
+      rss: number;
+      heapUsed: number;
     }
   | {
       type: 'relayed';
       relays: number;
-      /** Messages sent that never arrived, counted once the phase is over and 5 s have passed. */
+      /** `relay-once`: seated pairs that did not relay, a member's connection already gone. */
+      broken?: number;
+      /** Messages sent that never arrived, counted once the phase is over and 5 s (`relay-once`: `waitMs`) have passed. */
       lost: number;
       seconds: number;
       errors: LoadErrors;
+      /** Why connections failed or dropped, since the start. */
+      reasons: Record<string, number>;
       relayLatency: HistogramJson;
     }
   | { type: 'closed' };
@@ -62,6 +72,8 @@ interface Peer {
   send(event: string, ...args: unknown[]): void;
   on(event: string, listener: (...args: unknown[]) => void): void;
   close(): void;
+  /** Whether the connection is still open. */
+  open(): boolean;
 }
 
 interface Pair {
@@ -98,6 +110,8 @@ let seated = 0;
 let settled = 0;
 let relays = 0;
 let relayEnd = 0;
+/** `relay-once`: each pair's second message answers its first, and nothing follows. */
+let once = false;
 let closing = false;
 
 function connectWs(url: string): Promise<Peer> {
@@ -116,6 +130,7 @@ function connectWs(url: string): Promise<Peer> {
         send: (event, ...args) => ws.send(JSON.stringify([event, ...args])),
         on: (event, listener) => listeners.set(event, listener),
         close: () => ws.close(),
+        open: () => ws.readyState === WebSocket.OPEN,
       }),
     );
     ws.once('error', reject);
@@ -139,23 +154,33 @@ function connect(url: string): Promise<Peer> {
       timeout: 20_000,
     };
     const socket = io(url, options);
+    // The engine's `timeout` covers its handshake, not the namespace's answer: bound both, so a
+    // ramp always ends.
+    const late = setTimeout(() => {
+      socket.disconnect();
+      reject(new Error('no connect within 30 s'));
+    }, 30_000);
+    socket.once('connect', () => clearTimeout(late));
+    socket.once('connect_error', () => clearTimeout(late));
     socket.once('connect', () =>
       resolve({
         send: (event, ...args) => socket.emit(event, ...args),
         on: (event, listener) => socket.on(event, listener),
         close: () => socket.disconnect(),
+        open: () => socket.connected,
       }),
     );
     socket.once('connect_error', reject);
-    socket.on('disconnect', () => {
-      if (!closing) errors.disconnect++;
+    socket.on('disconnect', (reason) => {
+      if (closing) return;
+      errors.disconnect++;
+      reasons.set(`disconnect: ${reason}`, (reasons.get(`disconnect: ${reason}`) ?? 0) + 1);
     });
   });
 }
 
-/** Sends the pair's next message from the side whose turn it is. */
-function sendNext(pair: Pair): void {
-  const kind = KINDS[pair.next % KINDS.length];
+/** Sends the pair's next message (`kind`, or the call's next) from the side whose turn it is. */
+function sendNext(pair: Pair, kind = KINDS[pair.next % KINDS.length]): void {
   const from = pair.peers[pair.next % 2];
   pair.next++;
   const t = performance.now();
@@ -213,7 +238,9 @@ async function startClient(index: number): Promise<boolean> {
     relayLatency.add(performance.now() - payload.t);
     relays++;
     pair.received++;
-    if (performance.now() < relayEnd) sendNext(pair);
+    if (once) {
+      if (pair.next < 2) sendNext(pair, 'candidate');
+    } else if (performance.now() < relayEnd) sendNext(pair);
   });
   peer.on('signaling:error', () => errors.refused++);
   return true;
@@ -268,10 +295,30 @@ function relayFor(durationMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, durationMs));
 }
 
-/** Waits (up to 5 s) for the messages still in flight; resolves with those that never came. */
-async function inFlightLost(): Promise<number> {
+let broken = 0;
+
+/**
+ * Every seated pair whose members are both still connected, paced at `rate` a second, sends one
+ * candidate; the other side answers. A pair with a member gone is counted `broken`, not lost:
+ * the server has no one to relay to.
+ */
+function relayOnce(rate: number): Promise<void> {
+  relays = 0;
+  once = true;
+  const seatedPairs = pairs.filter(
+    (pair) => pair.seated === 2 && pair.peers.every((peer) => peer.open()),
+  );
+  broken = pairs.filter((pair) => pair.seated === 2).length - seatedPairs.length;
+  return paced(seatedPairs.length, rate, async (index) => {
+    const pair = seatedPairs[index];
+    if (pair) sendNext(pair, 'candidate');
+  });
+}
+
+/** Waits (up to `waitMs`) for the messages still in flight; resolves with those that never came. */
+async function inFlightLost(waitMs = 5000): Promise<number> {
   const missing = () => pairs.reduce((total, pair) => total + pair.next - pair.received, 0);
-  const deadline = performance.now() + 5000;
+  const deadline = performance.now() + waitMs;
   while (missing() > 0 && performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -302,13 +349,40 @@ process.on('message', async (message: LoadCommand) => {
       errors,
       reasons: Object.fromEntries(reasons),
       joinLatency: joinLatency.toJSON(),
+      rss: process.memoryUsage().rss,
+      heapUsed: process.memoryUsage().heapUsed,
+    });
+  } else if (message.cmd === 'relay-once') {
+    const started = performance.now();
+    await relayOnce(message.rate);
+    const lost = await inFlightLost(message.waitMs);
+    const seconds = (performance.now() - started) / 1000;
+    const why = Object.fromEntries(reasons);
+    report({
+      type: 'relayed',
+      relays,
+      broken,
+      lost,
+      seconds,
+      errors,
+      reasons: why,
+      relayLatency: relayLatency.toJSON(),
     });
   } else if (message.cmd === 'relay') {
     const started = performance.now();
     await relayFor(message.durationMs);
     const seconds = (performance.now() - started) / 1000;
     const lost = await inFlightLost();
-    report({ type: 'relayed', relays, lost, seconds, errors, relayLatency: relayLatency.toJSON() });
+    const why = Object.fromEntries(reasons);
+    report({
+      type: 'relayed',
+      relays,
+      lost,
+      seconds,
+      errors,
+      reasons: why,
+      relayLatency: relayLatency.toJSON(),
+    });
   } else if (message.cmd === 'close') {
     closing = true;
     clearInterval(progress);

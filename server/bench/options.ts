@@ -19,10 +19,10 @@ export const compiled = `${root}dist/bench/`;
 
 export const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '4000' },
+    clients: { type: 'string' },
     'codelab-clients': { type: 'string', default: '96,400' },
-    workers: { type: 'string', default: '4' },
-    'join-rate': { type: 'string', default: '1000' },
+    workers: { type: 'string' },
+    'join-rate': { type: 'string' },
     'relay-seconds': { type: 'string', default: '8' },
     redis: { type: 'boolean', default: false },
     processes: { type: 'string', default: '0' },
@@ -33,6 +33,8 @@ export const { values } = parseArgs({
     build: { type: 'boolean', default: false },
     node: { type: 'string' },
     before: { type: 'string' },
+    scale: { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '30' },
   },
 });
 
@@ -56,12 +58,41 @@ export const serverNodeVersion = (() => {
   }
 })();
 console.log(`[bench] servers on Node ${serverNodeVersion} (${serverNode})`);
-export const clients = whole(values.clients, 'clients', 2, 36_000);
-export const workers = whole(values.workers, 'workers', 1, 16);
-export const joinRate = whole(values['join-rate'], 'join-rate', 1, 100_000);
+/** `--scale`: one fleet holding --clients (100,000) in --clients/2 rooms; see scale.ts. */
+export const scale = values.scale ?? false;
+export const clients = whole(
+  values.clients ?? (scale ? '100000' : '4000'),
+  'clients',
+  2,
+  scale ? 300_000 : 36_000,
+);
+/** Clients a scale run gives one server process and one load process, under the file limit. */
+export const SCALE_PER_SERVER = 15_000;
+export const SCALE_PER_LOAD = 12_500;
+export const workers = whole(
+  values.workers ?? (scale ? String(Math.min(16, Math.ceil(clients / SCALE_PER_LOAD))) : '4'),
+  'workers',
+  1,
+  16,
+);
+// A scale run's joins all go through Redis into processes sharing one core: half the rate.
+export const joinRate = whole(
+  values['join-rate'] ?? (scale ? '500' : '1000'),
+  'join-rate',
+  1,
+  100_000,
+);
 export const relaySeconds = whole(values['relay-seconds'], 'relay-seconds', 1, 600);
+export const idleSeconds = whole(values['idle-seconds'], 'idle-seconds', 1, 600);
 export const repeat = whole(values.repeat, 'repeat', 1, 20);
-export const processes = whole(values.processes, 'processes', 0, 16);
+export const processes = whole(
+  values.processes === '0' && scale
+    ? String(Math.max(2, Math.ceil(clients / SCALE_PER_SERVER)))
+    : values.processes,
+  'processes',
+  0,
+  32,
+);
 if (processes === 1) {
   console.error('[bench] --processes must be 0 (no fleet) or at least 2');
   process.exit(2);
@@ -78,14 +109,28 @@ export const only = new Set(
     .split(',')
     .filter(Boolean),
 );
-if (clients % (2 * workers) !== 0) {
+if (!scale && clients % (2 * workers) !== 0) {
   console.error(`[bench] --clients must be a multiple of 2 x --workers (${2 * workers})`);
   process.exit(2);
 }
 // Each server process holds one descriptor per client, and the machine caps them at 20,000.
-if (clients > 19_000 && !only.has('redis')) {
+if (!scale && clients > 19_000 && !only.has('redis')) {
   console.warn('[bench] more than 19,000 clients on one process will hit the open-file limit');
 }
+
+// The production defaults, but for the limits that exist to refuse exactly this: thousands of
+// connections from a few addresses, and each socket relaying as fast as it can.
+export const benchLimits = {
+  MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  RATE_HANDSHAKE_BURST: '100000',
+  RATE_HANDSHAKE_PER_SECOND: '100000',
+  RATE_JOIN_BURST: '1000',
+  RATE_JOIN_PER_SECOND: '1000',
+  RATE_MESSAGE_BURST: '100000',
+  RATE_MESSAGE_PER_SECOND: '100000',
+  RATE_MESSAGE_BYTES_BURST: '1000000000',
+  RATE_MESSAGE_BYTES_PER_SECOND: '1000000000',
+};
 
 /**
  * The CPUs the servers and the load run on, as taskset lists, or undefined for no pinning.

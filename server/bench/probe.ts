@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 /**
  * What the runner asks: a sample, numbered, after a full collection when `gc`; `profile`
@@ -14,6 +15,11 @@ export interface SampleRequest {
   id?: number;
   gc?: boolean;
   profile?: string;
+  /**
+   * Answer with the event loop's delay since the previous `lag` request, and measure on from
+   * now (the first starts the monitor: it wakes the process every 10 ms, so only when asked).
+   */
+  lag?: boolean;
 }
 
 /** What the probe answers. */
@@ -21,9 +27,24 @@ export interface SampleReply {
   id: number;
   memory: NodeJS.MemoryUsage;
   cpu: NodeJS.CpuUsage;
+  /** The event loop's delay in ms since the previous `lag` request (none on the first). */
+  lag?: { p99: number; max: number };
 }
 
 let session: Session | undefined;
+let delay: IntervalHistogram | undefined;
+
+/** The delay since the last call (undefined on the first, which starts the monitor). */
+function lagSince(): SampleReply['lag'] {
+  if (!delay) {
+    delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    return undefined;
+  }
+  const lag = { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 };
+  delay.reset();
+  return lag;
+}
 
 /** Starts the profiler, or stops it and writes what it took to `path`. */
 function profile(path: string, done: () => void): void {
@@ -42,11 +63,12 @@ function profile(path: string, done: () => void): void {
 }
 
 process.on('message', (request: SampleRequest | null) => {
-  const { id, gc, profile: path } = request ?? {};
+  const { id, gc, profile: path, lag } = request ?? {};
   if (id === undefined) return;
   // Collect first when asked (node runs with --expose-gc): live bytes, not garbage not yet freed.
   if (gc && typeof globalThis.gc === 'function') globalThis.gc();
   const reply: SampleReply = { id, memory: process.memoryUsage(), cpu: process.cpuUsage() };
+  if (lag) reply.lag = lagSince();
   // The sample is taken before the profiler starts and after it stops.
   if (path) profile(path, () => process.send?.(reply));
   else process.send?.(reply);

@@ -86,9 +86,14 @@ export function startServer(
 
 /**
  * Memory and CPU of a server process, after a full collection when `gc`; `profile` starts or
- * stops (to a file) its CPU profiler.
+ * stops (to a file) its CPU profiler; `lag` adds its event loop's delay since the last `lag`.
  */
-export function sample(server: ServerProcess, gc: boolean, profile?: string): Promise<SampleReply> {
+export function sample(
+  server: ServerProcess,
+  gc: boolean,
+  profile?: string,
+  lag?: boolean,
+): Promise<SampleReply> {
   const id = nextSampleId++;
   return new Promise((resolve) => {
     const onMessage = (reply: SampleReply) => {
@@ -97,7 +102,7 @@ export function sample(server: ServerProcess, gc: boolean, profile?: string): Pr
       resolve(reply);
     };
     server.child.on('message', onMessage);
-    const request: SampleRequest = { id, gc, profile };
+    const request: SampleRequest = { id, gc, profile, lag };
     server.child.send(request);
   });
 }

@@ -6,7 +6,8 @@
  *   --clients N          clients of ours, bare Socket.IO and raw ws, in N/2 rooms (4000)
  *   --codelab-clients L  comma list of client counts for the codelab's design (96,400)
  *   --workers W          load processes, each on its own 127.0.0.x source address (4)
- *   --join-rate R        clients connected, then seated, per second over all workers (1000)
+ *   --join-rate R        clients connected, then seated, per second over all workers (1000;
+ *                        500 with --scale)
  *   --relay-seconds S    how long every pair relays (8; the codelab's runs use half)
  *   --redis              also run two production processes on one Redis, pairs split across
  *   --processes N        also run a fleet of N production processes on one Redis (N >= 2):
@@ -26,12 +27,18 @@
  *                        before/after
  *   --node PATH          the Node binary the servers run on (this runner's own by default),
  *                        e.g. .cache/node-26/bin/node as `npm run test:node` fetches it
+ *   --scale              instead of the above: one fleet at scale (scale.ts), --clients
+ *                        (100000) in rooms of two over --processes (as the open-file limit
+ *                        requires) on one redis-server, against 4,000 clients on the same fleet;
+ *                        --workers load processes (12,500 clients each), --join-rate, and
+ *   --idle-seconds S     how long the scale run holds every client seated and quiet (30)
  *
  * The runner runs under tsx; the processes it starts do not: the baselines, the probe and the
  * load processes are compiled once to dist/bench/, so no TypeScript loader runs in a server
  * under test.
  */
 import {
+  benchLimits,
   clients,
   codelabClients,
   compiled,
@@ -40,6 +47,7 @@ import {
   processes,
   relaySeconds,
   repeat,
+  scale,
   values,
 } from './options.ts';
 import {
@@ -50,6 +58,7 @@ import {
   stop,
 } from './processes.ts';
 import { report } from './report.ts';
+import { runScale } from './scale.ts';
 import { drive, type LoadProtocol, type Result } from './scenario.ts';
 import type { Baseline } from './servers.ts';
 
@@ -76,20 +85,6 @@ async function run(
     await Promise.all(servers.map((server) => stop(server.child)));
   }
 }
-
-// The production defaults, but for the limits that exist to refuse exactly this: thousands of
-// connections from a few addresses, and each socket relaying as fast as it can.
-const benchLimits = {
-  MAX_CONNECTIONS_PER_ADDRESS: '100000',
-  RATE_HANDSHAKE_BURST: '100000',
-  RATE_HANDSHAKE_PER_SECOND: '100000',
-  RATE_JOIN_BURST: '1000',
-  RATE_JOIN_PER_SECOND: '1000',
-  RATE_MESSAGE_BURST: '100000',
-  RATE_MESSAGE_PER_SECOND: '100000',
-  RATE_MESSAGE_BYTES_BURST: '1000000000',
-  RATE_MESSAGE_BYTES_PER_SECOND: '1000000000',
-};
 
 const baseline = (name: string, kind: Baseline) => async () => [
   await startServer(name, `${compiled}servers.js`, [kind]),
@@ -139,6 +134,11 @@ async function runFleet(count: number, entry = PRODUCTION_ENTRY, label = ''): Pr
   } finally {
     await stop(redis.child);
   }
+}
+
+if (scale) {
+  await runScale(started);
+  process.exit(0);
 }
 
 for (let round = 1; round <= repeat; round++) {

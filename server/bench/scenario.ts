@@ -54,7 +54,7 @@ export interface Result {
 export type LoadProtocol = 'socket.io' | 'ws';
 
 /** Connects and seats every client; resolves with the load processes' reports. */
-async function ramp(
+export async function ramp(
   target: string,
   urls: string[],
   protocol: LoadProtocol,
@@ -158,7 +158,7 @@ async function idleCpuRates(servers: ServerProcess[], seconds = 3): Promise<numb
  * the idle sample: otherwise the server with more code counts its compilation as memory per
  * client.
  */
-async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
+export async function warmUp(target: string, servers: ServerProcess[], protocol: LoadProtocol) {
   const loads = new Loads(1);
   await ramp(
     `${target} warm-up`,
