@@ -10,6 +10,8 @@
  *   --rate R        joins per second (1000)
  *   --rounds K      rounds, interleaved; medians are printed (3)
  *   --before PATH   also run another build's entry (a copy of dist/ from an earlier commit)
+ *   --profile DIR   one round of this build, each server under `--cpu-prof` into DIR; the join
+ *                   phase stands between two idle seconds (a gap in the samples), to cut it out
  *
  * Loopback only; every process it starts is stopped at the end, or on any failure.
  */
@@ -29,11 +31,13 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
     before: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const clients = Number(values.clients);
 const rate = Number(values.rate);
-const rounds = Number(values.rounds);
+const profile = values.profile;
+const rounds = profile === undefined ? Number(values.rounds) : 1;
 if (!(clients >= 2 && clients <= 8000 && clients % 2 === 0 && rate > 0 && rounds >= 1)) {
   console.error('[joins] --clients must be even, 2 to 8000; --rate and --rounds positive');
   process.exit(2);
@@ -105,6 +109,8 @@ interface Figures {
   p50: number;
   p99: number;
   cpuMicrosPerJoin: number;
+  /** The servers' share of it (Redis runs on the clients' CPUs, off the servers' core). */
+  serverMicrosPerJoin: number;
   pingP50: number;
 }
 
@@ -123,7 +129,11 @@ async function scenario(entry: string, split: boolean, redis: boolean): Promise<
   };
   const servers = await Promise.all(
     Array.from({ length: redis ? 2 : 1 }, async () => {
-      const child = start('taskset', ['-c', '0', process.execPath, entry], env);
+      const node =
+        profile === undefined
+          ? []
+          : ['--cpu-prof', '--cpu-prof-interval=250', `--cpu-prof-dir=${profile}`];
+      const child = start('taskset', ['-c', '0', process.execPath, ...node, entry], env);
       return { child, url: await waitFor(child, /(http:\/\/127\.0\.0\.1:\d+)\//) };
     }),
   );
@@ -141,7 +151,13 @@ async function scenario(entry: string, split: boolean, redis: boolean): Promise<
   }
   await Promise.all(
     sockets.map((s) =>
-      s.connected ? 0 : new Promise<void>((resolve) => s.once('connect', () => resolve())),
+      // One refused (a starved server) joins nothing and counts as failed, not a hang.
+      s.connected
+        ? 0
+        : new Promise<void>((resolve) => {
+            s.once('connect', () => resolve());
+            s.once('connect_error', () => resolve());
+          }),
     ),
   );
   const ping = redis ? createClient({ url: `redis://127.0.0.1:${port}` }) : undefined;
@@ -156,9 +172,13 @@ async function scenario(entry: string, split: boolean, redis: boolean): Promise<
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   })();
-  const cpu = () =>
-    servers.reduce((sum, s) => sum + cpuOf(s.child.pid), redisServer ? cpuOf(redisServer.pid) : 0);
+  const serverCpu = () => servers.reduce((sum, s) => sum + cpuOf(s.child.pid), 0);
+  const cpu = () => serverCpu() + (redisServer ? cpuOf(redisServer.pid) : 0);
+  const idle = () =>
+    new Promise((resolve) => setTimeout(resolve, profile === undefined ? 0 : 1000));
+  await idle();
   const before = cpu();
+  const serversBefore = serverCpu();
   const latencies: number[] = [];
   let failed = 0;
   const prefix = `j${Date.now()}`;
@@ -197,11 +217,19 @@ async function scenario(entry: string, split: boolean, redis: boolean): Promise<
     tick();
   }).finally(() => clearTimeout(late));
   const used = cpu() - before;
+  const serversUsed = serverCpu() - serversBefore;
+  await idle();
   pinging = false;
   await pinger;
   for (const socket of sockets) socket.disconnect();
   await ping?.close();
   for (const { child } of servers) child.kill('SIGTERM');
+  // A profile is written as the server exits, after its drain.
+  if (profile !== undefined) {
+    await Promise.all(
+      servers.map(({ child }) => new Promise((resolve) => child.once('exit', resolve))),
+    );
+  }
   redisServer?.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 500));
   return {
@@ -209,12 +237,13 @@ async function scenario(entry: string, split: boolean, redis: boolean): Promise<
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     cpuMicrosPerJoin: (used * 1e6) / clients,
+    serverMicrosPerJoin: (serversUsed * 1e6) / clients,
     pingP50: quantile(pings, 0.5),
   };
 }
 
 const builds: [string, string][] = [['this build', `${root}dist/server/cli/main.js`]];
-if (values.before) builds.push(['before', values.before]);
+if (values.before && profile === undefined) builds.push(['before', values.before]);
 const results = new Map<string, Figures[]>();
 const record = (name: string, figures: Figures) => {
   results.set(name, [...(results.get(name) ?? []), figures]);
@@ -242,6 +271,7 @@ console.table(
     'join p50 ms': median(runs.map((r) => r.p50)).toFixed(1),
     'join p99 ms': median(runs.map((r) => r.p99)).toFixed(1),
     'CPU µs/join (servers + Redis)': median(runs.map((r) => r.cpuMicrosPerJoin)).toFixed(0),
+    'of which servers': median(runs.map((r) => r.serverMicrosPerJoin)).toFixed(0),
     'Redis PING p50 ms': redisPing(runs),
   })),
 );
