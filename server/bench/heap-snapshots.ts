@@ -162,7 +162,7 @@ function analyse(path: string) {
     if (name === 'Socket') {
       if (named(v, 'nsp')) return 'Socket.IO Socket';
       if (named(v, 'transport')) return 'engine.io Socket';
-      if (named(v, '_handle')) return 'net.Socket';
+      return 'net.Socket';
     }
     if (name === 'WebSocket') return named(v, '_receiver') ? 'ws WebSocket' : 'engine.io WebSocket';
     return type === 'closure' ? '(closure)' : name.slice(0, 50);
