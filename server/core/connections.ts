@@ -129,7 +129,9 @@ export function trackConnections(
     gate.closed(clientAddress(this));
     connections.delete(this);
   }
-  io.engine.on('connection', (connection: EngineConnection) => {
+  // First of the engine's `connection` listeners, so Socket.IO's own (which may open a socket
+  // at once, for an Engine.IO v3 client) already finds the address.
+  io.engine.prependListener('connection', (connection: EngineConnection) => {
     const address = connection.request ? gate.address(connection.request) : 'unknown';
     connection.clientAddress = address;
     connection.request = null;
