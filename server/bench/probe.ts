@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /**
  * What the runner asks: a sample, numbered, after a full collection when `gc`; `profile`
@@ -26,9 +27,24 @@ export interface SampleRequest {
 export interface SampleReply {
   id: number;
   memory: NodeJS.MemoryUsage;
+  /**
+   * Bytes V8 has reserved for its young generation (new space): it grows with the allocation
+   * rate, not with the clients held, up to a fixed cap, so it is part of RSS but no cost per
+   * client (see docs/scaling.md#what-a-connection-keeps).
+   */
+  young: number;
   cpu: NodeJS.CpuUsage;
   /** The event loop's delay in ms since the previous `lag` request (none on the first). */
   lag?: { p99: number; max: number };
+}
+
+/** Bytes of the young generation's spaces (see {@link SampleReply.young}). */
+function youngBytes(): number {
+  return getHeapSpaceStatistics()
+    .filter(
+      (space) => space.space_name === 'new_space' || space.space_name === 'new_large_object_space',
+    )
+    .reduce((total, space) => total + space.space_size, 0);
 }
 
 let session: Session | undefined;
@@ -67,7 +83,12 @@ process.on('message', (request: SampleRequest | null) => {
   if (id === undefined) return;
   // Collect first when asked (node runs with --expose-gc): live bytes, not garbage not yet freed.
   if (gc && typeof globalThis.gc === 'function') globalThis.gc();
-  const reply: SampleReply = { id, memory: process.memoryUsage(), cpu: process.cpuUsage() };
+  const reply: SampleReply = {
+    id,
+    memory: process.memoryUsage(),
+    young: youngBytes(),
+    cpu: process.cpuUsage(),
+  };
   if (lag) reply.lag = lagSince();
   // The sample is taken before the profiler starts and after it stops.
   if (path) profile(path, () => process.send?.(reply));

@@ -45,6 +45,7 @@ function medians(results: Result[]): Result[] {
       cpuPercent: m((r) => r.cpuPercent),
       rssKiBPerClient: m((r) => r.rssKiBPerClient),
       heapKiBPerClient: m((r) => r.heapKiBPerClient),
+      youngKiBPerClient: m((r) => r.youngKiBPerClient),
       redisBytesPerRoom:
         first.redisBytesPerRoom === undefined ? undefined : m((r) => r.redisBytesPerRoom ?? 0),
       // Lost relays are not noise: the worst round counts.
@@ -76,6 +77,8 @@ function compare(summary: Result[]): Record<string, string> {
       `${fixed(ours.heapKiBPerClient - other.heapKiBPerClient, 2)} KiB`;
     ratios[`RSS per client, ours - ${name}`] =
       `${fixed(ours.rssKiBPerClient - other.rssKiBPerClient, 2)} KiB`;
+    ratios[`RSS per client less the young generation, ours - ${name}`] =
+      `${fixed(ours.rssKiBPerClient - ours.youngKiBPerClient - (other.rssKiBPerClient - other.youngKiBPerClient), 2)} KiB`;
   }
   const codelab = summary.filter((result) => result.target.startsWith('codelab')).at(-1);
   if (codelab) {
@@ -144,6 +147,7 @@ export function report(results: Result[], started: Date): void {
       'CPU %': fixed(result.cpuPercent, 0),
       'RSS KiB/client': fixed(result.rssKiBPerClient),
       'heap KiB/client': fixed(result.heapKiBPerClient),
+      'young KiB/client': fixed(result.youngKiBPerClient),
       errors: String(Object.values(result.errors).reduce((total, value) => total + value, 0)),
       lost: String(result.lost),
     })),

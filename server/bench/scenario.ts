@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { LoadErrors } from './load.ts';
 import { joinRate, root, values, workers } from './options.ts';
+import type { SampleReply } from './probe.ts';
 import {
   cpuSeconds,
   Loads,
@@ -37,6 +38,11 @@ export interface Result {
   cpuPercent: number;
   rssKiBPerClient: number;
   heapKiBPerClient: number;
+  /**
+   * Of the RSS per client, what V8's young generation grew by: a fixed cost that the ramp's
+   * allocations set off (capped, whatever the clients), spread here over the clients.
+   */
+  youngKiBPerClient: number;
   /** Redis memory per seated room (two-process mode). */
   redisBytesPerRoom?: number;
   /** Relays sent that never arrived (must be 0). */
@@ -220,10 +226,10 @@ export async function drive(
   const cpuMicrosPerJoin = (joinCpu * 1e6) / Math.max(1, latency.seated);
   // Per client that got a seat: on a loaded machine some connections time out.
   const perServer = Math.max(1, latency.seated) / servers.length;
-  const grown = (pick: (memory: NodeJS.MemoryUsage) => number) =>
+  const grown = (pick: (sample: SampleReply) => number) =>
     full.reduce((sum, entry, index) => {
-      const start = idle[index]?.memory;
-      return sum + pick(entry.memory) - (start ? pick(start) : 0);
+      const start = idle[index];
+      return sum + pick(entry) - (start ? pick(start) : 0);
     }, 0) /
     1024 /
     servers.length /
@@ -240,8 +246,9 @@ export async function drive(
     relaysPerSecond: latency.relays / latency.relaySeconds,
     cpuMicrosPerRelay: (relayed.cpu * 1e6) / latency.relays,
     cpuPercent: (relayed.cpu / relayed.wall) * 100,
-    rssKiBPerClient: grown((memory) => memory.rss),
-    heapKiBPerClient: grown((memory) => memory.heapUsed),
+    rssKiBPerClient: grown((sample) => sample.memory.rss),
+    heapKiBPerClient: grown((sample) => sample.memory.heapUsed),
+    youngKiBPerClient: grown((sample) => sample.young),
     redisBytesPerRoom: redis ? (redisFull - redisIdle) / (latency.seated / 2) : undefined,
     lost: latency.lost,
     cpuEach: relayed.each.map((cpu) => (cpu * 1e6) / latency.relays),

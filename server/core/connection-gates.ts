@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import type { EngineConnection } from './connections.ts';
+import { clientAddress, type EngineConnection } from './connections.ts';
 
 /** Why the gates closed an engine.io connection, as counted in the rejections metric. */
 export type ConnectionClosure = 'second-connect' | 'outbound-buffer';
@@ -10,10 +9,10 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 2 * 1024 * 1024;
 /** What {@link connectionGates} needs. */
 export interface ConnectionGateOptions {
   /**
-   * Charges a CONNECT that follows an ended socket on the same connection what a new handshake
-   * costs (the address's handshake bucket); false when the address has none left.
+   * Charges a CONNECT that follows an ended socket on the same connection from `address` what a
+   * new handshake costs (the address's handshake bucket); false when the address has none left.
    */
-  again(request: IncomingMessage): boolean;
+  again(address: string): boolean;
   /** Counts a connection closed by a gate, or a CONNECT refused as a handshake would be. */
   refused(reason: ConnectionClosure | 'too-many-handshakes'): void;
   /** Characters an engine.io connection may hold unsent before it is closed. */
@@ -95,7 +94,7 @@ export function connectionGates(options: ConnectionGateOptions): ConnectionGates
       }
       if (kind !== CONNECT) return;
       if (state === OPENING || state === OPEN) return close(connection, 'second-connect');
-      if (state === ENDED && !options.again(connection.request)) {
+      if (state === ENDED && !options.again(clientAddress(connection))) {
         return close(connection, 'too-many-handshakes');
       }
       connection.socketIo = OPENING;

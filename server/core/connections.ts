@@ -25,7 +25,13 @@ interface EnginePacket {
 
 /** The engine.io connection, as far as the server needs it. */
 export interface EngineConnection {
-  request: IncomingMessage;
+  /**
+   * The request that opened the connection: read once when the connection is made (its client
+   * address is kept, {@link clientAddress}), then dropped (see {@link trackConnections}).
+   */
+  request: IncomingMessage | null;
+  /** The client address the connection counts against, set when it is made. */
+  clientAddress?: string;
   transport: EngineTransport;
   on(event: 'close', listener: (this: EngineConnection) => void): unknown;
   on(
@@ -38,6 +44,14 @@ export interface EngineConnection {
   ): unknown;
   on(event: 'flush', listener: (this: EngineConnection) => void): unknown;
   close(discard?: boolean): void;
+}
+
+/**
+ * The client address a connection (or a Socket.IO socket's, `socket.conn`) counts against in
+ * every per-address limit, as read from its handshake request when it was made.
+ */
+export function clientAddress(connection: object): string {
+  return (connection as { clientAddress?: string }).clientAddress ?? 'unknown';
 }
 
 /** WebSocket close code a browser sends when its tab closes, reloads or navigates away. */
@@ -83,6 +97,12 @@ export interface ConnectionTracking {
  * nothing (1006): the first left on purpose (docs/protocol.md#leaving-a-room: its seat is freed
  * at once); only the second may come back. The listeners are made once here, not per connection: a closure per
  * connection is memory per idle client.
+ *
+ * A connection's request (its headers, its parser state, some 0.9 KiB) is read once here, for
+ * the address every per-address limit counts, and then dropped, as Socket.IO's documentation
+ * suggests for servers with many idle clients: nothing later needs it (`socket.handshake` of a
+ * socket made after this has empty `headers` and `query`; the access gate checked the headers
+ * before engine.io made the connection). See docs/scaling.md#what-a-connection-keeps.
  */
 export function trackConnections(
   io: SignalingServer,
@@ -106,15 +126,20 @@ export function trackConnections(
     else if (packet.type === 'message') gates.inbound(this, packet.data);
   }
   function onClose(this: EngineConnection) {
-    gate.closed(this.request);
+    gate.closed(clientAddress(this));
     connections.delete(this);
   }
-  io.engine.on('connection', (connection: EngineConnection) => {
+  // First of the engine's `connection` listeners, so Socket.IO's own (which may open a socket
+  // at once, for an Engine.IO v3 client) already finds the address.
+  io.engine.prependListener('connection', (connection: EngineConnection) => {
+    const address = connection.request ? gate.address(connection.request) : 'unknown';
+    connection.clientAddress = address;
+    connection.request = null;
     watch.call(connection, connection.transport);
     connection.on('upgrade', watch);
     connection.on('packet', onPacket);
     gates.watch(connection);
-    gate.opened(connection.request);
+    gate.opened(address);
     connections.add(connection);
     connection.on('close', onClose);
   });

@@ -1,3 +1,4 @@
+import { clientAddress } from './connections.ts';
 import type { SignalingContext } from './context.ts';
 import type { SignalingCounters } from './ports.ts';
 import type { RoomAccess } from './room-access.ts';
@@ -12,7 +13,7 @@ type Next = (error?: Error) => void;
  */
 export function useMiddlewares({ io, gate, access, metrics }: SignalingContext): void {
   io.use((socket, next) => {
-    const verdict = gate.checkConnection(socket.request);
+    const verdict = gate.checkConnection(clientAddress(socket.conn));
     if (verdict.ok) return next();
     metrics.reject(verdict.reason);
     // socket.io-client shows this as `connect_error` with `data.code`, and does not retry.

@@ -24,19 +24,21 @@ export type RejectionReason = ErrorCode | HandshakeRefusal | ConnectionClosure;
 
 /**
  * The access gate as the core uses it: the address a request counts against, the open
- * connections per address, and the handshake bucket a second CONNECT is charged to.
+ * connections per address, and the handshake bucket a second CONNECT is charged to. The core
+ * reads a connection's address once, from its handshake request, and keeps only that string
+ * (connections.ts): every later check is by address.
  */
 export interface AddressGate {
   /** The client address `request` counts against (an IPv6 address counts by its prefix). */
   address(request: IncomingMessage): string;
-  /** Whether a connection already counted may join the namespace. */
-  checkConnection(request: IncomingMessage): AccessVerdict;
-  /** Charges a CONNECT on an open connection a handshake; false when none is left. */
-  handshakeAgain(request: IncomingMessage): boolean;
-  /** Counts an open connection from `request`'s address. */
-  opened(request: IncomingMessage): void;
-  /** Releases the slot `opened` counted for `request`. */
-  closed(request: IncomingMessage): void;
+  /** Whether a connection from `address`, already counted, may join the namespace. */
+  checkConnection(address: string): AccessVerdict;
+  /** Charges a CONNECT on an open connection from `address` a handshake; false when none is left. */
+  handshakeAgain(address: string): boolean;
+  /** Counts an open connection from `address`. */
+  opened(address: string): void;
+  /** Releases the slot `opened` counted for `address`. */
+  closed(address: string): void;
   /** Forgets the buckets that are full again (called now and then). */
   prune(): void;
   /** How many addresses have open connections. */

@@ -1,4 +1,5 @@
 import { ROOM_PREFIX } from '../protocol/index.ts';
+import { clientAddress } from './connections.ts';
 import { logTo, refuse, type SignalingContext, settle } from './context.ts';
 import { type Audience, tellCount, tellDeparture, tellMembers } from './departure.ts';
 import { handIceServers } from './handlers/ice-servers.ts';
@@ -49,7 +50,7 @@ function place(
     // The same answer whatever the reason (wrong PIN, none, or nothing to join), so it never
     // tells whether the room exists; only tries with a PIN count as guesses.
     if (socket.data.key?.lock !== undefined) {
-      context.access.guessedWrong(room, context.gate.address(socket.request));
+      context.access.guessedWrong(room, clientAddress(socket.conn));
     }
     refuse(context, socket, 'create or join', 'room-locked', LOCKED_MESSAGE);
     return;

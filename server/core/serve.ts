@@ -45,7 +45,7 @@ export function serveSignaling(
     gate,
     wentAway: context.wentAway,
     gates: connectionGates({
-      again: (request) => gate.handshakeAgain(request),
+      again: (address) => gate.handshakeAgain(address),
       refused: (reason) => metrics.reject(reason),
       maxBufferedBytes,
     }),

@@ -169,8 +169,8 @@ export class AccessGate implements AddressGate {
    * Refused here, a browser gets `connect_error` with this message; at the handshake it would
    * only see a bare transport error.
    */
-  checkConnection(request: IncomingMessage): AccessVerdict {
-    if ((this.#open.get(this.address(request)) ?? 0) > this.#maxPerAddress) {
+  checkConnection(address: string): AccessVerdict {
+    if ((this.#open.get(address) ?? 0) > this.#maxPerAddress) {
       return { ok: false, reason: 'too-many-connections', message: this.#tooMany() };
     }
     return { ok: true };
@@ -180,8 +180,8 @@ export class AccessGate implements AddressGate {
    * Charges a Socket.IO CONNECT that follows an ended socket on an open connection what a new
    * handshake costs; false when the address has no handshake left.
    */
-  handshakeAgain(request: IncomingMessage): boolean {
-    return !this.#handshakes || this.#handshakes.take(this.address(request));
+  handshakeAgain(address: string): boolean {
+    return !this.#handshakes || this.#handshakes.take(address);
   }
 
   #tooMany(): string {
@@ -194,15 +194,13 @@ export class AccessGate implements AddressGate {
     return host !== undefined && this.#hostAllowed(host);
   }
 
-  /** Counts an open connection from `request`'s address; call `closed` once when it closes. */
-  opened(request: IncomingMessage): void {
-    const address = this.address(request);
+  /** Counts an open connection from `address`; call `closed` once when it closes. */
+  opened(address: string): void {
     this.#open.set(address, (this.#open.get(address) ?? 0) + 1);
   }
 
-  /** Releases the slot `opened` counted for `request` (no closure kept per connection). */
-  closed(request: IncomingMessage): void {
-    const address = this.address(request);
+  /** Releases the slot `opened` counted for `address` (no closure kept per connection). */
+  closed(address: string): void {
     const count = (this.#open.get(address) ?? 1) - 1;
     if (count > 0) this.#open.set(address, count);
     else this.#open.delete(address);

@@ -18,6 +18,7 @@ import { refuseEarly } from './early-refusal.ts';
 import { createMetrics, type MetricsSource, type SignalingMetrics } from './metrics.ts';
 import type { SignalingHandle, SignalingOptions } from './options.ts';
 import { httpRoutes } from './routes.ts';
+import { forgetUpgradeResponse } from './upgrade-response.ts';
 
 /**
  * Attaches the signaling protocol (docs/protocol.md) to an http server with `rooms` as its seat
@@ -155,6 +156,8 @@ function createServer(
     shed: (address) => gate.shed(address),
     refused: (reason) => metrics.reject(reason),
     passed: decided,
+    upgraded: (socket, closeListeners) =>
+      forgetUpgradeResponse(io.engine as object, socket, closeListeners),
   });
   return { io, stopRefusing };
 }

@@ -38,6 +38,11 @@ export interface EarlyRefusal {
    * passes those without taking a second token.
    */
   passed: WeakSet<IncomingMessage>;
+  /**
+   * Called once engine.io has handled an upgrade on `socket`, which had `closeListeners`
+   * `close` listeners before (see upgrade-response.ts).
+   */
+  upgraded?(socket: Socket, closeListeners: number): void;
 }
 
 /**
@@ -100,7 +105,9 @@ function wrapUpgrades(
       }
       options.passed.add(request);
     }
+    const closeListeners = socket.listenerCount('close');
     for (const listener of engineListeners) listener.call(server, request, socket, head);
+    options.upgraded?.(socket, closeListeners);
   });
 }
 

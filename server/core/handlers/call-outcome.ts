@@ -1,3 +1,4 @@
+import { clientAddress } from '../connections.ts';
 import { refuse } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { type BucketOptions, KeyedBuckets } from '../rate-limit.ts';
@@ -34,7 +35,7 @@ export const callOutcome: EventHandler = (context, socket, value) => {
     refuse(context, socket, 'call:outcome', 'invalid-payload', report.reason);
     return;
   }
-  if (!buckets.take(context.gate.address(socket.request))) {
+  if (!buckets.take(clientAddress(socket.conn))) {
     refuse(
       context,
       socket,

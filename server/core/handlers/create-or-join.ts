@@ -1,4 +1,5 @@
 import { parseDisplayName } from '../../protocol/display-name.ts';
+import { clientAddress } from '../connections.ts';
 import { logTo, refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import { seat } from '../seating.ts';
@@ -91,7 +92,7 @@ function joinKey(
     );
     return undefined;
   }
-  if (options.pin !== undefined && !access.mayGuess(room, context.gate.address(socket.request))) {
+  if (options.pin !== undefined && !access.mayGuess(room, clientAddress(socket.conn))) {
     refuse(
       context,
       socket,

@@ -1,5 +1,5 @@
 import { ROOM_PREFIX } from '../../protocol/index.ts';
-import { leftOnPurpose, whenClosed } from '../connections.ts';
+import { clientAddress, leftOnPurpose, whenClosed } from '../connections.ts';
 import { type SignalingContext, settle } from '../context.ts';
 import { expire, leave } from '../seating.ts';
 import { forgetSession } from '../session-adapter.ts';
@@ -50,7 +50,7 @@ function seatAfter(
       room,
       context.recoveryWindowMs,
       () => settle(context, expire(context, member, room), `freeing the held seat in ${room}`),
-      context.gate.address(socket.request),
+      clientAddress(socket.conn),
     );
     if (held) {
       settle(context, context.rooms.hold?.(room, member), `holding the seat in ${room}`);

@@ -1,3 +1,4 @@
+import { clientAddress } from '../connections.ts';
 import { refuse, type SignalingContext } from '../context.ts';
 import type { EventHandler } from '../guard.ts';
 import type { SignalingSocket } from '../types.ts';
@@ -31,7 +32,7 @@ export function handIceServers(
   socket: SignalingSocket,
   room: string,
 ): void {
-  const address = context.gate.address(socket.request);
+  const address = clientAddress(socket.conn);
   const { servers, ttl, limited } = context.ice.issue(address, room, socket.id);
   if (ttl === undefined) socket.emit('ice:servers', servers);
   else socket.emit('ice:servers', servers, ttl);
