@@ -253,16 +253,21 @@ describe('what the fast relay relies on inside Socket.IO', () => {
   // relay.ts finds each connection's decoder as the private `decoder` of Socket.IO's `Client`.
   // Were it moved, every relay would quietly take the slow path: the byte tests above would
   // fail, and so does this one, which names the cause.
-  it('runs on the socket.io version package.json pins exactly', () => {
-    const declared = JSON.parse(
-      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as { dependencies: Record<string, string> };
-    const installed = JSON.parse(
-      readFileSync(new URL('../../node_modules/socket.io/package.json', import.meta.url), 'utf8'),
-    ) as { version: string };
-    expect(declared.dependencies['socket.io']).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(installed.version).toBe(declared.dependencies['socket.io']);
-  });
+  // server/http/upgrade-response.ts reaches inside engine.io likewise (connection-memory.test.ts
+  // checks what it relies on): both are pinned, and both must be what is installed.
+  it.each(['socket.io', 'engine.io'])(
+    'runs on the %s version package.json pins exactly',
+    (name) => {
+      const declared = JSON.parse(
+        readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+      ) as { dependencies: Record<string, string> };
+      const installed = JSON.parse(
+        readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8'),
+      ) as { version: string };
+      expect(declared.dependencies[name]).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(installed.version).toBe(declared.dependencies[name]);
+    },
+  );
 
   it("finds the sized parser's decoder on each socket's client", async () => {
     await start();
