@@ -6,7 +6,7 @@ test('two tabs on the same room URL meet: both show 2/2 and each other in the lo
 }) => {
   const alice = await openTab(`/${room}`);
   await alice.expectMembers(1);
-  await expect(alice.role).toHaveText('created (first member)');
+  await expect(alice.role).toHaveText('opened the room (first member)');
   const bob = await openTab(`/${room}`);
   await bob.expectMembers(2);
   await alice.expectMembers(2);
@@ -43,7 +43,7 @@ test('closing a tab shows the other it left, and a new tab takes the seat', asyn
   await bob.page.close();
   await alice.expectPeerLeft();
   await expect(alice.log).toContainText(`The other member left room ${room}`);
-  await expect(alice.role).toHaveText('created (first member)');
+  await expect(alice.role).toHaveText('opened the room (first member)');
   const carol = await openTab(`/${room}`);
   await carol.expectMembers(2);
   await alice.expectMembers(2);
@@ -67,7 +67,7 @@ test('a tab in another room is untouched by this room', async ({ openTab, openPa
   await bob.page.close();
   await alice.expectPeerLeft();
   await other.expectMembers(1);
-  await expect(other.role).toHaveText('created (first member)');
+  await expect(other.role).toHaveText('opened the room (first member)');
   await expect(other.log).not.toContainText('Another member');
   await expect(other.log).not.toContainText('left');
 });

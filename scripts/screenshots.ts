@@ -27,7 +27,7 @@ const browser = await chromium.launch({
 /** Opens the join screen of `room` at `width`×`height`, waits for it to settle, and shoots. */
 async function shoot(room: string, width: number, height: number, file: string, ready: string) {
   const page = await browser.newPage({ viewport: { width, height } });
-  await page.goto(`${base}/${room}?lobby`);
+  await page.goto(`${base}/${room}`);
   await page.locator('join-screen').getByLabel('Your name').fill('Grace Hopper');
   await page.waitForFunction(() => {
     const video = document.querySelector('join-screen')?.shadowRoot?.querySelector('video');

@@ -178,6 +178,10 @@ export class FakeSignaling implements CallSignaling {
   readonly notes: string[] = [];
   #listeners = new Set<(event: SignalingEvent) => void>();
 
+  otherName(): string | undefined {
+    return undefined;
+  }
+
   memberName(): string | undefined {
     return undefined;
   }
