@@ -57,6 +57,9 @@ export class CallTile extends LitElement {
         display: block;
         background: #3c4043;
       }
+      video[hidden] {
+        display: none;
+      }
       video.screen {
         object-fit: contain;
         background: #000;

@@ -54,7 +54,7 @@ export class SidePanel extends LitElement {
       }
       nav a[aria-current='true'] {
         background: #e8f0fe;
-        color: var(--wr-accent);
+        color: #174ea6;
       }
       nav a:focus-visible {
         outline: none;
