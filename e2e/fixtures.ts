@@ -49,7 +49,9 @@ export const WAIT = {
 export function skipJoinScreen(path: string): string {
   const absolute = /^https?:/.test(path);
   const url = new URL(path, 'http://app.invalid');
-  const page = url.pathname === '/' || /^\/[^/.]+$/.test(url.pathname);
+  const page =
+    url.pathname === '/' ||
+    (/^\/[^/]+$/.test(url.pathname) && !/\.(html|js|css|svg|png|ico|json)$/.test(url.pathname));
   if (!page || url.searchParams.has('check')) return path;
   if (url.searchParams.has('lobby')) url.searchParams.delete('lobby');
   else if (!url.searchParams.has('join')) url.searchParams.set('join', '');

@@ -73,6 +73,8 @@ await ada.close();
 const phone = await join(two, 'Ada Lovelace', 390, 844);
 await playing(phone, 2);
 await shoot(phone, 'call-two-390.png');
+await phone.getByRole('button', { name: 'Details', exact: true }).click();
+await shoot(phone, 'call-two-390-details.png');
 
 // A call of four at 1280: a 2×2 grid, the panel closed.
 const four = `${base4}/design-${stamp}`;

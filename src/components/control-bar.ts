@@ -15,8 +15,8 @@ import {
 import { icon } from './icon.ts';
 import { controlStyles, tokenStyles } from './tokens.ts';
 
-/** The side panel's views, as the bar opens them. */
-export type PanelView = 'chat' | 'files' | 'details';
+/** The side panel's views: the bar opens the first three, the panel's own tabs all four. */
+export type PanelView = 'chat' | 'files' | 'details' | 'log';
 
 /** The events {@link ControlBar} fires; `panel-toggle` carries the {@link PanelView}. */
 export type ControlEvent =

@@ -63,7 +63,8 @@ export class RoomsApp extends LitElement {
   /** The join screen's Join, while its seat is asked for. */
   @state() private pending: LobbyJoinDetail | null = null;
   @state() private refusal: LobbyRefusal | null = null;
-  @state() private panel: PanelView | null = matchMedia(WIDE).matches ? 'chat' : null;
+  readonly #wide = matchMedia(WIDE);
+  @state() private panel: PanelView | null = this.#wide.matches ? 'chat' : null;
   /** Why the room in the address bar could not be joined. */
   @state() private pathError = '';
 
@@ -77,11 +78,18 @@ export class RoomsApp extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     window.addEventListener('popstate', this.#followPath);
+    this.#wide.addEventListener('change', this.#onWidth);
     this.#followPath();
   }
 
+  /** The window got wide enough for the panel beside the stage (it opens), or too narrow. */
+  readonly #onWidth = () => {
+    this.panel = this.#wide.matches ? (this.panel ?? 'chat') : null;
+  };
+
   override disconnectedCallback() {
     window.removeEventListener('popstate', this.#followPath);
+    this.#wide.removeEventListener('change', this.#onWidth);
     this.#closePeek();
     super.disconnectedCallback();
   }
@@ -237,7 +245,7 @@ export class RoomsApp extends LitElement {
             <p>${invitation(s.capacity)}</p>
             <lan-links .addresses=${s.addresses} .room=${s.room ?? ''}></lan-links>
           </div>
-          <log-panel .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
+          <log-panel data-view="log" .entries=${s.logs} @log-clear=${() => s.clearLog()}></log-panel>
           <connection-panel .peers=${c.peers} .relay=${c.relay}></connection-panel>
         </side-panel>
       </div>
@@ -276,9 +284,7 @@ export class RoomsApp extends LitElement {
   #join = (event: CustomEvent<RoomJoinDetail>) => {
     const { room, pin } = event.detail;
     this.pathError = '';
-    if (location.pathname !== pathForRoom(room)) {
-      history.pushState(null, '', pathForRoom(room) + location.search);
-    }
+    if (location.pathname !== pathForRoom(room)) history.pushState(null, '', pathForRoom(room));
     if (this.#skipLobby || pin !== undefined) this.#signaling.join(room, pin, this.#nameParam);
     else this.#showLobby(room);
   };
@@ -286,7 +292,7 @@ export class RoomsApp extends LitElement {
   #leave = () => {
     this.#signaling.leave();
     this.#call.media.close();
-    history.pushState(null, '', `/${location.search}`);
+    history.pushState(null, '', '/');
   };
 
   #followPath = () => {

@@ -9,6 +9,7 @@ const TITLES: Record<PanelView, string> = {
   chat: 'Chat',
   files: 'Files',
   details: 'Details',
+  log: 'Log',
 };
 
 /**
