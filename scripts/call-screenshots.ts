@@ -85,6 +85,14 @@ const first = pages[0] as Page;
 await first.getByRole('button', { name: 'Chat', exact: true }).click();
 for (const page of pages) await playing(page, 4);
 await shoot(first, 'call-four-1280.png');
+// Alan mutes, Katherine turns her camera off: the badges and the initials the others see.
+await pages[2]?.getByRole('button', { name: 'Microphone', exact: true }).click();
+await pages[3]?.getByRole('button', { name: 'Camera', exact: true }).click();
+const tile = (name: string) => first.getByRole('group', { name: `Member ${name}`, exact: true });
+await tile('Alan Turing').filter({ hasText: 'Microphone off' }).waitFor();
+await tile('Katherine Johnson').filter({ hasText: 'Camera off' }).waitFor();
+await playing(first, 4);
+await shoot(first, 'call-four-badges-1280.png');
 await first.getByRole('button', { name: 'Details', exact: true }).click();
 await shoot(first, 'call-four-details-1280.png');
 await browser.close();

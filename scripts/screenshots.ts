@@ -30,7 +30,10 @@ async function shoot(room: string, width: number, height: number, file: string, 
   await page.goto(`${base}/${room}`);
   await page.locator('join-screen').getByLabel('Your name').fill('Grace Hopper');
   await page.waitForFunction(() => {
-    const video = document.querySelector('join-screen')?.shadowRoot?.querySelector('video');
+    const video = document
+      .querySelector('rooms-app')
+      ?.shadowRoot?.querySelector('join-screen')
+      ?.shadowRoot?.querySelector('video');
     return video instanceof HTMLVideoElement && video.videoWidth > 0;
   });
   await page.locator('join-screen .presence').filter({ hasText: ready }).waitFor();

@@ -39,16 +39,11 @@ export class CallTile extends LitElement {
         overflow: hidden;
         border-radius: var(--wr-radius-m);
         background: #3c4043;
-        box-shadow: inset 0 0 0 0 transparent;
         transition: box-shadow 0.15s;
       }
-      figure.speaking::after {
-        content: '';
-        position: absolute;
-        inset: 0;
-        border-radius: inherit;
-        box-shadow: inset 0 0 0 3px #8ab4f8;
-        pointer-events: none;
+      /* Around the tile, not over the video: nothing is drawn on top of a playing video. */
+      figure.speaking {
+        box-shadow: 0 0 0 3px #8ab4f8;
       }
       video {
         width: 100%;

@@ -136,7 +136,13 @@ export class RoomsApp extends LitElement {
     const s = this.#signaling;
     return html`<div class="server">
       <span class="what">Signaling server</span>
-      <span class="connection" data-state=${s.connection} role="status" aria-label="connection">${CONNECTION_TEXT[s.connection]}</span>
+      <span
+        class="connection"
+        data-state=${s.connection}
+        role="status"
+        aria-label="connection"
+        title="The connection to the signaling server"
+      >${CONNECTION_TEXT[s.connection]}</span>
     </div>`;
   }
 

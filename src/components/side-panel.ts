@@ -118,7 +118,7 @@ export class SidePanel extends LitElement {
   show(view: PanelView): void {
     this.view = view;
     const first = this.querySelector(`[data-view='${view}']`);
-    first?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    first?.scrollIntoView({ block: 'start' });
   }
 
   #close() {
