@@ -115,7 +115,7 @@ export class CallPanel extends LitElement {
         <h2 id="people-title">In the call</h2>
         ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
         <ul aria-label="People in the call">
-          <li><span class="who">${this.me || 'You'} (you)</span></li>
+          <li><span class="who">${this.me ? `${this.me} (you)` : 'You'}</span></li>
           ${repeat(
             this.peers,
             (peer) => peer.id,

@@ -173,7 +173,7 @@ export class CallTile extends LitElement {
 
   override render() {
     const label = this.self ? 'Me' : this.name;
-    const shown = this.self ? `${this.name || 'You'} (you)` : this.name;
+    const shown = this.self ? (this.name ? `${this.name} (you)` : 'You') : this.name;
     const link = LINK_TEXT[this.state];
     return html`
       <figure

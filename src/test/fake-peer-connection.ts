@@ -178,12 +178,15 @@ export class FakeSignaling implements CallSignaling {
   readonly notes: string[] = [];
   #listeners = new Set<(event: SignalingEvent) => void>();
 
+  /** Display names by member id, as `room:names` gives them. */
+  names: Record<string, string> = {};
+
   otherName(): string | undefined {
-    return undefined;
+    return Object.entries(this.names).find(([id]) => id !== this.socketId)?.[1];
   }
 
-  memberName(): string | undefined {
-    return undefined;
+  memberName(id: string): string | undefined {
+    return this.names[id];
   }
 
   subscribe(listener: (event: SignalingEvent) => void): () => void {
