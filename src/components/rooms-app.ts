@@ -43,7 +43,8 @@ const WIDE = '(min-width: 48rem)';
  * the stage of tiles, the control bar, and the side panel (chat, files, and the signaling story:
  * the room, the log, the timeline, the connection). `?join` skips the join screen (embedding,
  * tests): the seat is asked for at once, with `?name=` as the display name if given, and the
- * camera starts from the control bar. `/` picks a room.
+ * camera starts from the control bar; the tab remembers it (sessionStorage), so the rooms it
+ * moves to and its reloads skip it too. `/` picks a room.
  */
 @customElement('rooms-app')
 export class RoomsApp extends LitElement {
@@ -72,7 +73,8 @@ export class RoomsApp extends LitElement {
     super();
     const params = new URLSearchParams(location.search);
     this.#nameParam = params.get('name')?.trim() || undefined;
-    this.#skipLobby = params.has('join') || this.#nameParam !== undefined;
+    this.#skipLobby = params.has('join') || this.#nameParam !== undefined || skipsInThisTab();
+    if (this.#skipLobby) rememberSkip();
   }
 
   override connectedCallback() {
@@ -327,6 +329,26 @@ export class RoomsApp extends LitElement {
   #closePeek(): void {
     this.#peek?.close();
     this.#peek = null;
+  }
+}
+
+/** sessionStorage key: this tab was opened with `?join`, so its rooms skip the join screen. */
+const SKIP_KEY = 'webrtc-rooms:skip-join-screen';
+
+/** This tab skips join screens (opened with `?join`): a reload of a room it moved to, too. */
+function skipsInThisTab(): boolean {
+  try {
+    return sessionStorage.getItem(SKIP_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function rememberSkip(): void {
+  try {
+    sessionStorage.setItem(SKIP_KEY, '1');
+  } catch {
+    // Storage may be off (private modes): a reload then shows the join screen.
   }
 }
 
