@@ -58,17 +58,20 @@ function readTiles(): Record<string, string> {
   return tiles;
 }
 
-/** Types `name` into the join screen's name field and presses Join. */
+/** Types `name` into the join screen's name field (once it is there) and presses Join. */
 async function join(tab: PeerTab, name: string): Promise<void> {
-  await tab.evaluate((typed) => {
-    const input = document
-      .querySelector('rooms-app')
-      ?.shadowRoot?.querySelector('join-screen')
-      ?.shadowRoot?.querySelector<HTMLInputElement>('input[name="name"]');
-    if (!input) throw new Error('no name field');
-    input.value = typed;
-    input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
-  }, name);
+  const typed = (text: string) =>
+    tab.evaluate((value) => {
+      const input = document
+        .querySelector('rooms-app')
+        ?.shadowRoot?.querySelector('join-screen')
+        ?.shadowRoot?.querySelector<HTMLInputElement>('input[name="name"]');
+      if (!input) return false;
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      return true;
+    }, text);
+  await expect.poll(() => typed(name)).toBe(true);
   await tab.click('Join now');
 }
 

@@ -180,8 +180,12 @@ test("the signaling timeline stays readable from 360 px to wide with Firefox's m
   await expect
     .poll(async () => (await first.snapshot()).timeline.join('\n'))
     .toMatch(/received candidate host udp [0-9a-f-]{36}\.local/);
+  const details = page.getByRole('button', { name: 'Details', exact: true });
   for (const width of [360, 600, 1280]) {
     await page.setViewportSize({ width, height: 800 });
+    // The side panel closes on a narrow screen: open it on its details, the timeline among them.
+    if ((await details.getAttribute('aria-pressed')) !== 'true') await details.click();
+    await expect(page.getByRole('list', { name: 'Signaling timeline' })).toBeAttached();
     await expect
       .poll(() => page.evaluate(timelineOverflow), { message: `${width} px` })
       .toEqual([]);

@@ -44,6 +44,7 @@ export class CallStage extends LitElement {
         display: block;
         min-height: 0;
         height: 100%;
+        overflow: hidden;
       }
       .grid {
         height: 100%;
@@ -60,14 +61,17 @@ export class CallStage extends LitElement {
       .banner,
       .alone {
         position: absolute;
-        left: 50%;
-        transform: translateX(-50%);
+        left: var(--wr-space-4);
+        right: var(--wr-space-4);
+        width: fit-content;
+        margin: 0 auto;
         display: flex;
+        flex-wrap: wrap;
+        justify-content: center;
         align-items: center;
-        gap: var(--wr-space-3);
-        max-width: calc(100% - 2rem);
+        gap: var(--wr-space-2) var(--wr-space-3);
         padding: var(--wr-space-2) var(--wr-space-2) var(--wr-space-2) var(--wr-space-4);
-        border-radius: var(--wr-radius-pill);
+        border-radius: var(--wr-radius-l);
         background: var(--wr-surface);
         color: var(--wr-text);
         box-shadow: var(--wr-shadow);

@@ -18,6 +18,7 @@ export const roomsAppStyles = css`
     display: grid;
     grid-template-rows: auto minmax(0, 1fr) auto;
     height: 100dvh;
+    overflow: hidden;
   }
   header {
     display: flex;
