@@ -34,6 +34,27 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   disconnected: 'Disconnected',
 };
 
+// Declared before the element: <rooms-app> in the page is upgraded as this module defines it.
+/** sessionStorage key: this tab was opened with `?join`, so its rooms skip the join screen. */
+const SKIP_KEY = 'webrtc-rooms:skip-join-screen';
+
+/** This tab skips join screens (opened with `?join`): a reload of a room it moved to, too. */
+function skipsInThisTab(): boolean {
+  try {
+    return sessionStorage.getItem(SKIP_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+function rememberSkip(): void {
+  try {
+    sessionStorage.setItem(SKIP_KEY, '1');
+  } catch {
+    // Storage may be off (private modes): a reload then shows the join screen.
+  }
+}
+
 /** Wide enough for the side panel beside the stage: it starts open there. */
 const WIDE = '(min-width: 48rem)';
 
@@ -329,26 +350,6 @@ export class RoomsApp extends LitElement {
   #closePeek(): void {
     this.#peek?.close();
     this.#peek = null;
-  }
-}
-
-/** sessionStorage key: this tab was opened with `?join`, so its rooms skip the join screen. */
-const SKIP_KEY = 'webrtc-rooms:skip-join-screen';
-
-/** This tab skips join screens (opened with `?join`): a reload of a room it moved to, too. */
-function skipsInThisTab(): boolean {
-  try {
-    return sessionStorage.getItem(SKIP_KEY) === '1';
-  } catch {
-    return false;
-  }
-}
-
-function rememberSkip(): void {
-  try {
-    sessionStorage.setItem(SKIP_KEY, '1');
-  } catch {
-    // Storage may be off (private modes): a reload then shows the join screen.
   }
 }
 
