@@ -224,6 +224,9 @@ test('a group call fits a phone (360 px) and a desktop (1280 px): tiles, peer pi
         await tile.scrollIntoViewIfNeeded();
         await expect(tile).toBeInViewport({ ratio: 0.99 });
       }
+      // The side panel is closed on a phone: its details hold the connection panel.
+      const details = tab.page.getByRole('button', { name: 'Details', exact: true });
+      if ((await details.getAttribute('aria-pressed')) !== 'true') await details.click();
       // The picker shows the picked peer's own connection: its own candidate pair.
       const picker = tab.page.getByRole('combobox', { name: 'Peer' });
       const addresses = tab.page.getByLabel('candidate addresses');
