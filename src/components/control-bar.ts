@@ -88,6 +88,16 @@ export class ControlBar extends LitElement {
           display: none;
         }
       }
+      /* A 360 px phone: seven controls in one row. */
+      @media (max-width: 24rem) {
+        :host {
+          --wr-control-size: 2.5rem;
+          padding: var(--wr-space-2) var(--wr-space-1);
+        }
+        .bar {
+          gap: 0.25rem;
+        }
+      }
     `,
   ];
 

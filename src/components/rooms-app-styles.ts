@@ -17,6 +17,7 @@ export const roomsAppStyles = css`
   .call {
     display: grid;
     grid-template-rows: auto minmax(0, 1fr) auto;
+    grid-template-columns: minmax(0, 1fr);
     height: 100dvh;
     overflow: hidden;
   }
