@@ -2,8 +2,8 @@ import { expectNoSeriousViolations } from './axe.ts';
 import { test } from './fixtures.ts';
 
 // axe-core scans (e2e/axe.ts) of the screens as people meet them: no serious or critical
-// violation. The join screen's own scans are in join-screen.spec.ts; the call view's tiles and
-// control bar, a call of two and of four, go here.
+// violation. The join screen's own scans are in join-screen.spec.ts, those of a call of two
+// and of four joined through it in call-view.spec.ts; here, the call of tabs that skipped it.
 
 test('the room screen of two seated members', async ({ openPair, room }) => {
   const [first, second] = await openPair(`/${room}`);

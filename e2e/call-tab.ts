@@ -16,8 +16,9 @@ export class CallTab extends RoomTab {
   readonly chat = this.page.getByRole('log', { name: 'Chat messages' });
   readonly hangUpButton = this.page.getByRole('button', { name: 'Hang up' });
   readonly startCallButton = this.page.getByRole('button', { name: 'Start call' });
-  readonly startCameraButton = this.page.getByRole('button', { name: 'Start camera' });
-  readonly stopCameraButton = this.page.getByRole('button', { name: 'Stop camera' });
+  /** The control bar's camera toggle: it starts the camera and microphone when neither is on. */
+  readonly startCameraButton = this.page.getByRole('button', { name: 'Camera', exact: true });
+  readonly microphoneButton = this.page.getByRole('button', { name: 'Microphone', exact: true });
   /** The tiles of the other members, one per link. */
   readonly remoteTiles = this.page.getByRole('group', { name: /^Member (?!Me$)/ });
   readonly remoteVideos = this.page.getByLabel(/^Video of (?!Me$)/);
@@ -41,11 +42,11 @@ export class CallTab extends RoomTab {
     await expect(this.sendButton).toBeEnabled();
   }
 
-  /** Waits until this tab has `count` links open, one per other member (a group call). */
+  /** Waits until this tab is connected with `count` other members (a group call). */
   async expectLinks(count: number) {
-    await expect(this.status).toContainText(`${count} of ${count} links open`, {
-      timeout: 30_000,
-    });
+    const words =
+      count === 1 ? 'Connected with the other member' : `Connected with all ${count} others`;
+    await expect(this.status).toContainText(words, { timeout: 30_000 });
   }
 
   /** The tile of the remote member named `name`. */
@@ -77,10 +78,13 @@ export class CallTab extends RoomTab {
     await this.sendButton.click();
   }
 
+  /** Starts the camera and microphone from the control bar (a tab that skipped the join screen). */
   async startCamera() {
     await this.startCameraButton.click();
     // getUserMedia of the fake camera takes seconds on a loaded machine.
-    await expect(this.stopCameraButton).toBeVisible({ timeout: 60_000 });
+    await expect(this.startCameraButton).toHaveAttribute('aria-pressed', 'true', {
+      timeout: 60_000,
+    });
   }
 
   /** Picks `file` (bytes named `name`, or a path) and sends it to every member. */
@@ -256,14 +260,31 @@ function readTab(): TabSnapshot {
   };
 }
 
-/** Finds, inside the page, the first element that `match` accepts, across open shadow roots. */
+/**
+ * Finds, inside the page, the first element that `match` accepts, across open shadow roots: a
+ * button by its accessible name (`aria-label`, else its text), or an element by `aria-label`.
+ * Only elements on screen count: a closed panel's copy of a control is not the one to use.
+ */
 function findDeep(match: { button?: string; label?: string }): Element | null {
+  const shown = (element: Element) =>
+    typeof element.checkVisibility !== 'function' || element.checkVisibility();
   const visit = (root: Document | ShadowRoot): Element | null => {
     for (const element of root.querySelectorAll('*')) {
-      const name = (element.textContent ?? '').replace(/\s+/g, ' ').trim();
-      if (match.button !== undefined && element.tagName === 'BUTTON' && name === match.button)
+      const name =
+        element.getAttribute('aria-label') ??
+        (element.textContent ?? '').replace(/\s+/g, ' ').trim();
+      if (
+        match.button !== undefined &&
+        element.tagName === 'BUTTON' &&
+        name === match.button &&
+        shown(element)
+      )
         return element;
-      if (match.label !== undefined && element.getAttribute('aria-label') === match.label)
+      if (
+        match.label !== undefined &&
+        element.getAttribute('aria-label') === match.label &&
+        shown(element)
+      )
         return element;
       const inner = element.shadowRoot ? visit(element.shadowRoot) : null;
       if (inner) return inner;

@@ -2,7 +2,8 @@ import type { PeerTab } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
 
 // The join screen in Firefox (puppeteer-core): its fake devices in the preview and the
-// pickers, and a name that a Chromium tab sees, both ways.
+// pickers, a name that a Chromium tab sees on its tile, both ways, and the microphone and
+// camera badges each side sees of the other.
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -14,7 +15,9 @@ function readLobby(): {
   presence: string;
   log: string;
 } {
-  const screen = document.querySelector('join-screen')?.shadowRoot;
+  const screen = document
+    .querySelector('rooms-app')
+    ?.shadowRoot?.querySelector('join-screen')?.shadowRoot;
   const options = (name: string) =>
     [...(screen?.querySelectorAll(`label.picker`) ?? []).values()]
       .filter((label) => label.textContent?.includes(name))
@@ -38,16 +41,37 @@ function readLobby(): {
   };
 }
 
-/** Types `name` into the join screen's name field and presses Join. */
+/** The call's tiles, read inside the page: each tile's label (`Member Ada`) and its text. */
+function readTiles(): Record<string, string> {
+  const tiles: Record<string, string> = {};
+  const roots: (Document | ShadowRoot)[] = [document];
+  for (let root = roots.pop(); root; root = roots.pop()) {
+    for (const element of root.querySelectorAll('*')) {
+      const label = element.getAttribute('aria-label') ?? '';
+      if (element.localName === 'figure' && label.startsWith('Member '))
+        tiles[label.slice('Member '.length)] = (element.textContent ?? '')
+          .replace(/\s+/g, ' ')
+          .trim();
+      if (element.shadowRoot) roots.push(element.shadowRoot);
+    }
+  }
+  return tiles;
+}
+
+/** Types `name` into the join screen's name field (once it is there) and presses Join. */
 async function join(tab: PeerTab, name: string): Promise<void> {
-  await tab.evaluate((typed) => {
-    const input = document
-      .querySelector('join-screen')
-      ?.shadowRoot?.querySelector<HTMLInputElement>('input[name="name"]');
-    if (!input) throw new Error('no name field');
-    input.value = typed;
-    input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
-  }, name);
+  const typed = (text: string) =>
+    tab.evaluate((value) => {
+      const input = document
+        .querySelector('rooms-app')
+        ?.shadowRoot?.querySelector('join-screen')
+        ?.shadowRoot?.querySelector<HTMLInputElement>('input[name="name"]');
+      if (!input) return false;
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+      return true;
+    }, text);
+  await expect.poll(() => typed(name)).toBe(true);
   await tab.click('Join now');
 }
 
@@ -74,4 +98,33 @@ test('Firefox previews its fake devices, and names cross to Chromium and back', 
   await expect
     .poll(async () => (await read(chrome)).log)
     .toContain('In the room with you: Firefox Fan');
+});
+
+test('the name, microphone and camera of a Firefox member show on a Chromium tile, and back', async ({
+  openPeer,
+  room,
+}) => {
+  const fox = await openPeer('firefox', `/${room}?lobby`);
+  await join(fox, 'Firefox Fan');
+  await expect.poll(async () => (await fox.snapshot()).members).toBe('1/2');
+  const chrome = await openPeer('chromium', `/${room}?lobby`);
+  await join(chrome, 'Chromium Crew');
+  const tiles = (tab: PeerTab) => tab.evaluate(readTiles, undefined);
+  await expect.poll(async () => Object.keys(await tiles(chrome))).toContain('Firefox Fan');
+  await expect.poll(async () => Object.keys(await tiles(fox))).toContain('Chromium Crew');
+  // Joined with the preview's camera on: its frames play on the other side with no click.
+  const width = async () =>
+    (await chrome.snapshot()).videos.find((video) => video.of === 'Firefox Fan')?.width ?? 0;
+  await expect.poll(width, { timeout: 60_000 }).toBeGreaterThan(0);
+
+  await fox.click('Microphone');
+  await expect.poll(async () => (await tiles(chrome))['Firefox Fan']).toContain('Microphone off');
+  await fox.click('Camera');
+  await expect.poll(async () => (await tiles(chrome))['Firefox Fan']).toContain('Camera off');
+  await chrome.click('Microphone');
+  await expect.poll(async () => (await tiles(fox))['Chromium Crew']).toContain('Microphone off');
+  await fox.click('Microphone');
+  await expect
+    .poll(async () => (await tiles(chrome))['Firefox Fan'])
+    .not.toContain('Microphone off');
 });

@@ -1,6 +1,6 @@
 import { PeerTab } from './call-tab.ts';
 import { expect, test } from './firefox.ts';
-import { WAIT } from './fixtures.ts';
+import { skipJoinScreen, WAIT } from './fixtures.ts';
 
 // The app's Content-Security-Policy in Firefox, which content-security-policy.spec.ts checks
 // in Chromium: Socket.IO's websocket under `connect-src 'self'` (a refused one would fall back
@@ -29,7 +29,7 @@ test('Firefox runs a call under the policy without one violation, and refuses an
   try {
     const page = await context.newPage();
     await page.evaluateOnNewDocument(recordViolations);
-    await page.goto(new URL(`/${room}`, baseURL).href);
+    await page.goto(new URL(skipJoinScreen(`/${room}`), baseURL).href);
     const fox = new PeerTab('firefox', page);
     await expect.poll(async () => (await fox.snapshot()).members).toBe('1/2');
     const chromium = await openPeer('chromium', `/${room}`);
@@ -43,7 +43,7 @@ test('Firefox runs a call under the policy without one violation, and refuses an
     await expect.poll(async () => (await fox.snapshot()).chat).toContain('Them:to the fox');
     await fox.say('back to you');
     await expect.poll(async () => (await chromium.snapshot()).chat).toContain('Them:back to you');
-    await chromium.click('Start camera');
+    await chromium.click('Camera');
     await expect
       .poll(async () => (await fox.snapshot()).remoteVideoWidth, { timeout: WAIT.media })
       .toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import puppeteer, {
 } from 'puppeteer-core';
 import { type Engine, PeerTab } from './call-tab.ts';
 import { findFirefox } from './firefox-browser.mjs';
-import { test as base } from './fixtures.ts';
+import { test as base, skipJoinScreen } from './fixtures.ts';
 
 /** Firefox's own switches for a fake camera and microphone, granted without a prompt. */
 const FIREFOX_PREFS = {
@@ -61,13 +61,13 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
         const context = await browser.newContext();
         contexts.push(context);
         const page = await context.newPage();
-        await page.goto(path);
+        await page.goto(skipJoinScreen(path));
         return new PeerTab(engine, page);
       }
       const context = await (await firefox()).createBrowserContext();
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(new URL(path, baseURL).href);
+      await page.goto(new URL(skipJoinScreen(path), baseURL).href);
       return new PeerTab(engine, page);
     });
     for (const context of contexts) await context.close();

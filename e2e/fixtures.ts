@@ -40,6 +40,26 @@ export const WAIT = {
   serverRestart: 60_000,
 } as const;
 
+/**
+ * The address of the app's page at `path` without its join screen (`?join`, see
+ * src/components/rooms-app.ts): specs of the call open the room directly, as an embedding
+ * page would. `?lobby` in `path` asks for the join screen instead (and goes: the app knows no
+ * such parameter). Other pages (the codelab's, the server's, `?check`) are left as they are.
+ */
+export function skipJoinScreen(path: string): string {
+  const absolute = /^https?:/.test(path);
+  const url = new URL(path, 'http://app.invalid');
+  const page =
+    url.pathname === '/' ||
+    (/^\/[^/]+$/.test(url.pathname) && !/\.(html|js|css|svg|png|ico|json)$/.test(url.pathname));
+  if (!page || url.searchParams.has('check')) return path;
+  if (url.searchParams.has('lobby')) url.searchParams.delete('lobby');
+  else if (!url.searchParams.has('join')) url.searchParams.set('join', '');
+  const search = url.searchParams.toString().replace(/=(&|$)/g, '$1');
+  const local = `${url.pathname}${search ? `?${search}` : ''}${url.hash}`;
+  return absolute ? `${url.origin}${local}` : local;
+}
+
 /** A tab of the app, located by role and text as a person sees it. */
 export class RoomTab {
   readonly members: Locator;
@@ -109,7 +129,7 @@ export const test = base.extend<Fixtures>({
       const context = await browser.newContext();
       contexts.push(context);
       const page = await context.newPage();
-      await page.goto(path);
+      await page.goto(skipJoinScreen(path));
       return new RoomTab(page);
     });
     await Promise.all(contexts.map((context) => context.close()));

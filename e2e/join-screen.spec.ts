@@ -2,8 +2,9 @@ import { expectNoSeriousViolations } from './axe.ts';
 import { expect, RoomTab, test } from './fixtures.ts';
 import { LobbyTab } from './lobby-tab.ts';
 
-// The join screen before a call (`/room?lobby` until the call view shows it itself): the
-// preview with the fake devices, names that the other side sees, a locked room's PIN.
+// The join screen before a call (every room URL; `?lobby` tells the suite's openTab not to
+// skip it): the preview with the fake devices, names that the other side sees, a locked
+// room's PIN, and a wrong PIN told apart.
 
 test('previews the fake camera, lists the fake devices and toggles them @client-only', async ({
   openTab,
@@ -77,15 +78,11 @@ test('a locked room says so and asks for its PIN; a wrong PIN is told apart', as
   await expect(bob.pinInput).toBeVisible();
   await expectNoSeriousViolations(bob.page, 'the join screen of a locked room');
 
-  // What the call view sets when the server refused the PIN: said differently from the first.
-  await bob.page.locator('join-screen').evaluate((screen) => {
-    (screen as HTMLElement & { refusal: unknown }).refusal = {
-      code: 'room-locked',
-      pinTried: true,
-    };
-  });
+  // A wrong PIN: the server refuses, and the screen says so differently from the first ask.
+  await bob.join('Grace', '314159');
   await expect(bob.page.getByRole('alert')).toContainText('That PIN didn’t open the room');
   await expect(bob.pinInput).toHaveAttribute('aria-invalid', 'true');
+  await expect(bob.joinButton).toHaveText('Join now');
 
   await bob.join('Grace', '271828');
   await new RoomTab(bob.page).expectMembers(2);

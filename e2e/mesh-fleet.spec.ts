@@ -73,7 +73,7 @@ fleetTest(
           },
           { timeout: 10_000, intervals: [50] },
         )
-        .toMatch(/^1 tiles, 1 of 1 links open\./);
+        .toMatch(/^1 tiles, Connected with the other member\./);
     }
     const closedMs = Date.now() - killed;
     testInfo.annotations.push({

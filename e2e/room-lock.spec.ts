@@ -28,7 +28,7 @@ test('the lock survives a reload of its first member, who gets its room back', a
   await alice.expectMembers(1);
   await alice.page.reload();
   await alice.expectMembers(1);
-  await expect(alice.role).toHaveText('created (first member)');
+  await expect(alice.role).toHaveText('opened the room (first member)');
   const mallory = await openTab(`/${room}`);
   await expect(mallory.page.getByRole('alert')).toContainText('no room with this name and PIN');
   await mallory.page.getByLabel('PIN (optional)').fill('000000');

@@ -1,4 +1,4 @@
-import { test as base, RoomTab } from './fixtures.ts';
+import { test as base, RoomTab, skipJoinScreen } from './fixtures.ts';
 
 /**
  * Tests that need a script in a tab before the app's own: `openTabWith(path, script)` opens a
@@ -16,7 +16,7 @@ export const test = base.extend<{
       contexts.push(context);
       await context.addInitScript(script);
       const page = await context.newPage();
-      await page.goto(path);
+      await page.goto(skipJoinScreen(path));
       return new RoomTab(page);
     });
     await Promise.all(contexts.map((context) => context.close()));

@@ -27,10 +27,13 @@ const browser = await chromium.launch({
 /** Opens the join screen of `room` at `width`×`height`, waits for it to settle, and shoots. */
 async function shoot(room: string, width: number, height: number, file: string, ready: string) {
   const page = await browser.newPage({ viewport: { width, height } });
-  await page.goto(`${base}/${room}?lobby`);
+  await page.goto(`${base}/${room}`);
   await page.locator('join-screen').getByLabel('Your name').fill('Grace Hopper');
   await page.waitForFunction(() => {
-    const video = document.querySelector('join-screen')?.shadowRoot?.querySelector('video');
+    const video = document
+      .querySelector('rooms-app')
+      ?.shadowRoot?.querySelector('join-screen')
+      ?.shadowRoot?.querySelector('video');
     return video instanceof HTMLVideoElement && video.videoWidth > 0;
   });
   await page.locator('join-screen .presence').filter({ hasText: ready }).waitFor();

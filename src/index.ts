@@ -34,10 +34,12 @@ export { type CallEnding, type CallFailureReason, CallOutcomeReporter } from './
 export type { SelectedPair, StatsReading } from './call-stats.ts';
 export { CallCheck } from './check/call-check.ts';
 export { type CheckSummary, runCheck, type StepResult } from './check/network-check.ts';
-export { CallPanel, type CallPanelEvent, type CallRetryDetail } from './components/call-panel.ts';
+export { CallPanel, type CallRetryDetail, callStatus } from './components/call-panel.ts';
+export { CallStage, type SelfView } from './components/call-stage.ts';
 export { CallTile } from './components/call-tile.ts';
 export { ChatPanel, type ChatSendDetail } from './components/chat-panel.ts';
 export { ConnectionPanel } from './components/connection-panel.ts';
+export { ControlBar, type ControlEvent, type PanelView } from './components/control-bar.ts';
 export { JoinForm, type RoomJoinDetail } from './components/join-form.ts';
 export {
   JoinScreen,
@@ -48,6 +50,7 @@ export { LanLinks } from './components/lan-links.ts';
 export { LogPanel } from './components/log-panel.ts';
 export { RoomStatus } from './components/room-status.ts';
 export { RoomsApp } from './components/rooms-app.ts';
+export { SidePanel } from './components/side-panel.ts';
 export { SignalingTimeline } from './components/signaling-timeline.ts';
 export { type ChartSeries, StatsChart } from './components/stats-chart.ts';
 export { controlStyles, tokenStyles } from './components/tokens.ts';

@@ -1,7 +1,7 @@
 // The app of this repository: the package's client entry registers the custom elements, and
-// index.html places <rooms-app>. `?check` on a room's URL runs the pre-call check
-// (src/check/) in its place, before any seat is asked for; `?lobby` shows the join screen
-// first (temporary, see there).
+// index.html places <rooms-app>, which shows a room's join screen first (`?join` skips it, see
+// src/components/rooms-app.ts). `?check` on a room's URL runs the pre-call check (src/check/)
+// in its place, before any seat is asked for.
 import { roomFromPath } from './room-path.ts';
 
 if (new URLSearchParams(location.search).has('check')) {
@@ -11,5 +11,5 @@ if (new URLSearchParams(location.search).has('check')) {
   document.querySelector('rooms-app')?.replaceWith(check);
   void import('./check/call-check.ts');
 } else {
-  void import('./lobby/lobby-first.ts').then(() => import('./index.ts'));
+  void import('./index.ts');
 }

@@ -206,6 +206,7 @@ export class SignalingController implements ReactiveController, CallSignaling {
       if (others.length > 0) {
         this.#log('client', `In the room with you: ${others.map(([, name]) => name).join(', ')}`);
       }
+      this.#emit({ type: 'names' });
       this.#host.requestUpdate();
     });
     socket.on('signal', ({ from, data }) => {
@@ -356,6 +357,10 @@ export class SignalingController implements ReactiveController, CallSignaling {
   /** The display name member `id` gave when joining, if it gave one (`room:names`). */
   memberName(id: string): string | undefined {
     return this.names[id];
+  }
+  /** A room of two: the display name the other member gave, if it gave one. */
+  otherName(): string | undefined {
+    return Object.entries(this.names).find(([id]) => id !== this.socketId)?.[1];
   }
 
   /** Empties the on-screen log. */

@@ -33,6 +33,8 @@ export class LocalMedia {
   /** Why the camera, microphone or screen could not start, for the person. */
   error = '';
 
+  /** A group call's small picture, for a camera opened later. */
+  #small = false;
   readonly #changed: () => void;
   readonly #note: (text: string, level?: 'info' | 'error') => void;
 
@@ -49,6 +51,7 @@ export class LocalMedia {
     this.starting = true;
     this.#changed();
     try {
+      this.#small = small;
       this.stream = await getMedia(small ? GROUP_VIDEO : true);
       this.micMuted = false;
       this.cameraOff = false;
@@ -59,6 +62,31 @@ export class LocalMedia {
       this.starting = false;
       this.#changed();
     }
+  }
+
+  /**
+   * Takes over tracks opened before the call (the join screen's preview) as they are, rather
+   * than stopping and reopening the devices: a disabled microphone track starts muted, a
+   * missing camera track starts with the camera off (turning it on opens it then).
+   */
+  adopt(stream: MediaStream | null, small: boolean): void {
+    const tracks = stream?.getTracks().filter((track) => track.readyState === 'live') ?? [];
+    this.stream = tracks.length > 0 ? new MediaStream(tracks) : null;
+    const audio = this.stream?.getAudioTracks()[0];
+    const video = this.stream?.getVideoTracks()[0];
+    this.micMuted = !audio?.enabled;
+    this.cameraOff = !video?.enabled;
+    this.#small = false;
+    this.fit(small);
+    this.#changed();
+  }
+
+  /** A group call (known once the room says its capacity): the camera's picture gets small. */
+  fit(small: boolean): void {
+    if (small === this.#small) return;
+    this.#small = small;
+    const video = this.stream?.getVideoTracks()[0];
+    if (video && small) void video.applyConstraints(GROUP_VIDEO).catch(() => {});
   }
 
   /** Stops the camera and microphone (a shared screen goes on). */
@@ -77,9 +105,37 @@ export class LocalMedia {
   }
 
   toggleCamera(): void {
+    const video = this.stream?.getVideoTracks()[0];
+    // Joined with the camera off (no track yet): open it now, beside the microphone.
+    if (this.stream && !video && this.cameraOff) {
+      void this.#addCamera(this.stream);
+      return;
+    }
     this.cameraOff = !this.cameraOff;
     for (const track of this.stream?.getVideoTracks() ?? []) track.enabled = !this.cameraOff;
     this.#changed();
+  }
+
+  async #addCamera(stream: MediaStream): Promise<void> {
+    this.starting = true;
+    this.#changed();
+    try {
+      const camera = await navigator.mediaDevices.getUserMedia({
+        video: this.#small ? GROUP_VIDEO : true,
+      });
+      if (this.stream !== stream) {
+        for (const track of camera.getTracks()) track.stop();
+        return;
+      }
+      this.stream = new MediaStream([...stream.getAudioTracks(), ...camera.getVideoTracks()]);
+      this.cameraOff = false;
+    } catch (error) {
+      this.error = explainMediaError(error);
+      this.#note(`Camera: ${this.error}`, 'error');
+    } finally {
+      this.starting = false;
+      this.#changed();
+    }
   }
 
   /** Shares a screen instead of the camera: the browser asks which. */
@@ -124,11 +180,15 @@ export class LocalMedia {
     return [...from(this.stream, 'audio'), ...from(this.screen ?? this.stream, 'video')];
   }
 
-  /** What this tab announces of itself: whether its microphone and its camera send. */
+  /**
+   * What this tab announces of itself: whether its microphone sends, and whether its video
+   * does (the camera, or a shared screen in its place).
+   */
   announced(): { mic: boolean; camera: boolean } {
     const has = (kind: 'audio' | 'video') =>
       (this.stream?.getTracks() ?? []).some((track) => track.kind === kind);
-    return { mic: has('audio') && !this.micMuted, camera: has('video') && !this.cameraOff };
+    const camera = has('video') && !this.cameraOff;
+    return { mic: has('audio') && !this.micMuted, camera: camera || this.screen !== null };
   }
 
   /** Stops everything (the page goes). */

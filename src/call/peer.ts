@@ -134,6 +134,12 @@ export class Peer {
   }
 
   /** The peer as the UI shows it. */
+  /** The member's name changed (it gave one after the link opened). */
+  rename(names: { name: string; displayName: string | undefined }): void {
+    if (names.name !== this.#view.name || names.displayName !== this.#view.displayName)
+      this.#set(names);
+  }
+
   get view(): PeerView {
     return this.#view;
   }

@@ -189,6 +189,11 @@ export class RoomCall implements ReactiveController {
     return this.media.start(this.group);
   }
 
+  /** Sends the tracks opened before the call (the join screen's preview), as they are. */
+  adoptMedia(stream: MediaStream | null): void {
+    this.media.adopt(stream, this.group);
+  }
+
   #onSignaling(event: SignalingEvent): void {
     const pair = !this.group;
     switch (event.type) {
@@ -204,6 +209,10 @@ export class RoomCall implements ReactiveController {
         break;
       case 'join':
         this.#joinedAt = performance.now();
+        break;
+      case 'names':
+        for (const [id, peer] of this.#peers) peer.rename(this.#nameOf(id));
+        this.#refresh();
         break;
       case 'ready':
         // Room of two: both members are (again) here; whatever link existed belongs to a
@@ -293,8 +302,7 @@ export class RoomCall implements ReactiveController {
 
   #open(id: string, polite: boolean): Peer {
     this.#retire(id);
-    const displayName = id === PAIR_ID ? undefined : this.#signaling.memberName(id);
-    const name = displayName ?? (id === PAIR_ID ? 'Them' : shortName(id));
+    const { name, displayName } = this.#nameOf(id);
     const since = id === PAIR_ID ? (this.#joinedAt ?? performance.now()) : performance.now();
     const peer = new Peer(
       {
@@ -312,8 +320,10 @@ export class RoomCall implements ReactiveController {
       {
         send: (payload) => this.#send(id, payload),
         changed: () => this.#refresh(),
-        chat: (text) =>
-          this.#addChat('peer', text.slice(0, CHAT_MAX_CHARS), id === PAIR_ID ? displayName : name),
+        chat: (text) => {
+          const said = this.#nameOf(id);
+          this.#addChat('peer', text.slice(0, CHAT_MAX_CHARS), said.displayName ?? said.name);
+        },
         note: (text, level) => this.#signaling.note(text, level),
         freshIceServers: () => this.#signaling.freshIceServers(),
         outgoing: () => this.media.outgoing(),
@@ -323,6 +333,13 @@ export class RoomCall implements ReactiveController {
     );
     this.#peers.set(id, peer);
     return peer;
+  }
+
+  /** The name member `id` goes by: its display name, else `Them` (a room of two) or its id's start. */
+  #nameOf(id: string): { name: string; displayName: string | undefined } {
+    const displayName =
+      id === PAIR_ID ? this.#signaling.otherName() : this.#signaling.memberName(id);
+    return { name: displayName ?? (id === PAIR_ID ? 'Them' : shortName(id)), displayName };
   }
 
   #send(id: string, payload: SignalingPayload): void {
@@ -378,6 +395,7 @@ export class RoomCall implements ReactiveController {
 
   /** Rebuilds the peers list (seating order) and measures the call once every link is open. */
   #refresh(): void {
+    this.media.fit(this.group);
     const order = this.group ? this.#others() : [PAIR_ID];
     const listed = order.flatMap((id) => this.#peers.get(id)?.view ?? []);
     const unlisted = [...this.#peers.values()].filter((p) => !order.includes(p.id));

@@ -138,6 +138,8 @@ export type SignalingEvent =
   | { type: 'peer-reconnected' }
   | { type: 'left' }
   | { type: 'members'; ids: string[] }
+  /** The members' display names changed (`room:names`). */
+  | { type: 'names' }
   | { type: 'signal'; from: string; data: SignalingPayload }
   /**
    * Another member left (bye, a closed tab, a held seat that ended, its server gone, its seat
@@ -155,6 +157,8 @@ export interface CallSignaling {
   readonly iceServers: IceServer[];
   /** The display name the member list gives `id`, if it gives one. */
   memberName(id: string): string | undefined;
+  /** A room of two: the display name the other member gave, if it gave one. */
+  otherName(): string | undefined;
   subscribe(listener: (event: SignalingEvent) => void): () => void;
   /** Relays to the other member of a room of two (the codelab's `message`). */
   send(payload: SignalingPayload): void;

@@ -202,6 +202,18 @@ export const joinScreenStyles = css`
     height: 1.1rem;
     accent-color: var(--wr-accent);
   }
+  .check {
+    display: inline-flex;
+    align-items: center;
+    gap: var(--wr-space-2);
+    justify-self: start;
+    color: #185abc;
+    text-decoration: none;
+    font-size: 0.9rem;
+  }
+  .check:hover {
+    text-decoration: underline;
+  }
   .hint {
     margin: 0;
     font-size: 0.85rem;

@@ -1,6 +1,16 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { CircleAlert, Lock, Mic, MicOff, UserRound, Users, Video, VideoOff } from 'lucide';
+import {
+  Activity,
+  CircleAlert,
+  Lock,
+  Mic,
+  MicOff,
+  UserRound,
+  Users,
+  Video,
+  VideoOff,
+} from 'lucide';
 import type { ErrorCode } from '../../server/protocol/index.ts';
 import { refusalWords } from '../../server/protocol/refusals.ts';
 import { presenceText } from '../lobby/presence.ts';
@@ -11,6 +21,7 @@ import {
 } from '../lobby/preview.ts';
 import { checkName, initials, loadProfile, saveProfile } from '../lobby/profile.ts';
 import type { Peek, PeekAnswer } from '../lobby/room-peek.ts';
+import { pathForRoom } from '../room-path.ts';
 import { icon } from './icon.ts';
 import { joinScreenStyles } from './join-screen-styles.ts';
 import { controlStyles, tokenStyles } from './tokens.ts';
@@ -126,6 +137,9 @@ export class JoinScreen extends LitElement {
             <p class="room">Room <strong>${this.room}</strong></p>
           </div>
           ${this.#renderPresence()} ${this.#renderForm()}
+          <a class="check" href=${`${pathForRoom(this.room)}?check`}>
+            ${icon(Activity)} Test your network
+          </a>
         </section>
       </main>
     `;

@@ -6,7 +6,7 @@ import { buttonStyles } from './shared-styles.ts';
 const ROLE_TEXT: Record<SeatState, string> = {
   idle: 'no seat',
   joining: 'asking for a seat…',
-  created: 'created (first member)',
+  created: 'opened the room (first member)',
   joined: 'joined (second member)',
   full: 'no seat: the room is full',
 };
@@ -84,7 +84,7 @@ export class RoomStatus extends LitElement {
             : nothing
         }
         <div role="status" aria-live="polite"><dl>
-          <dt>My role</dt>
+          <dt>Your seat</dt>
           <dd data-testid="role">${(group ? GROUP_ROLE_TEXT : ROLE_TEXT)[this.seat]}</dd>
           <dt>Members</dt>
           <dd data-testid="members" aria-label="members present">

@@ -178,8 +178,15 @@ export class FakeSignaling implements CallSignaling {
   readonly notes: string[] = [];
   #listeners = new Set<(event: SignalingEvent) => void>();
 
-  memberName(): string | undefined {
-    return undefined;
+  /** Display names by member id, as `room:names` gives them. */
+  names: Record<string, string> = {};
+
+  otherName(): string | undefined {
+    return Object.entries(this.names).find(([id]) => id !== this.socketId)?.[1];
+  }
+
+  memberName(id: string): string | undefined {
+    return this.names[id];
   }
 
   subscribe(listener: (event: SignalingEvent) => void): () => void {

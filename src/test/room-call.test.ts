@@ -138,6 +138,30 @@ describe('a group call (capacity 4): one peer per other member', () => {
   });
 });
 
+describe('names', () => {
+  it('a display name given after a link opened shows on its view, in a group and in a pair', async () => {
+    const group = roomCall('m', 4);
+    group.signaling.emit({ type: 'seat', seat: 'created', room: 'r' });
+    group.signaling.emit({ type: 'members', ids: ['m', 'x'] });
+    await settle();
+    expect(group.call.peers.map((p) => p.name)).toEqual(['x']);
+    group.signaling.names = { m: 'Me', x: 'Ada Lovelace' };
+    group.signaling.emit({ type: 'names' });
+    expect(group.call.peers.map((p) => [p.name, p.displayName])).toEqual([
+      ['Ada Lovelace', 'Ada Lovelace'],
+    ]);
+
+    const pair = roomCall('m', 2);
+    pair.signaling.emit({ type: 'seat', seat: 'created', room: 'r' });
+    pair.signaling.emit({ type: 'ready' });
+    await settle();
+    expect(pair.call.peers.map((p) => p.name)).toEqual(['Them']);
+    pair.signaling.names = { m: 'Me', y: 'Grace Hopper' };
+    pair.signaling.emit({ type: 'names' });
+    expect(pair.call.peers.map((p) => p.name)).toEqual(['Grace Hopper']);
+  });
+});
+
 describe('a room of two: the codelab relay', () => {
   it('the first member offers by `message` on ready; bye ends; the other leaving waits again', async () => {
     const { call, signaling } = roomCall('m', 2);
