@@ -2,15 +2,13 @@
 // `npx tsx scripts/call-screenshots.ts <base URL> <base URL of a server with ROOM_CAPACITY=4>
 // [out dir]`. Every member joins through the join screen with a name, on Chromium's fake
 // devices; a shot is taken once every tile of the page plays.
-import { type Browser, chromium, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { launchChromium, previewPlaying } from './screenshot-kit.ts';
 
 const [base2 = 'http://localhost:5173', base4 = base2, out = 'docs'] = process.argv.slice(2);
 const stamp = Date.now().toString(36);
 
-const browser: Browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-});
+const browser: Browser = await launchChromium();
 
 /** Opens `url` at `width`×`height`, joins as `name` through the join screen. */
 async function join(url: string, name: string, width: number, height: number): Promise<Page> {
@@ -19,13 +17,7 @@ async function join(url: string, name: string, width: number, height: number): P
   await page.goto(url);
   const screen = page.locator('join-screen');
   await screen.getByLabel('Your name').fill(name);
-  await page.waitForFunction(() => {
-    const video = document
-      .querySelector('rooms-app')
-      ?.shadowRoot?.querySelector('join-screen')
-      ?.shadowRoot?.querySelector('video');
-    return video instanceof HTMLVideoElement && video.videoWidth > 0;
-  });
+  await previewPlaying(page);
   await screen.getByRole('button', { name: 'Join now' }).click();
   await page.locator('call-stage').waitFor();
   return page;

@@ -1,9 +1,9 @@
 // Screenshots of the join screen for the docs, from a running app (`npm run dev` or
 // `npm start`): `npx tsx scripts/screenshots.ts [base URL] [out dir]`. Seats members with
 // socket.io-client where a shot needs company or a lock, and uses Chromium's fake devices.
-import { chromium } from '@playwright/test';
 import { io } from 'socket.io-client';
 import type { JoinOptions } from '../server/protocol/index.ts';
+import { launchChromium, previewPlaying } from './screenshot-kit.ts';
 
 const base = process.argv[2] ?? 'http://localhost:5173';
 const out = process.argv[3] ?? 'docs';
@@ -19,23 +19,14 @@ async function seat(room: string, options: JoinOptions) {
   return socket;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-});
+const browser = await launchChromium();
 
 /** Opens the join screen of `room` at `width`×`height`, waits for it to settle, and shoots. */
 async function shoot(room: string, width: number, height: number, file: string, ready: string) {
   const page = await browser.newPage({ viewport: { width, height } });
   await page.goto(`${base}/${room}`);
   await page.locator('join-screen').getByLabel('Your name').fill('Grace Hopper');
-  await page.waitForFunction(() => {
-    const video = document
-      .querySelector('rooms-app')
-      ?.shadowRoot?.querySelector('join-screen')
-      ?.shadowRoot?.querySelector('video');
-    return video instanceof HTMLVideoElement && video.videoWidth > 0;
-  });
+  await previewPlaying(page);
   await page.locator('join-screen .presence').filter({ hasText: ready }).waitFor();
   await page.locator('join-screen').getByLabel('Your name').blur();
   await page.screenshot({ path: `${out}/${file}` });
