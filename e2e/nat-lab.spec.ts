@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from './call-tab.ts';
-import { test as base, expect } from './fixtures.ts';
+import { test as base, expect, skipJoinScreen } from './fixtures.ts';
 import { type LabBrowser, openInHome } from './nat-lab/browsers.ts';
 import {
   buildLab,
@@ -78,7 +78,8 @@ const test = base.extend<Fixtures>({
       // Chromium checks a TURNS server's certificate: a self-signed one gets no relay. This
       // exempts the one key of the lab's, where --ignore-certificate-errors would exempt all.
       const trust = trustTurn ? [`--ignore-certificate-errors-spki-list=${coturn.spki}`] : [];
-      const url = `${WEB_ORIGIN}/${room}${query}`;
+      // The call starts at once, as the other specs' tabs do (`?join`, no join screen).
+      const url = skipJoinScreen(`${WEB_ORIGIN}/${room}${query}`);
       const browser = await openInHome(engine, lab.homes[home]?.ns ?? '', url, [...trust, ...args]);
       opened.push(browser);
       return browser;

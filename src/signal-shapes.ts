@@ -36,9 +36,8 @@ export function isCandidate(value: SignalingPayload): value is Candidate {
   );
 }
 
-/** `host udp 192.168.1.2` from a candidate line (`end of candidates` from an empty one). */
+/** `host udp 192.168.1.2` from a candidate line. */
 export function candidateDetail(candidate: string): string {
-  if (candidate === '') return 'end of candidates';
   const parts = candidate.split(' ');
   const type = parts[parts.indexOf('typ') + 1] ?? '?';
   return `${type} ${parts[2]?.toLowerCase() ?? ''} ${parts[4] ?? ''}`.trim();

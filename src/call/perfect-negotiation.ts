@@ -52,20 +52,16 @@ export class PerfectNegotiation {
       }
     };
     pc.onicecandidate = ({ candidate }) => {
-      if (this.#stopped || candidate?.candidate === '') return;
-      // Gathering is over: the other side is told so (an empty candidate, as addIceCandidate
-      // takes end-of-candidates), so that its ICE agent need not wait for more before it
-      // settles on a pair; Firefox, after an ICE restart, otherwise at times never did.
-      const payload: Candidate = candidate
-        ? {
-            type: 'candidate',
-            label: candidate.sdpMLineIndex,
-            id: candidate.sdpMid,
-            candidate: candidate.candidate,
-          }
-        : { type: 'candidate', label: 0, id: null, candidate: '' };
+      // The end-of-candidates signal has no place in the codelab's candidate shape.
+      if (!candidate?.candidate || this.#stopped) return;
+      const payload: Candidate = {
+        type: 'candidate',
+        label: candidate.sdpMLineIndex,
+        id: candidate.sdpMid,
+        candidate: candidate.candidate,
+      };
       host.send(payload);
-      host.mark('sent', 'candidate', candidateDetail(payload.candidate));
+      host.mark('sent', 'candidate', candidateDetail(candidate.candidate));
     };
   }
 
