@@ -49,6 +49,29 @@ async function playing(page: Page, tiles: number): Promise<void> {
 async function shoot(page: Page, file: string): Promise<void> {
   // The speaking ring follows the fake microphone's beeps: a settled frame, whichever it is.
   await page.mouse.move(0, 0);
+  // Every shown video paints a new frame after the last change of layout (a tile that moved
+  // shows grey until its next frame on a busy machine).
+  await page.evaluate(async () => {
+    const videos: HTMLVideoElement[] = [];
+    const roots: (Document | ShadowRoot)[] = [document];
+    for (let root = roots.pop(); root; root = roots.pop()) {
+      for (const element of root.querySelectorAll('*')) {
+        if (element instanceof HTMLVideoElement && !element.hidden) videos.push(element);
+        if (element.shadowRoot) roots.push(element.shadowRoot);
+      }
+    }
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(
+        videos.map(
+          (video) =>
+            new Promise((done) => {
+              video.requestVideoFrameCallback(done);
+              setTimeout(done, 20_000);
+            }),
+        ),
+      );
+    }
+  });
   await page.screenshot({ path: `${out}/${file}` });
   console.log(`${out}/${file}`);
 }
