@@ -1,6 +1,7 @@
 import { Adapter } from 'socket.io-adapter';
 import { ROOM_PREFIX } from '../protocol/index.ts';
 import type { SignalingContext } from './context.ts';
+import { writeFrame } from './frame-writer.ts';
 import { Bucket, takeRelay } from './rate-limit.ts';
 import { HeldSessionAdapter } from './session-adapter.ts';
 import { SizedDecoder } from './sized-parser.ts';
@@ -16,8 +17,9 @@ import { checkPayload, MAX_PAYLOAD_DEPTH } from './validation.ts';
  * {@link MAX_PAYLOAD_DEPTH} levels and `maxPayloadBytes` (`JSON.parse` and the handlers'
  * `checkPayload`; the value is then dropped), the socket's message and byte buckets, and for
  * `signal` a target that sits in the sender's room. The frame then goes to each
- * recipient's engine.io connection (`conn.write`, public), where Socket.IO's own broadcast
- * writes the frame it encoded: a codelab client receives the bytes its peer sent.
+ * recipient's WebSocket as it is (frame-writer.ts; engine.io's `conn.write`, where Socket.IO's
+ * own broadcast writes the frame it encoded, when the socket is not simply open on a
+ * websocket): a codelab client receives the bytes its peer sent.
  *
  * Whatever is not that simple takes the handlers' path, which decides and answers as before:
  * a refusal of any kind, an ack asked for (`2<id>[…]`), a client log to echo, a room whose
@@ -102,7 +104,9 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
       across?.(frame, ROOM_PREFIX + room, socket.id);
     } else {
       for (const id of members) {
-        if (id !== socket.id) nsp.sockets.get(id)?.conn.write(frame);
+        if (id === socket.id) continue;
+        const conn = nsp.sockets.get(id)?.conn;
+        if (conn !== undefined) writeFrame(conn, frame);
       }
     }
     metrics.relayed++;
@@ -149,7 +153,7 @@ export function frameRelay(context: SignalingContext): FrameRelay | undefined {
     if (!takeRelay(buckets, Bucket.message, limits.message, limits.messageBytes, bytes)) {
       return false;
     }
-    recipient.conn.write(`${SIGNAL_FROM}${socket.id}","data":${data}}]`);
+    writeFrame(recipient.conn, `${SIGNAL_FROM}${socket.id}","data":${data}}]`);
     metrics.relayed++;
     return true;
   };

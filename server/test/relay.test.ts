@@ -4,6 +4,7 @@ import { SizedDecoder } from '../core/sized-parser.ts';
 import type { SignalingOptions } from '../index.ts';
 import type { MemoryRooms } from '../stores/memory.ts';
 import {
+  metricValue,
   once,
   type RawSocketIo,
   rawSocketIo,
@@ -246,6 +247,55 @@ describe('the relay passes a signal on with its sender added', () => {
       ['signal', 'invalid-target'],
     ]);
     expect(outsider.after().some((frame) => frame.startsWith('42["signal"'))).toBe(false);
+  });
+});
+
+describe('the relay writes straight to the WebSocket', () => {
+  /** The engine.io packets made for `client`'s connection from now on. */
+  function packetsMadeFor(client: Raw): string[] {
+    const made: string[] = [];
+    const socket = server.handle.io.of('/').sockets.get(client.id);
+    socket?.conn.on('packetCreate', (packet: { data?: unknown }) => made.push(String(packet.data)));
+    return made;
+  }
+
+  it('writes a relayed message and signal as WebSocket frames, with no engine.io packet', async () => {
+    await start();
+    const [alice, bob] = await rawPair('direct');
+    const made = packetsMadeFor(bob);
+    const signal = `42["signal",{"to":"${bob.id}","data":{"n":1.50}}]`;
+    const frames = await sendThenMark(alice, bob, [candidate, signal]);
+    expect(frames).toEqual([candidate]);
+    expect(bob.after()).toContain(`42["signal",{"from":"${alice.id}","data":{"n":1.50}}]`);
+    // engine.io's own packet path would have made one packet per frame (frame-writer.ts).
+    expect(made).toEqual([]);
+  });
+
+  it('still closes a member that stops reading, once what waits for it passes the bound', async () => {
+    await start({
+      maxBufferedBytes: 200_000,
+      rateLimits: {
+        message: { burst: 1_000_000, perSecond: 1_000_000 },
+        messageBytes: { burst: 1e12, perSecond: 1e12 },
+      },
+    });
+    const [alice, bob] = await rawPair('stalled');
+    const bobConnection = server.handle.io.of('/').sockets.get(bob.id)?.conn;
+    // Bob's client stops reading: the kernel's buffers fill, then the server's.
+    (bob.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const offer = `42["message",{"sdp":"${'x'.repeat(8_000)}"}]`;
+    const closed = new Promise((resolve) => bobConnection?.once('close', resolve));
+    let sent = 0;
+    // Bounded: 40,000 offers (320 MB) is far past any loopback buffer.
+    while (bobConnection?.readyState === 'open' && sent < 40_000) {
+      for (let index = 1; index < 100; index++) alice.ws.send(offer);
+      await new Promise((resolve) => alice.ws.send(offer, resolve));
+      sent += 100;
+    }
+    await closed;
+    expect(
+      await metricValue(server.handle, 'signaling_rejections_total', { reason: 'outbound-buffer' }),
+    ).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Namespace, ServerOptions } from 'socket.io';
 import type { ClusterMessage, Session } from 'socket.io-adapter';
+import { writeFrame } from '../../core/frame-writer.ts';
 import type { RelaysFrames } from '../../core/relay.ts';
 import type { SignalingLogger } from '../../core/types.ts';
 import { ROOM_PREFIX } from '../../protocol/index.ts';
@@ -185,11 +186,6 @@ function signalingRooms(broadcast: Lost | undefined): string[] {
 /** Socket.IO's packet type for an event (socket.io-parser's `PacketType.EVENT`). */
 const EVENT = 2;
 
-/** The part of a Socket.IO client (engine connection) a pre-encoded frame is written with. */
-interface PacketWriter {
-  writeToEngine(frames: string[], options: { preEncoded: boolean }): void;
-}
-
 /**
  * An event to a room on the wire between processes: `R<adapter uid>\n<room>\n<sender id or
  * nothing>\n<frame>`.
@@ -208,9 +204,10 @@ function relayFrames(internals: ShardedInternals, options: RelayAdapterOptions, 
   const deliver = (room: string, except: string, frame: string) => {
     for (const id of internals.rooms.get(room) ?? []) {
       if (id === except) continue;
-      // What Socket.IO's own broadcast does with a packet it encoded once for many sockets.
-      const client = nsp.sockets.get(id)?.client as unknown as PacketWriter | undefined;
-      client?.writeToEngine([frame], { preEncoded: true });
+      // What Socket.IO's own broadcast does with a packet it encoded once for many sockets,
+      // straight to the WebSocket where it can (frame-writer.ts).
+      const conn = nsp.sockets.get(id)?.conn;
+      if (conn !== undefined) writeFrame(conn, frame);
     }
   };
   return {
