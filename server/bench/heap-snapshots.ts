@@ -72,7 +72,7 @@ async function seat(processes: ChildProcess[], share: number, prefix: string): P
         urls: [url],
         clients: share,
         joinRate: 250,
-        localAddress: `127.0.0.${2 + index}`,
+        localAddresses: [`127.0.0.${2 + index}`],
         roomPrefix: `${prefix}${index}`,
         pairBase: (index * share) / 2 + (prefix === 'warm' ? 1e6 : 0),
         codelab: false,

@@ -17,8 +17,13 @@ export interface LoadConfig {
   clients: number;
   /** Clients per second this process connects and seats. */
   joinRate: number;
-  /** Source address of every connection. */
-  localAddress: string;
+  /**
+   * Source addresses; client i connects from `localAddresses[i % length]`. Each connection
+   * binds its source address before it connects, and Linux finds a free port for such a bind by
+   * searching the ephemeral range (half of it first): past some 10,000 connections on one
+   * address that search was the load's whole CPU, in the kernel, and new connections timed out.
+   */
+  localAddresses: string[];
   roomPrefix: string;
   /** First pair id of this process; ids are unique over all processes. */
   pairBase: number;
@@ -114,10 +119,16 @@ let relayEnd = 0;
 let once = false;
 let closing = false;
 
-function connectWs(url: string): Promise<Peer> {
+/** The source address of client `index`. */
+function localAddress(index: number): string {
+  const { localAddresses } = config;
+  return localAddresses[index % localAddresses.length] ?? '127.0.0.1';
+}
+
+function connectWs(url: string, from: string): Promise<Peer> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, 'ws'), {
-      localAddress: config.localAddress,
+      localAddress: from,
       perMessageDeflate: false,
     });
     const listeners = new Map<string, (...args: unknown[]) => void>();
@@ -140,8 +151,8 @@ function connectWs(url: string): Promise<Peer> {
   });
 }
 
-function connect(url: string): Promise<Peer> {
-  if (config.protocol === 'ws') return connectWs(url);
+function connect(url: string, from: string): Promise<Peer> {
+  if (config.protocol === 'ws') return connectWs(url, from);
   return new Promise((resolve, reject) => {
     // Websocket first (no long-polling upgrade dance), no reconnection: a dropped client is an
     // error to count, not to hide. engine.io-client hands `localAddress` to ws in Node; its
@@ -150,7 +161,7 @@ function connect(url: string): Promise<Peer> {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
-      localAddress: config.localAddress,
+      localAddress: from,
       timeout: 20_000,
     };
     const socket = io(url, options);
@@ -222,7 +233,7 @@ async function startClient(index: number): Promise<boolean> {
   const url = config.urls[index % config.urls.length] ?? '';
   let peer: Peer;
   try {
-    peer = await connect(url);
+    peer = await connect(url, localAddress(index));
   } catch (error) {
     errors.connect++;
     const reason = error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { createRequire } from 'node:module';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
@@ -36,6 +37,30 @@ export interface SampleReply {
   cpu: NodeJS.CpuUsage;
   /** The event loop's delay in ms since the previous `lag` request (none on the first). */
   lag?: { p99: number; max: number };
+  /** engine.io connections this server closed or saw close so far, by engine.io's reason. */
+  closes: Record<string, number>;
+}
+
+/**
+ * Counts each engine.io connection's end by its reason (`ping timeout`, `transport close`,
+ * `forced close`, ...), so a scale run can say which side ended the connections it lost. The
+ * probe has no handle on the server, so it wraps engine.io's `Socket.prototype.onClose` (the
+ * one place every reason passes), resolved as the server under test resolves it: the bench
+ * only, never the product.
+ */
+const closes: Record<string, number> = {};
+try {
+  const require = createRequire(`${process.cwd()}/`);
+  const { Socket } = require('engine.io') as {
+    Socket: { prototype: { onClose(reason: string, description?: unknown): void } };
+  };
+  const onClose = Socket.prototype.onClose;
+  Socket.prototype.onClose = function (this: { readyState?: string }, reason, description) {
+    if (this.readyState !== 'closed') closes[reason] = (closes[reason] ?? 0) + 1;
+    onClose.call(this, reason, description);
+  };
+} catch {
+  // A baseline without engine.io (raw ws): nothing to count.
 }
 
 /** Bytes of the young generation's spaces (see {@link SampleReply.young}). */
@@ -88,6 +113,7 @@ process.on('message', (request: SampleRequest | null) => {
     memory: process.memoryUsage(),
     young: youngBytes(),
     cpu: process.cpuUsage(),
+    closes: { ...closes },
   };
   if (lag) reply.lag = lagSince();
   // The sample is taken before the profiler starts and after it stops.

@@ -99,6 +99,8 @@ export interface ScaleResult {
   loadHeapKiBPerClient: number;
   errors: Record<string, number>;
   reasons: Record<string, number>;
+  /** engine.io connections the servers saw end during the ramp, by engine.io's reason. */
+  serverCloses: Record<string, number>;
 }
 
 const sum = (list: number[]) => list.reduce((total, value) => total + value, 0);
@@ -173,6 +175,12 @@ async function measure(
       reasons[key] = (reasons[key] ?? 0) + value;
   }
   const seated = sum(joined.reports.map((report) => report.seated));
+  const serverCloses: Record<string, number> = {};
+  for (const reply of rampEnd) {
+    for (const [reason, times] of Object.entries(reply.closes ?? {})) {
+      serverCloses[reason] = (serverCloses[reason] ?? 0) + times;
+    }
+  }
   for (const [reason, times] of Object.entries(reasons)) {
     console.warn(`[scale] ${target}: ${times} connection(s) failed: ${reason}`);
   }
@@ -270,6 +278,7 @@ async function measure(
     loadHeapKiBPerClient: loadHeap / 1024 / perLoadClient,
     errors,
     reasons,
+    serverCloses,
   };
 }
 
@@ -314,6 +323,12 @@ function print(results: ScaleResult[], started: Date): void {
     );
     if (Object.keys(r.reasons).length > 0) {
       console.log(`[scale] ${r.target}: failures by reason ${JSON.stringify(r.reasons)}`);
+    }
+    if (Object.keys(r.serverCloses).length > 0) {
+      console.log(
+        `[scale] ${r.target}: connections the servers saw end during the ramp, by reason ` +
+          JSON.stringify(r.serverCloses),
+      );
     }
   }
   const [base, big] = results;

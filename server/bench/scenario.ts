@@ -60,6 +60,20 @@ export interface Result {
 export type LoadProtocol = 'socket.io' | 'ws';
 
 /** Connects and seats every client; resolves with the load processes' reports. */
+/** Connections a load process makes from one source address at most (see load.ts). */
+const PER_SOURCE_ADDRESS = 5_000;
+
+/**
+ * The source addresses of load process `index` holding `share` clients: its own block of
+ * 127.0.0.x, one address per {@link PER_SOURCE_ADDRESS} clients. Linux routes all of 127/8 to
+ * loopback; elsewhere only 127.0.0.1 may exist.
+ */
+function sourceAddresses(index: number, share: number): string[] {
+  if (process.platform !== 'linux') return ['127.0.0.1'];
+  const each = Math.ceil(share / PER_SOURCE_ADDRESS);
+  return Array.from({ length: each }, (_, k) => `127.0.0.${2 + index * each + k}`);
+}
+
 export async function ramp(
   target: string,
   urls: string[],
@@ -82,8 +96,7 @@ export async function ramp(
       urls,
       clients: share,
       joinRate: joinRate / count,
-      // Linux routes all of 127/8 to loopback; elsewhere only 127.0.0.1 may exist.
-      localAddress: process.platform === 'linux' ? `127.0.0.${2 + index}` : '127.0.0.1',
+      localAddresses: sourceAddresses(index, share),
       roomPrefix: `${roomPrefix}${index}`,
       pairBase: (index * share) / 2,
       codelab: target.startsWith('codelab'),
