@@ -125,10 +125,9 @@ function report(
 ): void {
   if (!lost) return;
   if (lost.event !== 'message') {
-    logger.error(
-      `[signaling] Redis: "${String(lost.event)}" to ${lost.rooms} was lost (${why}):`,
-      error,
-    );
+    const said = `[signaling] Redis: "${String(lost.event)}" to ${lost.rooms} was lost (${why})`;
+    if (error === undefined) logger.error(said);
+    else logger.error(`${said}:`, error);
     return;
   }
   // A relay is `socket.to(room)`: its sender is the one socket it excepts.
