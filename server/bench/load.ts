@@ -21,7 +21,8 @@ export interface LoadConfig {
    * Source addresses; client i connects from `localAddresses[i % length]`. Each connection
    * binds its source address before it connects, and Linux finds a free port for such a bind by
    * searching the ephemeral range (half of it first): past some 10,000 connections on one
-   * address that search was the load's whole CPU, in the kernel, and new connections timed out.
+   * address that search took most of the load's CPU, in the kernel, and its clients stopped
+   * answering the servers' pings in time (docs/benchmarks.md, the scale run).
    */
   localAddresses: string[];
   roomPrefix: string;

@@ -115,6 +115,7 @@ async function collected(servers: ServerProcess[]): Promise<SampleReply[]> {
   for (const server of servers) replies.push(await sample(server, true));
   return replies;
 }
+
 const worst = (replies: SampleReply[]): Lag => ({
   p99: Math.max(0, ...replies.map((reply) => reply.lag?.p99 ?? 0)),
   max: Math.max(0, ...replies.map((reply) => reply.lag?.max ?? 0)),

@@ -59,7 +59,6 @@ export interface Result {
 
 export type LoadProtocol = 'socket.io' | 'ws';
 
-/** Connects and seats every client; resolves with the load processes' reports. */
 /** Connections a load process makes from one source address at most (see load.ts). */
 const PER_SOURCE_ADDRESS = 5_000;
 
@@ -74,6 +73,7 @@ function sourceAddresses(index: number, share: number): string[] {
   return Array.from({ length: each }, (_, k) => `127.0.0.${2 + index * each + k}`);
 }
 
+/** Connects and seats every client; resolves with the load processes' reports. */
 export async function ramp(
   target: string,
   urls: string[],
