@@ -251,11 +251,13 @@ describe('the relay passes a signal on with its sender added', () => {
 });
 
 describe('the relay writes straight to the WebSocket', () => {
-  /** The engine.io packets made for `client`'s connection from now on. */
+  /** The engine.io message packets made for `client`'s connection from now on (no heartbeat). */
   function packetsMadeFor(client: Raw): string[] {
     const made: string[] = [];
     const socket = server.handle.io.of('/').sockets.get(client.id);
-    socket?.conn.on('packetCreate', (packet: { data?: unknown }) => made.push(String(packet.data)));
+    socket?.conn.on('packetCreate', (packet: { type: string; data?: unknown }) => {
+      if (packet.type === 'message') made.push(String(packet.data));
+    });
     return made;
   }
 
